@@ -1,0 +1,62 @@
+"""koppmeta: evidence synthesis and meta-analysis, checked against R metafor.
+
+Built for one real question: what works for children of parents with mental
+illness or addiction (Dutch: KOPP/KOV)? The public names are listed in
+``__all__``; plotting functions are imported on first use so that
+``import koppmeta`` stays fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from . import datasets
+from .effect_sizes import (
+    counts_from_percent,
+    d_from_eta2,
+    d_from_f,
+    d_from_t,
+    effect_sizes,
+    from_ci,
+    logor_to_smd,
+    smd_to_logor,
+)
+from .heterogeneity import ConvergenceError, ConvergenceWarning
+from .models import MetaAnalysis, meta_analysis
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "forest_plot": "koppmeta.plotting",
+    "save_figure": "koppmeta.plotting",
+    "load_studies": "koppmeta.data",
+    "load_reviews": "koppmeta.data",
+}
+
+__all__ = [
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "MetaAnalysis",
+    "counts_from_percent",
+    "d_from_eta2",
+    "d_from_f",
+    "d_from_t",
+    "datasets",
+    "effect_sizes",
+    "from_ci",
+    "logor_to_smd",
+    "meta_analysis",
+    "smd_to_logor",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'koppmeta' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

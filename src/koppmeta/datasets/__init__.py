@@ -1,0 +1,27 @@
+"""Small example datasets shipped with koppmeta.
+
+``bcg.csv`` is metafor's ``dat.bcg`` (Colditz et al. 1994, JAMA 271:698-702: 13
+trials of the BCG vaccine against tuberculosis), exported from the R package
+metadat by ``tests/r/make_fixtures.R`` so that it is byte-for-byte what the
+reference computations use.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pandas as pd
+
+__all__ = ["load_bcg"]
+
+
+def load_bcg() -> pd.DataFrame:
+    """The BCG vaccine trials (metadat ``dat.bcg``), with a ``label`` column "Author, Year".
+
+    Columns: ``trial, author, year, tpos, tneg, cpos, cneg, ablat, alloc, label``
+    (tpos/tneg: vaccinated with/without tuberculosis; cpos/cneg: not vaccinated).
+    """
+    with resources.files(__package__).joinpath("bcg.csv").open("r", encoding="utf-8") as fh:
+        df = pd.read_csv(fh)
+    df["label"] = df["author"].astype(str) + ", " + df["year"].astype(str)
+    return df

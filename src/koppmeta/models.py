@@ -1,0 +1,408 @@
+"""Fixed- and random-effects meta-analysis: :func:`meta_analysis` and its result.
+
+The model: ``y_i = mu + u_i + e_i`` with ``u_i ~ N(0, tau^2)`` and
+``e_i ~ N(0, v_i)`` (v_i known). ``mu`` is estimated by weighted least squares
+with weights ``1/(v_i + tau^2)`` after tau^2 has been estimated
+(:mod:`koppmeta.heterogeneity`). Inference is either a z test (normal
+distribution) or the Knapp-Hartung method (Knapp & Hartung 2003, Stat Med
+22:2693-2710): the variance is scaled by ``s^2 = sum w_i (y_i - mu)^2 / (k-1)``
+and a t distribution with k-1 degrees of freedom is used, exactly as metafor's
+``test="knha"`` (no truncation of s^2 at 1).
+
+The prediction interval is ``mu +/- crit * sqrt(se^2 + tau^2)`` with the same
+critical value as the confidence interval (metafor ``predict()`` default).
+Heterogeneity: Cochran's Q with the fixed-effect weights; ``I^2 = 100 tau^2 / (tau^2 + s^2)``
+and ``H^2 = (tau^2 + s^2) / s^2`` with the "typical" within-study variance
+``s^2 = (k-1) / tr(P_0)`` (Higgins & Thompson 2002, Stat Med 21:1539-1558, eq. 9;
+metafor's definition). For the fixed-effect model ``I^2 = max(0, (Q - df)/Q)`` and
+``H^2 = Q/df``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import heterogeneity as het
+from ._validation import (
+    check_choice,
+    check_level,
+    check_positive,
+    check_same_length,
+    make_labels,
+    numeric_vector,
+)
+
+TESTS = ("z", "knha")
+
+__all__ = ["MetaAnalysis", "meta_analysis", "TESTS"]
+
+
+@dataclass(frozen=True)
+class MetaAnalysis:
+    """Result of :func:`meta_analysis`. All numbers are unrounded floats.
+
+    Attributes
+    ----------
+    k : int
+        Number of studies.
+    estimate, se : float
+        Pooled effect and its standard error (Knapp-Hartung scaled when ``test="knha"``).
+    stat, pval : float
+        z (or t) statistic and its two-sided p-value for H0: effect = 0.
+    df : float
+        Degrees of freedom of the t distribution (``k - 1``) for ``test="knha"``; NaN for z.
+    ci_low, ci_high : float
+        Confidence interval of the pooled effect at ``level``.
+    pi_low, pi_high : float
+        Prediction interval for the effect in a new study.
+    tau2 : float
+        Between-study variance; ``tau2_ci`` its Q-profile interval (None for FE).
+    i2, i2_ci, h2, h2_ci : float, tuple
+        I^2 in percent and H^2, with intervals derived from ``tau2_ci``.
+    q, q_df, q_pval : float
+        Cochran's Q test of heterogeneity.
+    method, test, level, measure : str, str, float, str or None
+        Settings; ``measure`` is used only to show ratio measures back-transformed.
+    studies : pandas.DataFrame
+        Per-study table: ``label, yi, vi, ci_low, ci_high, weight`` (weight in percent).
+    """
+
+    k: int
+    estimate: float
+    se: float
+    stat: float
+    pval: float
+    df: float
+    ci_low: float
+    ci_high: float
+    pi_low: float
+    pi_high: float
+    tau2: float
+    tau2_ci: tuple[float, float] | None
+    i2: float
+    i2_ci: tuple[float, float] | None
+    h2: float
+    h2_ci: tuple[float, float] | None
+    q: float
+    q_df: int
+    q_pval: float
+    method: str
+    test: str
+    level: float
+    measure: str | None
+    studies: pd.DataFrame = field(repr=False, compare=False)
+    converged: bool = True
+    iterations: int = 0
+    notes: tuple[str, ...] = ()
+
+    # -- derived -----------------------------------------------------------
+    @property
+    def tau(self) -> float:
+        """Square root of tau^2."""
+        return math.sqrt(self.tau2)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.studies["label"])
+
+    @property
+    def yi(self) -> np.ndarray:
+        return self.studies["yi"].to_numpy()
+
+    @property
+    def vi(self) -> np.ndarray:
+        return self.studies["vi"].to_numpy()
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weights in percent, as metafor's ``weights()``."""
+        return self.studies["weight"].to_numpy()
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in ("RR", "OR", "HR", "IRR")
+
+    # -- output ------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """One-row table of the results (unrounded), convenient for stacking several analyses."""
+        row: dict[str, Any] = {
+            "k": self.k, "method": self.method, "test": self.test, "level": self.level,
+            "estimate": self.estimate, "se": self.se, "stat": self.stat, "pval": self.pval, "df": self.df,
+            "ci_low": self.ci_low, "ci_high": self.ci_high, "pi_low": self.pi_low, "pi_high": self.pi_high,
+            "tau2": self.tau2,
+            "tau2_ci_low": self.tau2_ci[0] if self.tau2_ci else math.nan,
+            "tau2_ci_high": self.tau2_ci[1] if self.tau2_ci else math.nan,
+            "i2": self.i2,
+            "i2_ci_low": self.i2_ci[0] if self.i2_ci else math.nan,
+            "i2_ci_high": self.i2_ci[1] if self.i2_ci else math.nan,
+            "h2": self.h2, "q": self.q, "q_df": self.q_df, "q_pval": self.q_pval,
+        }
+        if self.is_ratio:
+            row.update({"estimate_exp": math.exp(self.estimate), "ci_low_exp": math.exp(self.ci_low),
+                        "ci_high_exp": math.exp(self.ci_high), "pi_low_exp": math.exp(self.pi_low),
+                        "pi_high_exp": math.exp(self.pi_high)})
+        return pd.DataFrame([row])
+
+    def summary(self, digits: int = 4) -> str:
+        """Text report that says in words what each number is (after metafor's ``print.rma``)."""
+        return _summary_text(self, digits)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return _summary_html(self)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _fmt_p(p: float, digits: int = 4) -> str:
+    if math.isnan(p):
+        return "NA"
+    return "<.0001" if p < 1e-4 else f"{p:.{digits}f}"
+
+
+def _model_title(r: MetaAnalysis) -> str:
+    if r.method == "FE":
+        return f"Fixed-effect (common-effect) model (k = {r.k})"
+    return f"Random-effects model (k = {r.k}; tau^2 estimator: {r.method}, {het.METHOD_NAMES[r.method]})"
+
+
+def _summary_text(r: MetaAnalysis, digits: int) -> str:
+    f = lambda x: "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"  # noqa: E731
+    lv = f"{r.level:g}%"
+    lines = [_model_title(r), ""]
+    if r.method != "FE":
+        ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
+        lines.append(f"tau^2 (estimated amount of total heterogeneity): {f(r.tau2)}{ci}")
+        lines.append(f"tau   (square root of estimated tau^2 value):      {f(r.tau)}")
+        ci = f" ({lv} CI: {r.i2_ci[0]:.2f}% to {r.i2_ci[1]:.2f}%)" if r.i2_ci else ""
+        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%{ci}")
+        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+    else:
+        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%")
+        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+    lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
+              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {('< .0001' if r.q_pval < 1e-4 else '= ' + f(r.q_pval))}", ""]
+    stat = "tval" if r.test == "knha" else "zval"
+    lines.append("Model results (pooled effect" + (", Knapp-Hartung t test with df = %d" % r.df if r.test == "knha" else ", z test") + "):")
+    head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
+    vals = [f(r.estimate), f(r.se), f(r.stat), _fmt_p(r.pval, digits), f(r.ci_low), f(r.ci_high)]
+    widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
+    lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+    lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+    lines.append("")
+    lines.append(f"Prediction interval (where {lv} of true effects in new studies are expected): {f(r.pi_low)} to {f(r.pi_high)}")
+    if r.is_ratio:
+        e = lambda x: f"{math.exp(x):.{digits}f}"  # noqa: E731
+        lines.append(
+            f"Back-transformed ({r.measure}): {e(r.estimate)} ({lv} CI: {e(r.ci_low)} to {e(r.ci_high)}; "
+            f"prediction interval {e(r.pi_low)} to {e(r.pi_high)})"
+        )
+    for note in r.notes:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)
+
+
+def _summary_html(r: MetaAnalysis) -> str:
+    esc = html.escape
+    f = lambda x: f"{x:.4f}"  # noqa: E731
+    lv = f"{r.level:g}%"
+    rows = [
+        ("Pooled estimate", f(r.estimate), "weighted average effect"),
+        (f"{lv} CI", f"{f(r.ci_low)} to {f(r.ci_high)}", "confidence interval of the pooled effect"),
+        ("SE", f(r.se), "standard error" + (" (Knapp-Hartung)" if r.test == "knha" else "")),
+        ("t" if r.test == "knha" else "z", f(r.stat), "test statistic for H0: effect = 0"),
+        ("p", _fmt_p(r.pval), "two-sided p-value"),
+        ("Prediction interval", f"{f(r.pi_low)} to {f(r.pi_high)}", "range of true effects in a new study"),
+    ]
+    if r.is_ratio:
+        rows.insert(2, (f"{r.measure} (back-transformed)",
+                        f"{math.exp(r.estimate):.4f} [{math.exp(r.ci_low):.4f}, {math.exp(r.ci_high):.4f}]",
+                        "on the ratio scale"))
+    if r.method != "FE":
+        tci = f" [{f(r.tau2_ci[0])}, {f(r.tau2_ci[1])}]" if r.tau2_ci else ""
+        ici = f" [{r.i2_ci[0]:.1f}, {r.i2_ci[1]:.1f}]" if r.i2_ci else ""
+        rows += [("tau²", f(r.tau2) + tci, "between-study variance (Q-profile CI)"),
+                 ("I²", f"{r.i2:.1f}%" + ici, "share of variability due to heterogeneity")]
+    rows += [("Q", f"{f(r.q)} (df = {r.q_df}, p = {_fmt_p(r.q_pval)})", "test of heterogeneity")]
+    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
+                   for a, b, c in rows)
+    return (f"<div class='koppmeta-result'><p><b>{esc(_model_title(r))}</b></p>"
+            f"<table>{body}</table></div>")
+
+
+# ---------------------------------------------------------------------------
+
+
+def _resolve(func: str, arg: str, value: Any, data: pd.DataFrame | None) -> Any:
+    if data is not None and isinstance(value, str):
+        if value not in data.columns:
+            raise ValueError(f"{func}: column {value!r} (argument {arg!r}) is not in the data. "
+                             f"Available columns: {', '.join(map(str, data.columns))}.")
+        return data[value]
+    return value
+
+
+def meta_analysis(
+    yi: Any,
+    vi: Any,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    level: float = 95,
+    data: pd.DataFrame | None = None,
+    labels: Any = None,
+    measure: str | None = None,
+) -> MetaAnalysis:
+    """Fixed- or random-effects meta-analysis of effect sizes ``yi`` with sampling variances ``vi``.
+
+    Parameters
+    ----------
+    yi, vi : array-like or str
+        Effect sizes and their sampling variances, or column names in ``data``.
+    method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
+        tau^2 estimator (see :func:`koppmeta.heterogeneity.estimate_tau2`); "FE" fits
+        the fixed-effect (common-effect) model.
+    test : {"z", "knha"}
+        z test, or the Knapp-Hartung adjustment with a t distribution.
+    level : float
+        Confidence level in percent.
+    data : pandas.DataFrame, optional
+        Table holding the columns named by ``yi``, ``vi`` and ``labels``.
+    labels : array-like or str, optional
+        Study labels (or a column name), used in tables, plots and error messages.
+    measure : str, optional
+        The effect measure ("RR", "OR", "SMD", ...); ratio measures are shown back-transformed.
+
+    Returns
+    -------
+    MetaAnalysis
+
+    Raises
+    ------
+    ValueError, TypeError
+        Unknown method or test (listing the valid ones), lengths that differ, empty input,
+        text, missing or non-finite values, or variances that are not positive; the message
+        names the argument, the study (label and row), the value and the rule.
+    koppmeta.heterogeneity.ConvergenceError
+        If an iterative estimator cannot reach a solution.
+
+    Notes
+    -----
+    One study (k = 1): the estimate is that study's effect, tau^2 = 0 and Q = 0 (as
+    metafor); ``test="knha"`` needs at least two studies. Numbers agree with metafor
+    ``rma(yi, vi, method=..., test=...)`` to 1e-6 (see ``tests/test_parity_metafor.py``).
+
+    Examples
+    --------
+    >>> import koppmeta
+    >>> bcg = koppmeta.datasets.load_bcg()
+    >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
+    ...                            events2="cpos", nonevents2="cneg")
+    >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label", measure="RR")
+    >>> round(fit.estimate, 4)
+    -0.7145
+    """
+    func = "meta_analysis"
+    check_choice(func, "method", method, het.METHODS)
+    check_choice(func, "test", test, TESTS)
+    level = check_level(func, level)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{func}: argument 'data' must be a pandas DataFrame; got {type(data).__name__}.")
+    yi_raw = _resolve(func, "yi", yi, data)
+    vi_raw = _resolve(func, "vi", vi, data)
+    lab_raw = _resolve(func, "labels", labels, data)
+    try:
+        k_guess = len(yi_raw)
+    except TypeError:
+        raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
+    lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
+    y = numeric_vector(func, "yi", yi_raw, lab)
+    v = numeric_vector(func, "vi", vi_raw, lab)
+    k = check_same_length(func, yi=y, vi=v)
+    check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
+    if lab is None:
+        lab = [f"Study {i + 1}" for i in range(k)]
+    if test == "knha" and k < 2:
+        raise ValueError(f"{func}: test='knha' needs at least 2 studies (its t distribution has k - 1 df); got k = {k}. Use test='z'.")
+    notes: list[str] = []
+    if method == "FE" and test == "knha":
+        warnings.warn("meta_analysis: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
+                      UserWarning, stacklevel=2)
+    X = np.ones((k, 1))
+    fit = het.estimate_tau2(y, v, X, method)
+    if fit.note:
+        notes.append(fit.note)
+    if k == 1:
+        notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
+    return _assemble(y, v, X, fit, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes)
+
+
+def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure, notes) -> MetaAnalysis:
+    k, p = X.shape
+    tau2 = fit.tau2
+    b, r, w, Ainv = het.wls(y, v, X, tau2)
+    est = float(b[0])
+    var = float(Ainv[0, 0])
+    if test == "knha":
+        rss = float(np.sum(w * r * r))
+        s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+        if s2w == 0.0:
+            notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
+        var *= s2w
+        df = float(k - p)
+        crit = float(stats.t.isf((1 - level / 100) / 2, df))
+    else:
+        df = math.nan
+        crit = float(stats.norm.isf((1 - level / 100) / 2))
+    se = math.sqrt(var)
+    if se > 0:
+        stat = est / se
+        pval = float(2 * (stats.t.sf(abs(stat), df) if test == "knha" else stats.norm.sf(abs(stat))))
+    else:
+        stat = math.copysign(math.inf, est) if est != 0 else math.nan
+        pval = 0.0 if est != 0 else 1.0
+    # heterogeneity with fixed-effect weights
+    if k > p:
+        _, r0, w0, A0i = het.wls(y, v, X, 0.0)
+        q = max(0.0, float(np.sum(w0 * r0 * r0)))
+        q_pval = float(stats.chi2.sf(q, k - p))
+        vt = (k - p) / het.trace_p(w0, X, A0i)
+        if method == "FE":
+            i2 = max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0
+            h2 = q / (k - p)
+        else:
+            i2 = 100 * tau2 / (vt + tau2)
+            h2 = tau2 / vt + 1
+    else:
+        q, q_pval, i2, h2, vt = 0.0, 1.0, 0.0, 1.0, math.nan
+    if method != "FE" and k > p:
+        t_lo, t_hi = het.q_profile_ci(y, v, X, level)
+        tau2_ci = (t_lo, t_hi)
+        i2_ci = (100 * t_lo / (vt + t_lo), 100 * t_hi / (vt + t_hi))
+        h2_ci = (t_lo / vt + 1, t_hi / vt + 1)
+    else:
+        tau2_ci = i2_ci = h2_ci = None
+    pi_se = math.sqrt(var + tau2)
+    wt = w / w.sum() * 100
+    z = float(stats.norm.isf((1 - level / 100) / 2))  # per-study intervals are always normal-based
+    studies = pd.DataFrame({"label": labels, "yi": y, "vi": v,
+                            "ci_low": y - z * np.sqrt(v), "ci_high": y + z * np.sqrt(v), "weight": wt})
+    return MetaAnalysis(
+        k=k, estimate=est, se=se, stat=stat, pval=pval, df=df,
+        ci_low=est - crit * se, ci_high=est + crit * se,
+        pi_low=est - crit * pi_se, pi_high=est + crit * pi_se,
+        tau2=tau2, tau2_ci=tau2_ci, i2=i2, i2_ci=i2_ci, h2=h2, h2_ci=h2_ci,
+        q=q, q_df=k - p, q_pval=q_pval, method=method, test=test, level=level, measure=measure,
+        studies=studies, converged=fit.converged, iterations=fit.iterations, notes=tuple(notes),
+    )
