@@ -152,12 +152,13 @@ def check_nonnegative(func: str, arg: str, x: np.ndarray, labels: Sequence[str] 
 
 
 def check_level(func: str, level: Any) -> float:
-    """Confidence level in percent, 0 < level < 100 (95 means a 95% interval)."""
+    """Confidence level in percent, 1 < level < 100 (95 means a 95% interval; 0.95 is refused, not guessed)."""
     if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
         raise TypeError(f"{func}: argument 'level' must be a number such as 95; got {level!r}.")
     level = float(level)
-    if not 0 < level < 100:
+    if not 1 < level < 100:
+        hint = f" Did you mean {level * 100:g}?" if 0 < level <= 1 else ""
         raise ValueError(
-            f"{func}: argument 'level' is {level:g}; it is a percentage and must lie strictly between 0 and 100 (e.g. 95)."
+            f"{func}: argument 'level' is {level:g}; it is a percentage and must lie strictly between 1 and 100 (e.g. 95).{hint}"
         )
     return level

@@ -25,7 +25,8 @@ from scipy import optimize, stats
 
 THRESHOLD = 1e-13
 ROOT_TOL = 1e-14
-MAXITER = 1000
+MAXITER = 1000  # root finding
+MAXITER_SCORING = 1000  # Fisher scoring (ML, REML)
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 
@@ -127,7 +128,7 @@ def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
 def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
     """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``."""
     tau2 = max(0.0, start)
-    for it in range(1, MAXITER + 1):
+    for it in range(1, MAXITER_SCORING + 1):
         _, r, w, Ainv = wls(y, v, X, tau2)
         if method == "REML":
             adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
@@ -139,7 +140,7 @@ def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
         if abs(new - tau2) < THRESHOLD:
             return Tau2Fit(new, True, it)
         tau2 = new
-    return Tau2Fit(tau2, False, MAXITER)
+    return Tau2Fit(tau2, False, MAXITER_SCORING)
 
 
 def _maximize_likelihood(y, v, X, method: str) -> float:
@@ -199,12 +200,12 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
         if not fit.converged:
             t = _maximize_likelihood(y, v, X, method)
             warnings.warn(
-                f"{method}: Fisher scoring did not converge in {MAXITER} iterations; tau^2 = {t:.6g} was found by "
+                f"{method}: Fisher scoring did not converge in {MAXITER_SCORING} iterations; tau^2 = {t:.6g} was found by "
                 "direct maximisation of the likelihood instead. Check the data, or compare with method='PM' or 'DL'.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-            return Tau2Fit(t, True, MAXITER, "fallback: bounded likelihood maximisation")
+            return Tau2Fit(t, True, MAXITER_SCORING, "fallback: bounded likelihood maximisation")
         reml = method == "REML"
         if fit.tau2 > THRESHOLD and _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml) > 1e-10:
             warnings.warn(

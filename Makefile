@@ -1,0 +1,40 @@
+# koppmeta: the two commands a newcomer needs are `make reproduce` and `make test`.
+# Both create .venv (Python 3.11+) and install the package with what it needs when missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.koppmeta-installed
+
+.PHONY: setup reproduce test lab sync fixtures bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[notebooks,test]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+## Execute every notebook headless; write figures/, reports/ (HTML + index) and the manifest.
+reproduce: $(STAMP)
+	$(BIN)/koppmeta reproduce
+
+## Run the test suite (parity with metafor, data validation, notebooks).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Start JupyterLab on the notebooks with the project's environment.
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+## Bring each notebook's .py (py:percent) and .ipynb back in step after editing either.
+sync: $(STAMP)
+	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+## Regenerate the metafor reference values (needs R with metafor and metadat).
+fixtures:
+	Rscript tests/r/make_fixtures.R
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache

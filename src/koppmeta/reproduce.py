@@ -1,0 +1,102 @@
+"""The main job: execute every notebook headless, write figures, reports and a manifest.
+
+``make reproduce`` (or ``koppmeta reproduce``) runs this. For each
+``notebooks/*.py`` (py:percent, paired with its ``.ipynb``) it executes the
+notebook in a fresh kernel from inside ``notebooks/``, writes the executed
+notebook and an HTML page to ``reports/``, and finally ``reports/index.html``
+and ``reports/manifest.json`` (SHA-256 of every data file, the package versions,
+the figures written). No timestamps are written, so two runs on the same inputs
+give identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from .paths import project_root
+
+PACKAGES = ("koppmeta", "numpy", "scipy", "pandas", "matplotlib", "nbclient", "jupytext")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def notebook_sources(root: Path) -> list[Path]:
+    """The notebooks to run, in name order: ``notebooks/NN_*.py`` (py:percent sources)."""
+    return sorted(p for p in (root / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+def execute_notebook(source: Path, timeout: int = 600):
+    """Execute one py:percent notebook and return the executed ``nbformat`` notebook."""
+    import jupytext
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(source)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(source.parent)}}, record_timing=False)
+    client.execute()
+    return nb
+
+
+def _html(nb) -> str:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    return body
+
+
+def data_manifest(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``data/`` (relative path -> hash)."""
+    return {str(p.relative_to(root)): _sha256(p) for p in sorted((root / "data").rglob("*")) if p.is_file()}
+
+
+def run(root: Path | None = None, only: list[str] | None = None, html_reports: bool = True) -> dict:
+    """Execute the notebooks and write ``reports/``; returns the manifest."""
+    from tqdm import tqdm
+
+    root = root or project_root()
+    reports = root / "reports"
+    reports.mkdir(exist_ok=True)
+    sources = notebook_sources(root)
+    if only:
+        sources = [s for s in sources if any(o in s.name for o in only)]
+        if not sources:
+            raise SystemExit(f"No notebook matches {only}; available: {[s.name for s in notebook_sources(root)]}")
+    import nbformat
+
+    pages = []
+    for src in tqdm(sources, desc="notebooks", unit="nb", file=sys.stdout):
+        nb = execute_notebook(src)
+        out = reports / (src.stem + ".ipynb")
+        nbformat.write(nb, out)
+        if html_reports:
+            (reports / (src.stem + ".html")).write_text(_html(nb), encoding="utf-8")
+        title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"), src.stem)
+        pages.append((src.stem, title))
+    figures = sorted((root / "figures").glob("*.*"))
+    manifest = {
+        "data": data_manifest(root),
+        "figures": {str(p.relative_to(root)): _sha256(p) for p in figures},
+        "notebooks": [s for s, _ in pages],
+        "python": platform.python_version(),
+        "packages": {p: metadata.version(p) for p in PACKAGES},
+    }
+    (root / "figures" / "MANIFEST.json").write_text(
+        json.dumps({"data": manifest["data"], "figures": {k: v for k, v in manifest["figures"].items()
+                                                          if not k.endswith("MANIFEST.json")}}, indent=2) + "\n",
+        encoding="utf-8")
+    (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    items = "\n".join(f'<li><a href="{html.escape(s)}.html">{html.escape(t)}</a> ({html.escape(s)})</li>' for s, t in pages)
+    (reports / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>koppmeta reports</title></head><body>"
+        "<h1>koppmeta: executed notebooks</h1><ul>\n" + items + "\n</ul>"
+        "<p>Data and package versions: <a href='manifest.json'>manifest.json</a>.</p></body></html>\n",
+        encoding="utf-8")
+    return manifest
