@@ -1,0 +1,237 @@
+"""The curated evidence base: schema, ids, provenance, published results, and the loader's errors."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import koppmeta
+from koppmeta.data import DataError, read_schema
+from conftest import ROOT
+
+DATA = ROOT / "data"
+NUMERIC_EXEMPT = {"year", "timepoint_months"}  # metadata and the coded time point, not numbers quoted from the source
+
+
+def _raw(name: str) -> pd.DataFrame:
+    return pd.read_csv(DATA / name, dtype=str, keep_default_na=False)
+
+
+def test_files_load_and_match_schema():
+    studies, reviews = koppmeta.load_studies(), koppmeta.load_reviews()
+    assert list(studies.columns) == [f["name"] for f in read_schema("studies")["fields"]]
+    assert list(reviews.columns) == [f["name"] for f in read_schema("reviews")["fields"]]
+    assert studies["effect_id"].is_unique and reviews["result_id"].is_unique
+
+
+def test_at_least_fifteen_trials_carry_numbers():
+    s = koppmeta.load_studies()
+    numbers = ["n1", "n2", "events1", "events2", "percent1", "percent2", "m1", "sd1", "m2", "sd2", "reported_estimate", "reported_p"]
+    with_numbers = s[s[numbers].notna().any(axis=1)]
+    assert with_numbers["study_id"].nunique() >= 15, sorted(with_numbers["study_id"].unique())
+
+
+# Published pooled results named in the project's evidence brief, each as printed in the review's abstract:
+# Siegenthaler 2012 (JAACAP 51:8, abstract); Loechner 2018 (Clin Psychol Rev 60:1, abstract); Lannes 2021
+# (Psychol Med, abstract); Havinga 2021 (Br J Clin Psychol 60:212, abstract); Thanhäuser 2017 (Curr Opin
+# Psychiatry 30:283, abstract); Cuijpers 2015 (Eur Child Adolesc Psychiatry 24:237, abstract);
+# Kersten-Alvarez 2011 (Infant Ment Health J 32:362, abstract).
+PUBLISHED = [
+    ("siegenthaler2012", "RR", "0.60", "0.45", "0.79"),
+    ("siegenthaler2012", "SMD", "-0.22", "-0.37", "-0.08"),
+    ("siegenthaler2012", "SMD", "-0.16", "-0.36", "0.04"),
+    ("loechner2018", "g", "-0.20", "-0.34", "-0.06"),
+    ("loechner2018", "RR", "0.56", "0.41", "0.77"),
+    ("lannes2021", "RR", "0.53", "0.34", "0.84"),
+    ("lannes2021", "SMD", "-0.25", "-0.37", "-0.14"),
+    ("lannes2021", "SMD", "-0.20", "-0.37", "-0.03"),
+    ("lannes2021", "SMD", "-0.11", "-0.27", "0.04"),
+    ("havinga2021", "RR", "0.37", "0.21", "0.66"),
+    ("havinga2021", "RR", "0.71", "0.57", "0.87"),
+    ("havinga2021", "SMD", "-0.19", "-0.36", "-0.02"),
+    ("havinga2021", "SMD", "-0.31", "-0.57", "-0.06"),
+    ("thanhauser2017", "ES", "0.26", "", ""),
+    ("thanhauser2017", "ES", "0.33", "", ""),
+    ("thanhauser2017", "ES", "0.31", "", ""),
+    ("thanhauser2017", "ES", "0.13", "", ""),
+    ("thanhauser2017", "ES", "0.17", "", ""),
+    ("cuijpers2015", "g", "0.40", "", ""),
+    ("cuijpers2015", "g", "0.66", "", ""),
+    ("kerstenalvarez2011", "g", "0.32", "", ""),
+    ("kerstenalvarez2011", "g", "0.85", "", ""),
+    ("kerstenalvarez2011", "g", "-0.00", "", ""),
+]
+NARRATIVE = ["fraser2006", "reupert2012", "parker2008", "bee2014", "gunlicks2008"]
+
+
+@pytest.mark.parametrize("review, measure, est, lo, hi", PUBLISHED)
+def test_published_result_present(review, measure, est, lo, hi):
+    r = _raw("reviews.csv")
+    hit = r[(r.review_id == review) & (r.measure == measure) & (r.estimate == est) & (r.ci_low == lo) & (r.ci_high == hi)]
+    assert len(hit) >= 1, f"{review} {measure} {est} [{lo}, {hi}] missing from data/reviews.csv"
+
+
+def test_thanhauser_has_six_effect_sizes_and_moderators():
+    r = _raw("reviews.csv")
+    t = r[r.review_id == "thanhauser2017"]
+    assert len(t) == 6
+    assert t.note.str.contains("jointly").any() and t.note.str.contains("quality").any()
+
+
+def test_narrative_reviews_pooled_nothing():
+    r = _raw("reviews.csv")
+    for review in NARRATIVE:
+        rows = r[r.review_id == review]
+        assert len(rows) == 1 and (rows.pooled == "no").all() and (rows.estimate == "").all(), review
+
+
+def _variants(cell: str) -> set[str]:
+    """Ways a number may be printed in a source: as is, without a leading zero, with a true minus or a decimal comma."""
+    out = {cell}
+    if re.match(r"^-?0\.\d", cell):
+        out.add(cell.replace("0.", ".", 1))
+    for v in list(out):
+        out.add(v.replace("-", "\u2212"))
+        out.add(v.replace("-", "\u2013"))
+    for v in list(out):
+        out.add(v.replace(".", ","))
+        out.add(v.replace(".", "\u00b7"))
+    return out
+
+
+@pytest.mark.parametrize("name", ["studies.csv", "reviews.csv"])
+def test_every_number_appears_in_its_quote(name):
+    schema = read_schema(name.removesuffix(".csv"))
+    numeric = [f["name"] for f in schema["fields"] if f.get("type") in ("integer", "number") and f["name"] not in NUMERIC_EXEMPT]
+    df = _raw(name)
+    missing = []
+    for i, row in df.iterrows():
+        quote = row["source_quote"]
+        for col in numeric:
+            cell = row[col].strip()
+            if cell and not any(v in quote for v in _variants(cell)):
+                missing.append(f"row {i + 1} {row.iloc[0]}: {col}={cell}")
+    assert not missing, "numbers not found in their source_quote:\n" + "\n".join(missing)
+
+
+def test_provenance_present_for_every_row():
+    for name in ("studies.csv", "reviews.csv"):
+        df = _raw(name)
+        assert (df.source != "").all() and (df.source_location != "").all() and (df.source_quote != "").all(), name
+
+
+def test_loading_does_not_write_to_data():
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in DATA.rglob("*") if p.is_file()}
+    koppmeta.load_studies()
+    koppmeta.load_reviews()
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in DATA.rglob("*") if p.is_file()}
+    assert before == after
+
+
+# --- the loader rejects broken files, naming file, row, column, value and rule ----------------------------
+
+
+@pytest.fixture
+def copy(tmp_path: Path):
+    shutil.copy(DATA / "datapackage.json", tmp_path / "datapackage.json")
+    shutil.copy(DATA / "studies.csv", tmp_path / "studies.csv")
+    return tmp_path / "studies.csv"
+
+
+def _edit(path: Path, row: int, column: str, value: str) -> None:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[row - 1, column] = value
+    df.to_csv(path, index=False)
+
+
+def _first_row_with(column: str) -> int:
+    df = _raw("studies.csv")
+    return int(df.index[df[column] != ""][0]) + 1
+
+
+@pytest.mark.parametrize(
+    "column, value, rule",
+    [
+        ("n1", "forty-five", "must be a whole number"),
+        ("m1", "1,5", "decimal comma"),
+        ("design", "RCTs", "unknown code; allowed: RCT, cluster-RCT"),
+        ("outcome", "anxiety", "unknown code"),
+        ("risk_of_bias", "", "required but empty"),
+        ("reported_p", "1.5", "must be at most 1"),
+        ("sd1", "-2", "must be at least 0"),
+    ],
+)
+def test_loader_rejects_bad_cells(copy, column, value, rule):
+    row = 2
+    _edit(copy, row, column, value)
+    with pytest.raises(DataError) as info:
+        koppmeta.load_studies(copy)
+    msg = str(info.value)
+    assert str(copy) in msg and f"row {row} (line {row + 1})" in msg and f"column {column!r}" in msg
+    assert f"value {value!r}" in msg and rule in msg
+
+
+def test_loader_rejects_events_above_n(copy):
+    row = _first_row_with("n1")
+    _edit(copy, row, "events1", "100000")
+    with pytest.raises(DataError, match=r"row \d+ \(line \d+\), column 'events1', value '100000': events cannot exceed the arm size n1"):
+        koppmeta.load_studies(copy)
+
+
+def test_loader_rejects_interval_without_estimate(copy):
+    row = _first_row_with("reported_ci_low")
+    _edit(copy, row, "reported_estimate", "999")
+    with pytest.raises(DataError, match=r"column 'reported_estimate', value '999.0': the interval .* does not contain its estimate"):
+        koppmeta.load_studies(copy)
+
+
+def test_loader_rejects_duplicate_ids(copy):
+    first = _raw("studies.csv").effect_id[0]
+    _edit(copy, 3, "effect_id", first)
+    with pytest.raises(DataError, match=rf"row 3 \(line 4\), column 'effect_id', value '{re.escape(first)}': duplicate id; already used in row 1"):
+        koppmeta.load_studies(copy)
+
+
+def test_loader_rejects_missing_and_unknown_columns(copy):
+    df = pd.read_csv(copy, dtype=str, keep_default_na=False).drop(columns=["risk_of_bias"]).rename(columns={"n1": "n_1"})
+    df.to_csv(copy, index=False)
+    with pytest.raises(DataError) as info:
+        koppmeta.load_studies(copy)
+    msg = str(info.value)
+    assert "column 'risk_of_bias': required column is missing" in msg
+    assert "column 'n_1': unknown column" in msg
+
+
+def test_loader_rejects_empty_and_headless_files(copy):
+    copy.write_text("")
+    with pytest.raises(DataError, match="the file is empty"):
+        koppmeta.load_studies(copy)
+    copy.write_text(",".join(f["name"] for f in read_schema("studies")["fields"]) + "\n")
+    with pytest.raises(DataError, match="header but no data rows"):
+        koppmeta.load_studies(copy)
+
+
+def test_loader_rejects_wrong_encoding(copy):
+    text = (DATA / "studies.csv").read_text(encoding="utf-8")
+    copy.write_bytes(text.encode("utf-8") + "Thanhäuser".encode("latin-1"))
+    with pytest.raises(DataError, match=r"not valid UTF-8 \(byte \d+, line \d+\)"):
+        koppmeta.load_studies(copy)
+
+
+def test_loader_rejects_ragged_rows(copy):
+    with open(copy, "a", encoding="utf-8") as fh:
+        fh.write("extra-row,only,three\n")
+    with pytest.raises(DataError, match=r"row has 3 cells but the header has \d+ columns"):
+        koppmeta.load_studies(copy)
+
+
+def test_codebook_documents_every_column():
+    text = (DATA / "README.md").read_text(encoding="utf-8")
+    for resource in ("studies", "reviews"):
+        for field in read_schema(resource)["fields"]:
+            assert f"`{field['name']}`" in text, f"data/README.md does not document {resource}.{field['name']}"
