@@ -30,6 +30,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "forest_plot": "koppmeta.plotting",
     "save_figure": "koppmeta.plotting",
+    "funnel_plot": "koppmeta.plotting",
+    "estimates_plot": "koppmeta.plotting",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
 }

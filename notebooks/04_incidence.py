@@ -1,0 +1,123 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Incidence of disorder in the child: re-analysis next to the published risk ratios
+#
+# **Question.** Do preventive interventions lower the risk that a child of a parent with a mental
+# illness develops a disorder, and how close does a re-analysis from the trial rows in `data/` come to
+# the published pooled risk ratios?
+#
+# **Published numbers** (from `data/reviews.csv`, each with its source): Siegenthaler 2012 RR 0.60
+# (0.45-0.79), Loechner 2018 RR 0.56 (0.41-0.77), Lannes 2021 RR 0.53 (0.34-0.84).
+
+# %%
+import numpy as np
+import pandas as pd
+
+import koppmeta
+from koppmeta.paths import figures_dir
+
+reviews = koppmeta.load_reviews()
+published = reviews[(reviews["outcome"] == "incidence") & (reviews["measure"] == "RR")]
+published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
+
+# %% [markdown]
+# ## The trial rows
+# Rows with outcome `incidence`. Two routes to a log risk ratio, both done by the library and flagged:
+# 1. percentages of the arm sizes turned into counts (`counts_from_percent`, marked approximate: a
+#    cumulative survival percentage does not pin down the count), then `effect_sizes(..., "RR")`;
+# 2. a reported hazard or risk ratio with its 95% CI (`effect_sizes(..., estimate=, ci_low=, ci_high=)`),
+#    where no arm sizes are printed; a hazard ratio stands in for a risk ratio and is marked as such.
+#
+# One row per trial: the longest follow-up with usable numbers.
+
+# %%
+studies = koppmeta.load_studies()
+inc = studies[studies["outcome"] == "incidence"].copy()
+inc[["effect_id", "timepoint_months", "n1", "n2", "percent1", "percent2", "reported_measure",
+     "reported_estimate", "reported_ci_low", "reported_ci_high", "note"]]
+
+# %%
+from_pct = inc.dropna(subset=["percent1", "percent2", "n1", "n2"]).copy()
+c1 = koppmeta.counts_from_percent(from_pct["percent1"], from_pct["n1"].astype(float), labels=list(from_pct["effect_id"]))
+c2 = koppmeta.counts_from_percent(from_pct["percent2"], from_pct["n2"].astype(float), labels=list(from_pct["effect_id"]))
+from_pct["events1"], from_pct["events2"] = c1["events"].to_numpy(), c2["events"].to_numpy()
+es_pct = koppmeta.effect_sizes(from_pct[["study_id", "effect_id", "timepoint_months", "events1", "n1", "events2", "n2"]]
+                               .astype({"n1": float, "n2": float}), "RR", label="effect_id")
+es_pct["route"] = "counts from percentages (approximate)"
+
+ratio_rows = inc[~inc["study_id"].isin(es_pct["study_id"]) & inc["reported_measure"].isin(["HR", "RR"])
+                 & inc["reported_ci_low"].notna()].copy()
+es_ci = koppmeta.effect_sizes(ratio_rows[["study_id", "effect_id", "timepoint_months", "reported_measure",
+                                          "reported_estimate", "reported_ci_low", "reported_ci_high"]],
+                              "RR", estimate="reported_estimate", ci_low="reported_ci_low", ci_high="reported_ci_high")
+es_ci["route"] = "reported " + es_ci["reported_measure"] + " with 95% CI"
+
+trials = (pd.concat([es_pct, es_ci], ignore_index=True)
+          .sort_values(["study_id", "timepoint_months"]).groupby("study_id").tail(1).reset_index(drop=True))
+trials[["study_id", "effect_id", "timepoint_months", "route", "yi", "vi"]]
+
+# %% [markdown]
+# ## Pooled, as the reviews did (random effects) — with REML and DerSimonian-Laird, z and Knapp-Hartung
+
+# %%
+fits = {(m, t): koppmeta.meta_analysis(trials["yi"], trials["vi"], labels=list(trials["study_id"]), measure="RR",
+                                       method=m, test=t)
+        for m in ("REML", "DL") for t in ("z", "knha")}
+fit = fits[("REML", "z")]
+print(fit.summary())
+fig = koppmeta.forest_plot(fit, title="Incidence of disorder: re-analysis of the trials in data/studies.csv")
+koppmeta.save_figure(fig, figures_dir() / "incidence_reanalysis_en")
+fig
+
+# %% [markdown]
+# ## Published versus re-analysed
+
+# %%
+rows = []
+for _, p in published.iterrows():
+    rows.append({"review": p["review_id"], "published RR": p["estimate"], "published CI": f"{p['ci_low']:.2f}-{p['ci_high']:.2f}",
+                 "re-analysed RR (REML)": np.exp(fit.estimate),
+                 "re-analysed CI": f"{np.exp(fit.ci_low):.2f}-{np.exp(fit.ci_high):.2f}",
+                 "difference (log RR)": fit.estimate - np.log(p["estimate"]),
+                 "trials re-analysed": fit.k})
+gap = pd.DataFrame(rows)
+gap
+
+# %% [markdown]
+# ## Which trials are in, which are missing
+# The re-analysis uses the trials whose incidence numbers a public abstract prints. The reviews'
+# included-trial lists and their per-trial event counts are behind paywalls or in supplements;
+# `data/GAPS.md` says where. Siegenthaler's incidence analysis pooled seven trials (161 new diagnoses).
+
+# %%
+print("In the re-analysis:", ", ".join(trials["study_id"]))
+gaps_text = (koppmeta.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
+print("GAPS.md has a section for each review:", all(r in gaps_text for r in published["review_id"]))
+print("Trials in data/ with an incidence row but no usable numbers:",
+      sorted(set(inc["study_id"]) - set(trials["study_id"])))
+
+# %% [markdown]
+# ## Checks
+# The re-analysis points the same way as every published result; its interval overlaps each published
+# interval; it rests on fewer trials than Siegenthaler's seven, which is the gap this notebook documents.
+
+# %%
+assert fit.k >= 3 and fit.k < 7
+assert np.exp(fit.estimate) < 1
+for _, p in published.iterrows():
+    assert np.exp(fit.ci_low) <= p["ci_high"] and p["ci_low"] <= np.exp(fit.ci_high), p["review_id"]
+assert (es_pct["es_method"].str.contains("RR")).all() and trials["route"].str.contains("approximate|reported").all()
+assert all(r in gaps_text for r in published["review_id"])
+print("All checks passed.")

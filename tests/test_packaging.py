@@ -1,0 +1,71 @@
+"""The project's promises about itself: declared dependencies, the README's commands and example, fast import."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+import tomllib
+
+from conftest import ROOT
+
+
+def _names(specs):
+    return {re.split(r"[<>=!~ \[]", s.strip(), maxsplit=1)[0].lower() for s in specs}
+
+
+def test_pyproject_and_environment_declare_the_same_packages():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = _names(py["dependencies"]) | {n for extra in ("notebooks", "test") for n in _names(py["optional-dependencies"][extra])}
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8").split("dependencies:")[1]
+    env = [ln.strip()[2:] for ln in text.splitlines()
+           if ln.strip().startswith("- ") and not ln.strip().startswith("- pip") and not ln.strip().startswith("- -e")]
+    conda = _names(env) - {"python"}
+    assert declared == conda, f"only in pyproject: {declared - conda}; only in environment.yml: {conda - declared}"
+
+
+def test_readme_shows_the_two_commands_and_ci_calls_make_test():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make reproduce" in readme and "make test" in readme and "conda env create -f environment.yml" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_example_prints_what_the_readme_says(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Ten lines")[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    expected = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    out = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    assert out.getvalue().strip() == expected.strip()
+    assert (tmp_path / "bcg_forest.png").is_file()
+
+
+def test_readme_error_examples_are_real():
+    import koppmeta
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"ValueError: (meta_analysis: .*)", readme).group(1)
+    try:
+        koppmeta.meta_analysis([0.1, 0.3], [0.02, -0.01], labels=["Clarke 2001", "Garber 2009"])
+    except ValueError as exc:
+        assert str(exc) == shown
+    else:  # pragma: no cover
+        raise AssertionError("no error raised")
+
+
+def test_import_does_not_load_plotting():
+    """Plotting (matplotlib) is imported on first use, so `import koppmeta` stays light."""
+    code = "import sys, koppmeta; print('matplotlib' in sys.modules, 'koppmeta.plotting' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
