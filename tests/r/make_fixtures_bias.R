@@ -3,10 +3,11 @@
 ##
 ## What it makes (path relative to the repository root):
 ##   tests/fixtures/metafor_bias.json
-##       For four metadat datasets:
+##       For five metadat datasets:
 ##         * per model (FE, DL and REML with test = "z", REML with test = "knha"):
 ##           leave1out(), influence() (all statistics and the "*" flags),
-##           cumul() in input order and ordered by publication year, the
+##           cumul() in input order and ordered by a key (publication
+##           year, or total sample size where there is no year), the
 ##           coordinates returned by baujat(), and trimfill() (side chosen by
 ##           metafor with L0 and R0, and the side forced to "left" and "right");
 ##         * per dataset (these do not depend on the tau^2 estimator):
@@ -126,7 +127,13 @@ dataset_specs <- list(
   egger2001 = list(
     description = "Intravenous magnesium after myocardial infarction (Egger et al., 2001), metadat::dat.egger2001; log odds ratio (OR) from ai, n1i, ci, n2i.",
     r_call = "dat <- escalc(measure = \"OR\", ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = dat.egger2001)",
-    labels = quote(paste0(dat$study, ", ", dat$year)))
+    labels = quote(paste0(dat$study, ", ", dat$year))),
+  normand1999 = list(
+    description = "Stroke care: length of hospital stay, specialist vs routine care (Normand, 1999), metadat::dat.normand1999; standardized mean difference (SMD, Hedges' g). Study 3 is flagged as influential under REML. No publication year: cumul() is ordered by the total sample size n1i + n2i.",
+    r_call = "dat <- escalc(measure = \"SMD\", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = dat.normand1999)",
+    labels = quote(as.character(dat$source)),
+    order_key = quote(dat$n1i + dat$n2i),
+    order_call = "cumul(fit, order = dat$n1i + dat$n2i)")
 )
 
 MODELS <- list(
@@ -172,13 +179,16 @@ for (nm in names(dataset_specs)) {
   eval(parse(text = sp$r_call))
   stopifnot(!anyNA(dat$yi), !anyNA(dat$vi))
   labels <- eval(sp$labels)
+  order_key <- if (is.null(sp$order_key)) dat$year else eval(sp$order_key)
+  order_call <- if (is.null(sp$order_call)) "cumul(fit, order = dat$year)" else sp$order_call
   datasets_json[[nm]] <- list(
     description = sp$description,
     r_call = sp$r_call,
     labels = arr(labels),
     yi = arr(as.numeric(dat$yi)),
     vi = arr(as.numeric(dat$vi)),
-    year = arr(as.numeric(dat$year)))
+    order_key = arr(as.numeric(order_key)),
+    order_key_description = if (is.null(sp$order_key)) "publication year (dat$year)" else deparse(sp$order_key))
 
   for (md in MODELS) {
     fit_call <- sprintf("rma(yi, vi, data = dat, slab = labels, method = \"%s\", test = \"%s\", control = %s)",
@@ -203,9 +213,8 @@ for (nm in names(dataset_specs)) {
 
     cu <- capture(cumul(fit))
     entry$cumul <- with_warning(c(list(r_call = "cumul(fit)"), cumul_json(cu$value)), cu$warnings)
-    cy <- capture(cumul(fit, order = dat$year))
-    entry$cumul_year <- with_warning(c(list(r_call = "cumul(fit, order = dat$year)"), cumul_json(cy$value)),
-                                     cy$warnings)
+    cy <- capture(eval(parse(text = order_call)))
+    entry$cumul_ordered <- with_warning(c(list(r_call = order_call), cumul_json(cy$value)), cy$warnings)
 
     pdf(NULL)
     bj <- capture(baujat(fit))
