@@ -70,6 +70,9 @@ def numeric_vector(
     ValueError
         When the input is not one-dimensional, or a value is NaN or infinite.
     """
+    fast = _fast_numeric(values)
+    if fast is not None:
+        return fast
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{func}: argument {arg!r} must be a sequence of numbers, not a string ({values!r}).")
     if isinstance(values, pd.DataFrame):
@@ -119,6 +122,26 @@ def numeric_vector(
             )
         out[i] = x
     return out
+
+
+_PLAIN = (float, int, np.float64)
+
+
+def _fast_numeric(values: Any) -> np.ndarray | None:
+    """The common case without per-value checks: finite numbers in a float/int array or a list.
+
+    Returns None when any value needs the careful path (text, booleans, NaN, None, infinities).
+    """
+    if isinstance(values, np.ndarray):
+        if values.ndim == 1 and values.dtype.kind in "fiu":
+            out = values.astype(float)
+        else:
+            return None
+    elif isinstance(values, list) and all(type(x) in _PLAIN for x in values):
+        out = np.array(values, dtype=float)
+    else:
+        return None
+    return out if np.isfinite(out).all() else None
 
 
 def check_same_length(func: str, **arrays: np.ndarray) -> int:

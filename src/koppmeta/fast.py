@@ -171,12 +171,6 @@ def _he(y0, v0, mask, k) -> np.ndarray:
     return (_rowsum(r * r) - (sv - sv / k)) / (k - 1)
 
 
-def _scalar_tau2(y_row, v_row, method):
-    m = ~np.isnan(y_row) if np.isnan(y_row).any() else slice(None)
-    y, v = y_row[m], v_row[m]
-    return het.estimate_tau2(y, v, np.ones((len(y), 1)), method)
-
-
 # ---------------------------------------------------------------------------
 # iterative estimators
 
@@ -330,13 +324,21 @@ def _estimate_tau2(y0, v0, vinf, mask, k, method, Yraw, Vraw, row0, notes):
         tau2[rows], conv[rows] = np.maximum(0.0, t), c
     else:  # pragma: no cover - checked by the caller
         raise ValueError(method)
-    # rows an iterative method did not settle: the scalar path, with its fallbacks
+    # rows an iterative method did not settle: the scalar path of heterogeneity.estimate_tau2
     for i in np.flatnonzero(~conv):
-        try:
-            fit = _scalar_tau2(Yraw[i], Vraw[i], method)
-        except het.ConvergenceError as err:
-            raise het.ConvergenceError(f"fit_many: {_where(int(row0 + i))}: {err}") from None
-        tau2[i], conv[i] = fit.tau2, fit.converged
+        m = mask[i]
+        yi, vi = Yraw[i][m], Vraw[i][m]
+        X = np.ones((yi.size, 1))
+        if method in ("ML", "REML"):
+            # estimate_tau2 would repeat the same failing Fisher scoring, then maximise the
+            # likelihood directly; go straight to that last step (same numbers)
+            tau2[i], conv[i] = het._maximize_likelihood(yi, vi, X, method), True
+        else:
+            try:
+                fit = het.estimate_tau2(yi, vi, X, method)
+            except het.ConvergenceError as err:
+                raise het.ConvergenceError(f"fit_many: {_where(int(row0 + i))}: {err}") from None
+            tau2[i], conv[i] = fit.tau2, fit.converged
         notes["fallback"].append(int(row0 + i))
     return tau2, conv
 
@@ -470,6 +472,14 @@ def _fit_arrays(Y, V, mask, *, method, test, level, tau2_ci=False, progress=None
     data = {c: (parts[0][c] if len(parts) == 1 else np.concatenate([p[c] for p in parts])) for c in cols}
     data["k"] = data["k"].astype(np.int64)
     out = pd.DataFrame(data, columns=cols, index=index)
+    if notes["fallback"]:
+        rows = notes["fallback"]
+        how = ("Fisher scoring did not converge in %d iterations; tau^2 was found by direct maximisation of the "
+               "likelihood instead (as meta_analysis does). Check the data, or compare with method='PM' or 'DL'."
+               % het.MAXITER_SCORING) if method in ("ML", "REML") else \
+            "the vectorised root finder did not settle; tau^2 was found by the scalar root finder instead."
+        warnings.warn(f"fit_many: {method}: in {len(rows)} analyses (rows {_row_list(rows)}) {how}",
+                      het.ConvergenceWarning, stacklevel=3)
     if notes["ll0"]:
         rows = notes["ll0"]
         warnings.warn(

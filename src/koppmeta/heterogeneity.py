@@ -76,8 +76,22 @@ def wls(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
 
 def q_gen(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
     """Generalized Q statistic ``sum w (y - X b)^2`` with ``w = 1/(v + tau2)``."""
+    if X.shape[1] == 1 and _ones(X):
+        return _q_int(y, v, tau2)
     _, r, w, _ = wls(y, v, X, tau2)
     return float(np.sum(w * r * r))
+
+
+def _ones(X: np.ndarray) -> bool:
+    return bool((X == 1.0).all())
+
+
+def _q_int(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """Generalized Q for an intercept-only model (the weighted mean instead of a matrix solve)."""
+    w = 1.0 / (v + tau2)
+    sw = w.sum()
+    r = y - w.dot(y) / sw
+    return float(w.dot(r * r))
 
 
 def trace_p(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
@@ -94,8 +108,17 @@ def _trace_pp(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
 
 def _loglik(y, v, X, tau2: float, reml: bool) -> float:
     """(Restricted) log-likelihood of the random-effects model, as in metafor."""
-    _, r, w, Ainv = wls(y, v, X, tau2)
     k, p = X.shape
+    if p == 1 and _ones(X):
+        m = v + tau2
+        w = 1.0 / m
+        sw = w.sum()
+        r = y - w.dot(y) / sw
+        ll = -0.5 * np.log(m).sum() - 0.5 * w.dot(r * r)
+        if reml:
+            return float(ll - 0.5 * (k - 1) * np.log(2 * np.pi) - 0.5 * np.log(sw))
+        return float(ll - 0.5 * k * np.log(2 * np.pi))
+    _, r, w, Ainv = wls(y, v, X, tau2)
     rss = np.sum(w * r * r)
     if reml:
         sign, logdet = np.linalg.slogdet((X.T * w) @ X)
@@ -106,6 +129,9 @@ def _loglik(y, v, X, tau2: float, reml: bool) -> float:
 def _he(y, v, X) -> float:
     """Hedges' estimator: ``(RSS_ols - tr(P_ols V)) / (k - p)`` (Hedges 1983; metafor HE)."""
     k, p = X.shape
+    if p == 1 and _ones(X):
+        r = y - y.mean()
+        return float((r.dot(r) - (v.sum() - v.sum() / k)) / (k - 1))
     XtXi = np.linalg.inv(X.T @ X)
     r = y - X @ (XtXi @ (X.T @ y))
     tr_pv = np.sum(v) - np.trace(XtXi @ ((X.T * v) @ X))
@@ -126,14 +152,31 @@ def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
 
 
 def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
-    """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``."""
+    """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``.
+
+    For an intercept-only model the traces have closed forms (with ``S_j = sum w^j``):
+    ``tr(P) = S_1 - S_2/S_1`` and ``tr(PP) = S_2 - 2 S_3/S_1 + (S_2/S_1)^2``.
+    """
     tau2 = max(0.0, start)
+    intercept = X.shape[1] == 1 and _ones(X)
     for it in range(1, MAXITER_SCORING + 1):
-        _, r, w, Ainv = wls(y, v, X, tau2)
-        if method == "REML":
-            adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
-        else:  # ML
-            adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
+        if intercept:
+            w = 1.0 / (v + tau2)
+            s1 = w.sum()
+            w2 = w * w
+            s2 = w2.sum()
+            wr = w * (y - w.dot(y) / s1)
+            ypy = wr.dot(wr)
+            if method == "REML":
+                adj = (ypy - (s1 - s2 / s1)) / (s2 - 2 * w2.dot(w) / s1 + (s2 / s1) ** 2)
+            else:
+                adj = (ypy - s1) / s2
+        else:
+            _, r, w, Ainv = wls(y, v, X, tau2)
+            if method == "REML":
+                adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
+            else:  # ML
+                adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
         while tau2 + adj < 0:
             adj /= 2
         new = tau2 + adj
@@ -179,9 +222,17 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
     if method == "FE":
         return Tau2Fit(0.0, True, 0)
     if method in ("DL", "HS"):
-        _, r, w, Ainv = wls(y, v, X, 0.0)
-        q = float(np.sum(w * r * r))
-        t = (q - (k - p)) / trace_p(w, X, Ainv) if method == "DL" else (q - k) / float(np.sum(w))
+        if p == 1 and _ones(X):
+            w = 1.0 / v
+            sw = w.sum()
+            q = _q_int(y, v, 0.0)
+            trp = sw - w.dot(w) / sw
+        else:
+            _, r, w, Ainv = wls(y, v, X, 0.0)
+            q = float(np.sum(w * r * r))
+            trp = trace_p(w, X, Ainv)
+            sw = float(np.sum(w))
+        t = (q - (k - p)) / trp if method == "DL" else (q - k) / sw
         return Tau2Fit(max(0.0, t), True, 0)
     if method == "HE":
         return Tau2Fit(max(0.0, _he(y, v, X)), True, 0)

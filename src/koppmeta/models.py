@@ -24,11 +24,12 @@ import html
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import heterogeneity as het
 from ._validation import (
@@ -64,7 +65,7 @@ class MetaAnalysis:
     pi_low, pi_high : float
         Prediction interval for the effect in a new study.
     tau2 : float
-        Between-study variance; ``tau2_ci`` its Q-profile interval (None for FE).
+        Between-study variance; ``tau2_ci`` its Q-profile interval (None for FE; computed on first use).
     i2, i2_ci, h2, h2_ci : float, tuple
         I^2 in percent and H^2, with intervals derived from ``tau2_ci``.
     q, q_df, q_pval : float
@@ -86,11 +87,8 @@ class MetaAnalysis:
     pi_low: float
     pi_high: float
     tau2: float
-    tau2_ci: tuple[float, float] | None
     i2: float
-    i2_ci: tuple[float, float] | None
     h2: float
-    h2_ci: tuple[float, float] | None
     q: float
     q_df: int
     q_pval: float
@@ -98,10 +96,42 @@ class MetaAnalysis:
     test: str
     level: float
     measure: str | None
-    studies: pd.DataFrame = field(repr=False, compare=False)
     converged: bool = True
     iterations: int = 0
     notes: tuple[str, ...] = ()
+    _yi: np.ndarray = field(default=None, repr=False, compare=False)
+    _vi: np.ndarray = field(default=None, repr=False, compare=False)
+    _labels: tuple = field(default=(), repr=False, compare=False)
+    _vt: float = field(default=math.nan, repr=False, compare=False)
+
+    # -- computed on first use (Q-profile root finding and the per-study table cost more than the fit)
+    @cached_property
+    def tau2_ci(self) -> tuple[float, float] | None:
+        """Q-profile confidence interval for tau^2 (None for the fixed-effect model or k = 1)."""
+        if self.method == "FE" or self.k < 2:
+            return None
+        return het.q_profile_ci(self._yi, self._vi, np.ones((self.k, 1)), self.level)
+
+    @cached_property
+    def i2_ci(self) -> tuple[float, float] | None:
+        """I^2 interval from the tau^2 interval: ``100 tau^2 / (s^2 + tau^2)`` at each bound."""
+        t = self.tau2_ci
+        return None if t is None else (100 * t[0] / (self._vt + t[0]), 100 * t[1] / (self._vt + t[1]))
+
+    @cached_property
+    def h2_ci(self) -> tuple[float, float] | None:
+        """H^2 interval from the tau^2 interval: ``tau^2 / s^2 + 1`` at each bound."""
+        t = self.tau2_ci
+        return None if t is None else (t[0] / self._vt + 1, t[1] / self._vt + 1)
+
+    @cached_property
+    def studies(self) -> pd.DataFrame:
+        """Per-study table: label, yi, vi, ci_low, ci_high (normal-based) and weight (percent)."""
+        y, v = self._yi, self._vi
+        z = float(special.ndtri(1 - (1 - self.level / 100) / 2))
+        w = 1.0 / (v + self.tau2)
+        return pd.DataFrame({"label": list(self._labels), "yi": y, "vi": v, "ci_low": y - z * np.sqrt(v),
+                             "ci_high": y + z * np.sqrt(v), "weight": w / w.sum() * 100})
 
     # -- derived -----------------------------------------------------------
     @property
@@ -111,20 +141,21 @@ class MetaAnalysis:
 
     @property
     def labels(self) -> list[str]:
-        return list(self.studies["label"])
+        return list(self._labels)
 
     @property
     def yi(self) -> np.ndarray:
-        return self.studies["yi"].to_numpy()
+        return self._yi.copy()
 
     @property
     def vi(self) -> np.ndarray:
-        return self.studies["vi"].to_numpy()
+        return self._vi.copy()
 
     @property
     def weights(self) -> np.ndarray:
         """Weights in percent, as metafor's ``weights()``."""
-        return self.studies["weight"].to_numpy()
+        w = 1.0 / (self._vi + self.tau2)
+        return w / w.sum() * 100
 
     @property
     def is_ratio(self) -> bool:
@@ -349,35 +380,41 @@ def meta_analysis(
 
 
 def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure, notes) -> MetaAnalysis:
+    """Pooled estimate and inference for an intercept-only model (X is a column of ones)."""
     k, p = X.shape
     tau2 = fit.tau2
-    b, r, w, Ainv = het.wls(y, v, X, tau2)
-    est = float(b[0])
-    var = float(Ainv[0, 0])
+    w = 1.0 / (v + tau2)
+    sw = w.sum()
+    est = float(w.dot(y) / sw)
+    var = 1.0 / sw
+    alpha = 1 - level / 100
     if test == "knha":
-        rss = float(np.sum(w * r * r))
+        r = y - est
+        rss = float(w.dot(r * r))
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
         if s2w == 0.0:
             notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
         var *= s2w
         df = float(k - p)
-        crit = float(stats.t.isf((1 - level / 100) / 2, df))
+        crit = float(special.stdtrit(df, 1 - alpha / 2))
     else:
         df = math.nan
-        crit = float(stats.norm.isf((1 - level / 100) / 2))
+        crit = float(special.ndtri(1 - alpha / 2))
     se = math.sqrt(var)
     if se > 0:
         stat = est / se
-        pval = float(2 * (stats.t.sf(abs(stat), df) if test == "knha" else stats.norm.sf(abs(stat))))
+        pval = float(2 * (special.stdtr(df, -abs(stat)) if test == "knha" else special.ndtr(-abs(stat))))
     else:
         stat = math.copysign(math.inf, est) if est != 0 else math.nan
         pval = 0.0 if est != 0 else 1.0
-    # heterogeneity with fixed-effect weights
+    # heterogeneity with fixed-effect weights (metafor: QE, vt = (k-p)/tr(P), I^2, H^2)
     if k > p:
-        _, r0, w0, A0i = het.wls(y, v, X, 0.0)
-        q = max(0.0, float(np.sum(w0 * r0 * r0)))
-        q_pval = float(stats.chi2.sf(q, k - p))
-        vt = (k - p) / het.trace_p(w0, X, A0i)
+        w0 = 1.0 / v
+        s0 = w0.sum()
+        r0 = y - w0.dot(y) / s0
+        q = max(0.0, float(w0.dot(r0 * r0)))
+        q_pval = float(special.chdtrc(k - p, q))
+        vt = (k - p) / (s0 - w0.dot(w0) / s0)
         if method == "FE":
             i2 = max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0
             h2 = q / (k - p)
@@ -386,23 +423,12 @@ def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure
             h2 = tau2 / vt + 1
     else:
         q, q_pval, i2, h2, vt = 0.0, 1.0, 0.0, 1.0, math.nan
-    if method != "FE" and k > p:
-        t_lo, t_hi = het.q_profile_ci(y, v, X, level)
-        tau2_ci = (t_lo, t_hi)
-        i2_ci = (100 * t_lo / (vt + t_lo), 100 * t_hi / (vt + t_hi))
-        h2_ci = (t_lo / vt + 1, t_hi / vt + 1)
-    else:
-        tau2_ci = i2_ci = h2_ci = None
     pi_se = math.sqrt(var + tau2)
-    wt = w / w.sum() * 100
-    z = float(stats.norm.isf((1 - level / 100) / 2))  # per-study intervals are always normal-based
-    studies = pd.DataFrame({"label": labels, "yi": y, "vi": v,
-                            "ci_low": y - z * np.sqrt(v), "ci_high": y + z * np.sqrt(v), "weight": wt})
     return MetaAnalysis(
         k=k, estimate=est, se=se, stat=stat, pval=pval, df=df,
         ci_low=est - crit * se, ci_high=est + crit * se,
         pi_low=est - crit * pi_se, pi_high=est + crit * pi_se,
-        tau2=tau2, tau2_ci=tau2_ci, i2=i2, i2_ci=i2_ci, h2=h2, h2_ci=h2_ci,
-        q=q, q_df=k - p, q_pval=q_pval, method=method, test=test, level=level, measure=measure,
-        studies=studies, converged=fit.converged, iterations=fit.iterations, notes=tuple(notes),
+        tau2=tau2, i2=i2, h2=h2, q=q, q_df=k - p, q_pval=q_pval, method=method, test=test, level=level,
+        measure=measure, converged=fit.converged, iterations=fit.iterations, notes=tuple(notes),
+        _yi=y, _vi=v, _labels=tuple(labels), _vt=vt,
     )
