@@ -34,39 +34,26 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %% [markdown]
 # ## The trial rows
-# Rows with outcome `incidence`. Two routes to a log risk ratio, both done by the library and flagged:
-# 1. percentages of the arm sizes turned into counts (`counts_from_percent`, marked approximate: a
-#    cumulative survival percentage does not pin down the count), then `effect_sizes(..., "RR")`;
-# 2. a reported hazard or risk ratio with its 95% CI (`effect_sizes(..., estimate=, ci_low=, ci_high=)`),
-#    where no arm sizes are printed; a hazard ratio stands in for a risk ratio and is marked as such.
+# Rows with outcome `incidence`. `koppmeta.evidence.effects_for` turns them into log risk ratios with
+# the library's named conversions and records the route for each trial:
+# 1. counts per arm -> log RR;
+# 2. percentages of the arm sizes -> counts (`counts_from_percent`, flagged approximate: a cumulative
+#    survival percentage does not pin down the count) -> log RR;
+# 3. a reported ratio with its 95% CI -> log ratio (`from_ci`); a hazard ratio standing in for a risk
+#    ratio is flagged.
 #
 # One row per trial: the longest follow-up with usable numbers.
 
 # %%
+from koppmeta.evidence import effects_for
+
 studies = koppmeta.load_studies()
-inc = studies[studies["outcome"] == "incidence"].copy()
-inc[["effect_id", "timepoint_months", "n1", "n2", "percent1", "percent2", "reported_measure",
-     "reported_estimate", "reported_ci_low", "reported_ci_high", "note"]]
+inc = studies[studies["outcome"] == "incidence"]
+trials = effects_for(studies, "incidence", timepoint="longest")
+trials[["study_id", "effect_id", "timepoint_months", "route", "approximate", "yi", "vi"]]
 
 # %%
-from_pct = inc.dropna(subset=["percent1", "percent2", "n1", "n2"]).copy()
-c1 = koppmeta.counts_from_percent(from_pct["percent1"], from_pct["n1"].astype(float), labels=list(from_pct["effect_id"]))
-c2 = koppmeta.counts_from_percent(from_pct["percent2"], from_pct["n2"].astype(float), labels=list(from_pct["effect_id"]))
-from_pct["events1"], from_pct["events2"] = c1["events"].to_numpy(), c2["events"].to_numpy()
-es_pct = koppmeta.effect_sizes(from_pct[["study_id", "effect_id", "timepoint_months", "events1", "n1", "events2", "n2"]]
-                               .astype({"n1": float, "n2": float}), "RR", label="effect_id")
-es_pct["route"] = "counts from percentages (approximate)"
-
-ratio_rows = inc[~inc["study_id"].isin(es_pct["study_id"]) & inc["reported_measure"].isin(["HR", "RR"])
-                 & inc["reported_ci_low"].notna()].copy()
-es_ci = koppmeta.effect_sizes(ratio_rows[["study_id", "effect_id", "timepoint_months", "reported_measure",
-                                          "reported_estimate", "reported_ci_low", "reported_ci_high"]],
-                              "RR", estimate="reported_estimate", ci_low="reported_ci_low", ci_high="reported_ci_high")
-es_ci["route"] = "reported " + es_ci["reported_measure"] + " with 95% CI"
-
-trials = (pd.concat([es_pct, es_ci], ignore_index=True)
-          .sort_values(["study_id", "timepoint_months"]).groupby("study_id").tail(1).reset_index(drop=True))
-trials[["study_id", "effect_id", "timepoint_months", "route", "yi", "vi"]]
+trials.attrs["unused"]  # incidence rows that no route can use, with the reason
 
 # %% [markdown]
 # ## Pooled, as the reviews did (random effects) — with REML and DerSimonian-Laird, z and Knapp-Hartung
@@ -118,6 +105,7 @@ assert fit.k >= 3 and fit.k < 7
 assert np.exp(fit.estimate) < 1
 for _, p in published.iterrows():
     assert np.exp(fit.ci_low) <= p["ci_high"] and p["ci_low"] <= np.exp(fit.ci_high), p["review_id"]
-assert (es_pct["es_method"].str.contains("RR")).all() and trials["route"].str.contains("approximate|reported").all()
+assert (trials["measure"] == "RR").all() and set(trials["route"]) <= {
+    "counts", "counts from percentages", "reported HR with CI", "reported RR with CI", "reported OR with CI"}
 assert all(r in gaps_text for r in published["review_id"])
 print("All checks passed.")

@@ -128,3 +128,14 @@ def test_nothing_is_dropped_or_changed():
     out = koppmeta.effect_sizes(df, "RR")
     pd.testing.assert_frame_equal(df, before)
     assert len(out) == len(df) and out["yi"].notna().all()
+
+
+def test_missing_drop_warns_and_names_every_dropped_study():
+    with pytest.warns(koppmeta.MissingDataWarning) as rec:
+        fit = koppmeta.meta_analysis([0.1, np.nan, 0.3, 0.2], [0.1, 0.1, np.nan, 0.05],
+                                     labels=LABELS + ["Solantaus 2010"], missing="drop")
+    msg = str(rec[0].message)
+    assert "2 of 4 studies dropped" in msg and "'Garber 2009' (row 2)" in msg and "'Compas 2009' (row 3)" in msg
+    assert fit.k == 2 and fit.labels == ["Clarke 2001", "Solantaus 2010"]
+    with pytest.raises(ValueError, match="unknown missing 'skip'"):
+        koppmeta.meta_analysis([0.1], [0.1], missing="skip")

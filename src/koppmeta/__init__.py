@@ -23,7 +23,7 @@ from .effect_sizes import (
     smd_to_logor,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
-from .models import MetaAnalysis, meta_analysis
+from .models import MetaAnalysis, MissingDataWarning, meta_analysis
 
 __version__ = "0.1.0"
 
@@ -40,6 +40,7 @@ __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
     "MetaAnalysis",
+    "MissingDataWarning",
     "counts_from_percent",
     "d_from_eta2",
     "d_from_f",

@@ -39,11 +39,16 @@ from ._validation import (
     check_same_length,
     make_labels,
     numeric_vector,
+    study_name,
 )
 
 TESTS = ("z", "knha")
 
-__all__ = ["MetaAnalysis", "meta_analysis", "TESTS"]
+
+class MissingDataWarning(UserWarning):
+    """Studies were left out because of missing values (only with ``missing="drop"``)."""
+
+__all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "TESTS"]
 
 
 @dataclass(frozen=True)
@@ -294,6 +299,7 @@ def meta_analysis(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     measure: str | None = None,
+    missing: str = "raise",
 ) -> MetaAnalysis:
     """Fixed- or random-effects meta-analysis of effect sizes ``yi`` with sampling variances ``vi``.
 
@@ -314,6 +320,9 @@ def meta_analysis(
         Study labels (or a column name), used in tables, plots and error messages.
     measure : str, optional
         The effect measure ("RR", "OR", "SMD", ...); ratio measures are shown back-transformed.
+    missing : {"raise", "drop"}
+        A study with a missing ``yi`` or ``vi`` raises an error by default; ``"drop"`` leaves it
+        out with a :class:`MissingDataWarning` that names every dropped study.
 
     Returns
     -------
@@ -358,9 +367,21 @@ def meta_analysis(
     except TypeError:
         raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
     lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
-    y = numeric_vector(func, "yi", yi_raw, lab)
-    v = numeric_vector(func, "vi", vi_raw, lab)
+    check_choice(func, "missing", missing, ("raise", "drop"))
+    drop = missing == "drop"
+    y = numeric_vector(func, "yi", yi_raw, lab, allow_nan=drop)
+    v = numeric_vector(func, "vi", vi_raw, lab, allow_nan=drop)
     k = check_same_length(func, yi=y, vi=v)
+    if drop:
+        gone = np.flatnonzero(np.isnan(y) | np.isnan(v))
+        if gone.size:
+            names = [study_name(lab, int(i)) for i in gone]
+            warnings.warn(f"{func}: {gone.size} of {k} studies dropped because yi or vi is missing: "
+                          + "; ".join(names) + ".", MissingDataWarning, stacklevel=2)
+            keep = np.setdiff1d(np.arange(k), gone)
+            y, v = y[keep], v[keep]
+            lab = [lab[i] for i in keep] if lab is not None else [f"Study {i + 1}" for i in keep]
+            k = check_same_length(func, yi=y, vi=v)
     check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
     if lab is None:
         lab = [f"Study {i + 1}" for i in range(k)]

@@ -139,7 +139,7 @@ def forest_plot(
         if ax is None:
             height = 1.0 + 0.22 * n_rows
             fig = plt.figure(figsize=(7.4, height))
-            gs = fig.add_gridspec(1, 3, width_ratios=[2.3, 3.0, 2.3], wspace=0.02)
+            gs = fig.add_gridspec(1, 3, width_ratios=[2.3, 2.8, 2.6], wspace=0.02)
             ax_l, ax, ax_r = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
         else:
             fig = ax.figure
@@ -202,9 +202,9 @@ def forest_plot(
                 ax_l.text(0.0, y, _shorten(str(lab), 42), va="center", ha="left", fontweight=weight)
             ax_l.text(0.0, y_head, t["study"], va="center", ha="left", fontweight="bold")
             for y, ci_txt, wt_txt in rows_r:
-                ax_r.text(0.72, y, ci_txt, va="center", ha="right", fontweight="bold" if y == y_pool else "normal")
+                ax_r.text(0.70, y, ci_txt, va="center", ha="right", fontweight="bold" if y == y_pool else "normal")
                 ax_r.text(1.0, y, wt_txt, va="center", ha="right")
-            ax_r.text(0.72, y_head, f"{fit.measure or ''} [{ci_head}]".strip(), va="center", ha="right", fontweight="bold")
+            ax_r.text(0.70, y_head, f"{fit.measure or ''} [{ci_head}]".strip(), va="center", ha="right", fontweight="bold")
             ax_r.text(1.0, y_head, t["weight"], va="center", ha="right", fontweight="bold")
             het = t["heterogeneity"].format(tau2=fmt_number(fit.tau2, 3, lang), i2=fmt_number(fit.i2, 0, lang),
                                             q=fmt_number(fit.q, 2, lang), df=fit.q_df, p=_fmt_p(fit.q_pval, lang))
@@ -225,6 +225,8 @@ def _ratio_ticks(ax, lang: str) -> None:
     ticks = [c for c in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if lo <= c <= hi]
     if len(ticks) < 4:
         ticks = sorted(set(ticks) | {c for c in (0.25, 0.33, 0.67, 1.5, 3, 4) if lo <= c <= hi})
+    elif len(ticks) > 5:  # wide ranges: decades plus the halves around 1, so labels never collide
+        ticks = [c for c in ticks if c in (0.01, 0.1, 0.5, 1, 2, 10, 100)]
     ax.set_xticks(ticks)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt_number(v, 2 if v < 1 else 0, lang)))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())

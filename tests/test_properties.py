@@ -1,0 +1,113 @@
+"""Properties that must hold for any data (hypothesis), and fuzzing of the CSV loader."""
+
+from __future__ import annotations
+
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import koppmeta
+from koppmeta.data import DataError
+from conftest import ROOT
+
+METHODS = ["FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"]
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+effects = st.floats(-3, 3, allow_nan=False, allow_infinity=False)
+variances = st.floats(1e-3, 2.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def meta_data(draw, min_k=2, max_k=15):
+    k = draw(st.integers(min_k, max_k))
+    y = np.array(draw(st.lists(effects, min_size=k, max_size=k)))
+    v = np.array(draw(st.lists(variances, min_size=k, max_size=k)))
+    return y, v
+
+
+@SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS), test=st.sampled_from(["z", "knha"]), seed=st.integers(0, 2**16))
+def test_order_does_not_matter(data, method, test, seed):
+    y, v = data
+    perm = np.random.default_rng(seed).permutation(len(y))
+    a = koppmeta.meta_analysis(y, v, method=method, test=test)
+    b = koppmeta.meta_analysis(y[perm], v[perm], method=method, test=test)
+    for attr in ("estimate", "se", "tau2", "q"):
+        assert math.isclose(getattr(a, attr), getattr(b, attr), rel_tol=1e-7, abs_tol=1e-9), attr
+
+
+@SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS), shift=st.floats(-5, 5))
+def test_shifting_effects_shifts_the_estimate(data, method, shift):
+    y, v = data
+    a = koppmeta.meta_analysis(y, v, method=method)
+    b = koppmeta.meta_analysis(y + shift, v, method=method)
+    assert math.isclose(b.estimate, a.estimate + shift, rel_tol=1e-7, abs_tol=1e-7)
+    assert math.isclose(b.tau2, a.tau2, rel_tol=1e-6, abs_tol=1e-9)
+
+
+@SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS), test=st.sampled_from(["z", "knha"]))
+def test_estimates_stay_in_range(data, method, test):
+    y, v = data
+    fit = koppmeta.meta_analysis(y, v, method=method, test=test)
+    assert fit.tau2 >= 0 and 0 <= fit.i2 <= 100 and fit.h2 >= 0 and 0 <= fit.pval <= 1
+    assert fit.ci_low <= fit.estimate <= fit.ci_high
+    assert fit.pi_low <= fit.ci_low + 1e-12 and fit.pi_high >= fit.ci_high - 1e-12
+    assert min(y) - 1e-9 <= fit.estimate <= max(y) + 1e-9
+    if fit.tau2_ci is not None:
+        lo, hi = fit.tau2_ci
+        assert 0 <= lo <= hi
+        assert 0 <= fit.i2_ci[0] <= fit.i2_ci[1] <= 100
+
+
+@SETTINGS
+@given(data=meta_data(), method=st.sampled_from(METHODS[1:]))
+def test_random_equals_fixed_when_tau2_is_zero(data, method):
+    y, v = data
+    re = koppmeta.meta_analysis(y, v, method=method)
+    if re.tau2 == 0:
+        fe = koppmeta.meta_analysis(y, v, method="FE")
+        assert math.isclose(re.estimate, fe.estimate, rel_tol=1e-12, abs_tol=1e-12)
+        assert math.isclose(re.se, fe.se, rel_tol=1e-12)
+
+
+# --- fuzzing the loader: random bytes and random edits of the real file give DataError, never anything else
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(ROOT / "data" / "datapackage.json", d / "datapackage.json")
+    return d
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(blob=st.binary(min_size=0, max_size=400))
+def test_random_bytes_are_rejected_cleanly(workdir, blob):
+    path = workdir / "studies.csv"
+    path.write_bytes(blob)
+    with pytest.raises(DataError):
+        koppmeta.load_studies(path)
+
+
+REAL = (ROOT / "data" / "studies.csv").read_text(encoding="utf-8")
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pos=st.integers(0, len(REAL) - 1), text=st.text(min_size=1, max_size=5), delete=st.integers(0, 5))
+def test_random_edits_load_or_fail_with_data_error(workdir, pos, text, delete):
+    path = workdir / "studies.csv"
+    path.write_text(REAL[:pos] + text + REAL[pos + delete:], encoding="utf-8")
+    try:
+        df = koppmeta.load_studies(path)
+    except DataError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert isinstance(df, pd.DataFrame) and len(df) >= 1
