@@ -24,6 +24,7 @@ from .effect_sizes import (
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
 from .models import MetaAnalysis, MissingDataWarning, meta_analysis
+from .multilevel import RobustResult, ThreeLevelResult, robust, three_level
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,13 @@ _LAZY = {
     "save_figure": "koppmeta.plotting",
     "funnel_plot": "koppmeta.plotting",
     "estimates_plot": "koppmeta.plotting",
+    "meta_regression": "koppmeta.regression",
+    "subgroup_analysis": "koppmeta.regression",
+    "permutation_test": "koppmeta.regression",
+    "MetaRegression": "koppmeta.regression",
+    "SubgroupAnalysis": "koppmeta.regression",
+    "PermutationResult": "koppmeta.regression",
+    "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
 }
@@ -41,6 +49,8 @@ __all__ = [
     "ConvergenceWarning",
     "MetaAnalysis",
     "MissingDataWarning",
+    "RobustResult",
+    "ThreeLevelResult",
     "counts_from_percent",
     "d_from_eta2",
     "d_from_f",
@@ -50,12 +60,14 @@ __all__ = [
     "from_ci",
     "logor_to_smd",
     "meta_analysis",
+    "robust",
     "smd_to_logor",
+    "three_level",
     *_LAZY,
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression")
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
+
+from ._dist import norm_isf
 
 from ._validation import (
     check_choice,
@@ -317,7 +319,7 @@ def _check_counts(func: str, arm: str, events: np.ndarray, n: np.ndarray, labels
 
 
 def _z(level: float) -> float:
-    return float(stats.norm.isf((1 - level / 100) / 2))
+    return norm_isf((1 - level / 100) / 2)
 
 
 def from_ci(estimate, ci_low, ci_high, *, ratio: bool, level: float = 95, labels=None) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from ._dist import chi2_isf, chi2_ppf
 
 THRESHOLD = 1e-13
 ROOT_TOL = 1e-14
@@ -140,6 +140,8 @@ def _he(y, v, X) -> float:
 
 def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
     """Root of ``Q_gen(tau2) = target`` for tau2 > lower (Q_gen decreases in tau2)."""
+    from scipy import optimize
+
     f = lambda t: q_gen(y, v, X, t) - target  # noqa: E731
     hi = max(100.0, 10.0 * lower, 1.0)
     n = 0
@@ -188,6 +190,8 @@ def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
 
 def _maximize_likelihood(y, v, X, method: str) -> float:
     """Fallback for ML/REML: bounded maximisation of the (restricted) log-likelihood."""
+    from scipy import optimize
+
     reml = method == "REML"
     upper = max(100.0, 10 * float(np.var(y)) + 10 * float(np.max(v)))
     res = optimize.minimize_scalar(lambda t: -_loglik(y, v, X, t, reml), bounds=(0.0, upper), method="bounded",
@@ -284,8 +288,8 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> t
     if df < 1:
         return (float("nan"), float("nan"))
     alpha = 1 - level / 100
-    crit_u = float(stats.chi2.isf(alpha / 2, df))
-    crit_l = float(stats.chi2.ppf(alpha / 2, df))
+    crit_u = chi2_isf(alpha / 2, df)
+    crit_l = chi2_ppf(alpha / 2, df)
     q0 = q_gen(y, v, X, 0.0)
     if q0 < crit_l:
         return (0.0, 0.0)

@@ -8,7 +8,7 @@ Effects ``i`` nested in clusters ``j`` (samples, studies, trials, districts):
 
 with ``sigma2_1`` the variance between clusters (level 3), ``sigma2_2`` the variance of
 effects within a cluster (level 2) and ``v_ij`` the known sampling variances (level 1)
-(Konstantopoulos 2011, Res Synth Methods 2:61-76, eq. 2-4). The marginal covariance is
+(Konstantopoulos 2011, Res Synth Methods 2:61-76). The marginal covariance is
 block diagonal, ``V_j = diag(v_j + sigma2_2) + sigma2_1 * 1 1'``, the same model as
 metafor's ``rma.mv(yi, vi, random = ~ 1 | cluster/effect)``.
 
@@ -21,7 +21,7 @@ definite, with step halving; it is started from three points and its answer is c
 with the maxima on the boundary (each component fixed at 0, and both), so that a
 boundary optimum is found exactly (metafor optimises over log(sigma2) and reports such
 optima as tiny positive numbers). Derivatives (Harville 1977, J Am Stat Assoc
-72:320-338, section 4; ``Q = V^-1`` for ML and ``Q = P`` for REML, ``P = V^-1 - V^-1 X
+72:320-338; ``Q = V^-1`` for ML and ``Q = P`` for REML, ``P = V^-1 - V^-1 X
 (X'V^-1 X)^-1 X'V^-1``, ``V_1 = Z Z'`` (cluster membership), ``V_2 = I``)::
 
     d l / d s_a        = -1/2 tr(Q V_a) + 1/2 y'P V_a P y
@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from ._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 
 from ._validation import (
     check_choice,
@@ -232,6 +232,8 @@ def _fit_variance_components(model: _Nested) -> tuple[np.ndarray, bool, int, lis
     notes: list[str] = []
     if not math.isfinite(best_ll):
         # last resort: bounded quasi-Newton with tight tolerances
+        from scipy import optimize
+
         res = optimize.minimize(lambda x: -model.ll(x), np.array([total / 2, total / 2]),
                                 jac=lambda x: -model.evaluate(x).grad, method="L-BFGS-B",
                                 bounds=[(0, None), (0, None)], options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10000})
@@ -509,7 +511,7 @@ def three_level(
 
     The model ``y_ij = mu + u_j + w_ij + e_ij`` with ``Var(u_j) = sigma2_1`` (between
     clusters, level 3), ``Var(w_ij) = sigma2_2`` (within clusters, level 2) and known
-    sampling variances ``v_ij`` (Konstantopoulos 2011, Res Synth Methods 2:61-76, eq. 2-4;
+    sampling variances ``v_ij`` (Konstantopoulos 2011, Res Synth Methods 2:61-76;
     Cheung 2014, Psychol Methods 19:211-229). Every row is its own level-2 unit. It is the
     model of metafor's ``rma.mv(yi, vi, random = ~ 1 | cluster/effect)``, and the numbers
     agree with metafor to 1e-6 (``tests/test_multilevel.py``).
@@ -548,9 +550,9 @@ def three_level(
         ML:   -1/2 (k log 2pi + log|V| + r'V^-1 r)
         REML: -1/2 ((k-1) log 2pi - log k + log|V| + log(1'V^-1 1) + r'V^-1 r)
 
-    Multilevel I^2 (Cheung 2014, section "Quantifying the degree of heterogeneity"; the
-    formula of dmetar's ``var.comp`` / ``mlm.variance.distribution``, Harrer et al. 2021,
-    *Doing Meta-Analysis with R*, ch. 10): with the typical sampling variance of Higgins &
+    Multilevel I^2 (Cheung 2014, Psychol Methods 19:211-229; the formula of dmetar's
+    ``var.comp`` / ``mlm.variance.distribution``, Harrer et al. 2021, *Doing Meta-Analysis
+    with R*, ch. 10): with the typical sampling variance of Higgins &
     Thompson (2002, Stat Med 21:1539-1558, eq. 9)
     ``s2 = (k - 1) sum(w) / ((sum w)^2 - sum(w^2))``, ``w = 1/v``::
 
@@ -611,10 +613,10 @@ def three_level(
     s2w = 1.0
     if test == "z":
         df = math.nan
-        crit = float(stats.norm.isf((1 - level / 100) / 2))
+        crit = float(norm_isf((1 - level / 100) / 2))
     else:
         df = float(k - 1)
-        crit = float(stats.t.isf((1 - level / 100) / 2, df))
+        crit = float(t_isf((1 - level / 100) / 2, df))
         if test == "knha":
             s2w = 0.0 if ev.rss <= np.finfo(float).eps else ev.rss / (k - 1)
             if s2w == 0.0:
@@ -623,7 +625,7 @@ def three_level(
     se = math.sqrt(var)
     if se > 0:
         stat = est / se
-        pval = float(2 * (stats.norm.sf(abs(stat)) if test == "z" else stats.t.sf(abs(stat), df)))
+        pval = float(2 * (norm_sf(abs(stat)) if test == "z" else t_sf(abs(stat), df)))
     else:
         stat = math.copysign(math.inf, est) if est != 0 else 0.0
         pval = 0.0 if est != 0 else 1.0
@@ -632,11 +634,11 @@ def three_level(
     w = 1.0 / v
     ybar = float(np.sum(w * y) / np.sum(w))
     q = float(np.sum(w * (y - ybar) ** 2))
-    q_pval = float(stats.chi2.sf(q, k - 1))
+    q_pval = float(chi2_sf(q, k - 1))
     s2_typ = float((k - 1) * np.sum(w) / (np.sum(w) ** 2 - np.sum(w**2)))
     tot = s1 + s2 + s2_typ
 
-    z = float(stats.norm.isf((1 - level / 100) / 2))
+    z = float(norm_isf((1 - level / 100) / 2))
     studies = pd.DataFrame({
         "label": lab, "cluster": [names[c] for c in codes], "yi": y, "vi": v,
         "ci_low": y - z * np.sqrt(v), "ci_high": y + z * np.sqrt(v),
@@ -679,7 +681,8 @@ class RobustResult:
     k, n_clusters : int
         Number of effects and of independent clusters.
     model, method, level : str, str, float
-        The fitted model ("three-level" or "random-effects"/"fixed-effect"), its estimator and the level.
+        The fitted model ("three-level random-effects", "random-effects" or "fixed-effect
+        (common-effect)"), its estimator and the confidence level.
     """
 
     k: int
@@ -882,20 +885,20 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
             same = mcodes[idx][:, None] == mcodes[idx][None, :]
             phis.append(np.diag(v[idx] + s2) + s1 * same)
         scale = 1.0
-        model = "three-level"
+        model = "three-level random-effects"
     else:
         tau2 = fit.tau2
         phis = [np.diag(v[idx] + tau2) for idx in blocks]
         scale = float(np.mean(1.0 / (v + tau2)))
-        model = "fixed-effect" if fit.method == "FE" else "random-effects"
+        model = "fixed-effect (common-effect)" if fit.method == "FE" else "random-effects"
     var, df, m_var = _sandwich(y, blocks, phis, fit.estimate, adjust, scale)
     se_model = math.sqrt(m_var)
     se = math.sqrt(var)
     est = fit.estimate
-    crit = float(stats.t.isf((1 - level / 100) / 2, df))
+    crit = float(t_isf((1 - level / 100) / 2, df))
     if se > 0:
         stat = est / se
-        pval = float(2 * stats.t.sf(abs(stat), df))
+        pval = float(2 * t_sf(abs(stat), df))
     else:
         stat = math.copysign(math.inf, est) if est != 0 else 0.0
         pval = 0.0 if est != 0 else 1.0

@@ -444,8 +444,12 @@ class MetaRegression:
             index = pd.Index(self.labels, name="label")
         else:
             if isinstance(newdata, dict):
-                newdata = pd.DataFrame({c: np.atleast_1d(np.asarray(x, dtype=object)) if np.ndim(x) == 0 else x
-                                        for c, x in newdata.items()})
+                lengths = {len(x) for x in newdata.values() if np.ndim(x) > 0}
+                if len(lengths) > 1:
+                    raise ValueError(f"{func}: the columns of 'newdata' have different lengths {sorted(lengths)}; "
+                                     "give one value per prediction (a single value is repeated).")
+                n = lengths.pop() if lengths else 1
+                newdata = pd.DataFrame({c: [x] * n if np.ndim(x) == 0 else list(x) for c, x in newdata.items()})
             if not isinstance(newdata, pd.DataFrame):
                 raise TypeError(f"{func}: argument 'newdata' must be a DataFrame or a dict of columns; "
                                 f"got {type(newdata).__name__}.")
@@ -617,11 +621,10 @@ def _fit_regression(y, v, X, names, *, method, test, level, studies, terms, note
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", het.ConvergenceWarning)
         fit = het.estimate_tau2(y, v, X, method)
-    for wmsg in caught:
+    for wmsg in caught:  # keep the message with the result and pass the warning on
         if issubclass(wmsg.category, het.ConvergenceWarning):
             notes.append(str(wmsg.message))
-        else:  # pragma: no cover - pass other warnings on
-            warnings.warn(wmsg.message, wmsg.category, stacklevel=3)
+        warnings.warn(wmsg.message, wmsg.category, stacklevel=3)
     if fit.note:
         notes.append(fit.note)
     tau2 = fit.tau2
@@ -933,6 +936,22 @@ def _subgroup_html(s: SubgroupAnalysis) -> str:
             f"<p>Test for subgroup differences: {esc(_subgroup_test_line(s, 4))}</p></div>")
 
 
+def _with_common_tau2(base: MetaAnalysis, **changes: Any) -> MetaAnalysis:
+    """A group's MetaAnalysis with the inference of the common-tau^2 model.
+
+    The group's own tau^2 interval does not apply (tau^2 was estimated from all groups),
+    so ``tau2_ci``, ``i2_ci`` and ``h2_ci`` are None.
+    """
+    names = {f.name for f in dataclasses.fields(base)}
+    no_ci = ("tau2_ci", "i2_ci", "h2_ci")
+    changes.update({n: None for n in no_ci if n in names})
+    out = dataclasses.replace(base, **changes)
+    for n in no_ci:
+        if n not in names:  # computed on first use: fix the value now
+            out.__dict__[n] = None
+    return out
+
+
 def subgroup_analysis(
     yi: Any,
     vi: Any,
@@ -1070,10 +1089,8 @@ def subgroup_analysis(
             raise ValueError(f"{func}: {k} studies in {len(order)} groups: the common-tau^2 model needs more studies "
                              "than groups.")
         studies = pd.concat([pd.DataFrame({"label": lab, "yi": y, "vi": v}), mods], axis=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            model = _fit_regression(y, v, X, tnames, method=method, test=test, level=level, studies=studies,
-                                    terms=terms, notes=list(notes))
+        model = _fit_regression(y, v, X, tnames, method=method, test=test, level=level, studies=studies,
+                                terms=terms, notes=list(notes))
         notes.extend(model.notes)
         tau2_common = model.tau2
         q_between, q_df, q_pval = model.qm, model.qm_df, model.qm_pval
@@ -1098,11 +1115,10 @@ def subgroup_analysis(
                 st = math.copysign(math.inf, est_g) if est_g != 0 else 0.0
                 pv = 0.0 if est_g != 0 else 1.0
             pse = math.sqrt(se_g**2 + tau2_common)
-            fits[g] = dataclasses.replace(
+            fits[g] = _with_common_tau2(
                 base, estimate=est_g, se=se_g, stat=st, pval=pv, df=model.df,
                 ci_low=est_g - crit * se_g, ci_high=est_g + crit * se_g,
-                pi_low=est_g - crit * pse, pi_high=est_g + crit * pse, test=test,
-                tau2_ci=None, i2_ci=None, h2_ci=None)
+                pi_low=est_g - crit * pse, pi_high=est_g + crit * pse, test=test)
     i2_between = None
     if dist == "chi2":
         i2_between = max(0.0, 100 * (q_between - q_df) / q_between) if q_between > 0 else 0.0
@@ -1386,7 +1402,8 @@ def permutation_test(
     if n_failed:
         notes.append(f"{n_failed} of {n_iter} permuted models could not be fitted and were left out of the p-values")
     if n_fallback:
-        notes.append(f"in {n_fallback} permuted models the tau^2 estimator needed its fallback (see ConvergenceWarning)")
+        notes.append(f"{n_fallback} permuted models gave a ConvergenceWarning from the tau^2 estimator (e.g. tau^2 "
+                     "set to 0 because the likelihood is higher there); their estimates were used")
     return PermutationResult(
         pval=headline, coefficients=coefficients, qm=float(qm_obs), qm_df=int(qm_df), qm_pval_model=float(qm_pval_model),
         qm_pval=qm_pval, exact=bool(exact), n_permutations=n_iter, n_failed=n_failed, kind=kind, method=method,

@@ -156,6 +156,10 @@ for (nm in names(dataset_specs)) {
 ##   categorical: columns that are categorical (integer codes become categories)
 ##   reference:   reference level of a categorical moderator when it is not the first
 ##   newdata:     moderator values for predict() (optional)
+##   rows:        a subset of the studies (1-based rows; optional). Rows 1-3 of
+##                dat.raudenbush1985 give tau^2 = 0 without moderators for most
+##                estimators (so R^2 = 0 by definition); rows 11-19 give tau^2 = 0
+##                with the moderator (R^2 = 100%).
 ## ---------------------------------------------------------------------------
 reg_specs <- list(
   list(name = "bcg_ablat", dataset = "bcg", mods = "~ ablat", columns = "ablat",
@@ -175,6 +179,10 @@ reg_specs <- list(
        newdata = data.frame(weeks = c(0, 1, 3, 24))),
   list(name = "raudenbush1985_weeks_tester", dataset = "raudenbush1985", mods = "~ weeks + tester",
        columns = c("weeks", "tester"), categorical = "tester"),
+  list(name = "raudenbush1985_1to3_weeks", dataset = "raudenbush1985", rows = 1:3, mods = "~ weeks",
+       columns = "weeks", categorical = character(0)),
+  list(name = "raudenbush1985_11to19_weeks", dataset = "raudenbush1985", rows = 11:19, mods = "~ weeks",
+       columns = "weeks", categorical = character(0)),
   list(name = "bangertdrowns2004_grade", dataset = "bangertdrowns2004", mods = "~ factor(grade)",
        columns = "grade", categorical = "grade"),
   list(name = "bangertdrowns2004_imag_grade", dataset = "bangertdrowns2004",
@@ -208,11 +216,13 @@ new_mods <- function(sp, dat) {
 reg_json <- list()
 for (sp in reg_specs) {
   dat <- datasets[[sp$dataset]]
+  if (!is.null(sp$rows)) dat <- dat[sp$rows, ]
   for (method in METHODS) {
     for (test in TESTS) {
       r_call <- sprintf("rma(yi, vi, mods = %s, data = dat, method = \"%s\", test = \"%s\", control = %s)",
                         sp$mods, method, test, RMA_CONTROL)
       entry <- list(model = sp$name, dataset = sp$dataset, method = method, test = test,
+                    rows = if (is.null(sp$rows)) NULL else arr(as.integer(sp$rows)),
                     r_call = r_call, columns = arr(sp$columns), categorical = arr(sp$categorical),
                     reference = if (is.null(sp$reference)) NULL else sp$reference)
       res <- capture(eval(parse(text = r_call)))

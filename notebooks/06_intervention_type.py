@@ -1,0 +1,97 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # By intervention type: parent, family or child?
+#
+# **Question.** The Trimbos review sorts KOPP/KOV interventions into three kinds: aimed at the
+# parent(s) and the parent-child relationship, at the family, or at the child. Do their effects differ?
+#
+# **Published numbers** (from `data/reviews.csv`, with source): Thanhäuser 2017 found that
+# "interventions addressing parents and children jointly produced overall larger effects"; its effect
+# sizes per target group are below.
+
+# %%
+import numpy as np
+import pandas as pd
+
+import koppmeta
+from koppmeta.evidence import effects_for
+from koppmeta.paths import figures_dir
+
+reviews = koppmeta.load_reviews()
+thanhauser = reviews[reviews["review_id"] == "thanhauser2017"]
+print(thanhauser["note"].iloc[0][-400:])
+thanhauser[["result_id", "intervention_type", "measure", "estimate"]]
+
+# %% [markdown]
+# ## The trials with usable numbers, by type
+# Incidence of disorder is the outcome with the most trials carrying numbers (see notebook 04).
+# Family programmes here (Ginsburg 2009, 2015) work with parents and children together; the child
+# programmes (Clarke 2001, Garber 2009) are group courses for adolescents.
+
+# %%
+studies = koppmeta.load_studies()
+print(pd.crosstab(studies["outcome"], studies["intervention_type"]).loc[["incidence", "internalizing", "externalizing"]])
+inc = effects_for(studies, "incidence")
+inc[["study_id", "intervention_type", "route", "yi", "vi"]]
+
+# %% [markdown]
+# ## Subgroup analysis (a separate tau² per group, as RevMan) and the test of subgroup differences
+
+# %%
+sub = koppmeta.subgroup_analysis("yi", "vi", "intervention_type", data=inc, labels="citation", measure="RR")
+print(sub.summary())
+
+# %%
+table = sub.to_frame()
+table["label"] = [f"{g} (k = {k})" for g, k in zip(table["group"], table["k"])]
+for col in ("estimate", "ci_low", "ci_high"):
+    table[col] = np.exp(table[col])
+fig = koppmeta.estimates_plot(table, ratio=True, xlabel="Risk ratio of a new disorder (95% CI)",
+                              title="Incidence of disorder by intervention type (REML per group)")
+koppmeta.save_figure(fig, figures_dir() / "intervention_type_incidence_en")
+fig
+
+# %% [markdown]
+# ## Meta-regression on intervention type (Knapp-Hartung, as advised for few studies)
+
+# %%
+reg = koppmeta.meta_regression("yi", "vi", ["intervention_type"], data=inc, labels="citation", test="knha")
+print(reg.summary())
+
+# %% [markdown]
+# ## Thanhäuser's finding, checked on our data
+# Joint parent-and-child (family) programmes show the larger reduction in our incidence data
+# (RR about 0.17 versus 0.52 for child-only courses), the same direction as Thanhäuser 2017. With two
+# trials per group the difference is not statistically secure (test of subgroup differences p = 0.054;
+# Knapp-Hartung meta-regression p = 0.15), so the data are consistent with the finding but cannot
+# confirm it.
+
+# %%
+family, child = sub.groups["family"], sub.groups["child"]
+finding = pd.DataFrame({
+    "group": ["family (joint)", "child"],
+    "RR": [np.exp(family.estimate), np.exp(child.estimate)],
+    "k": [family.k, child.k],
+})
+finding
+
+# %% [markdown]
+# ## Checks
+
+# %%
+assert family.estimate < child.estimate, "direction no longer matches Thanhäuser's finding: update the text"
+assert sub.q_between_pval > 0.05 and reg.qm_pval > 0.05, "the difference became significant: update the text"
+assert thanhauser["note"].str.contains("jointly").any()
+print("All checks passed.")
