@@ -32,9 +32,12 @@ lab: $(STAMP)
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 
-## Regenerate the metafor reference values (needs R with metafor and metadat).
+## Regenerate the metafor and clubSandwich reference values (needs R with metafor, metadat, clubSandwich).
 fixtures:
 	Rscript tests/r/make_fixtures.R
+	Rscript tests/r/make_fixtures_regression.R
+	Rscript tests/r/make_fixtures_bias.R
+	Rscript tests/r/make_fixtures_multilevel.R
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -39,6 +39,21 @@ _LAZY = {
     "MetaRegression": "koppmeta.regression",
     "SubgroupAnalysis": "koppmeta.regression",
     "PermutationResult": "koppmeta.regression",
+    "leave_one_out": "koppmeta.sensitivity",
+    "influence": "koppmeta.sensitivity",
+    "cumulative": "koppmeta.sensitivity",
+    "baujat": "koppmeta.sensitivity",
+    "InfluenceResult": "koppmeta.sensitivity",
+    "egger_test": "koppmeta.bias",
+    "begg_test": "koppmeta.bias",
+    "trim_and_fill": "koppmeta.bias",
+    "pet_peese": "koppmeta.bias",
+    "fail_safe_n": "koppmeta.bias",
+    "RegressionTest": "koppmeta.bias",
+    "BeggTest": "koppmeta.bias",
+    "TrimAndFill": "koppmeta.bias",
+    "PetPeese": "koppmeta.bias",
+    "FailSafeN": "koppmeta.bias",
     "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
@@ -67,7 +82,7 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias")
 
 
 def __getattr__(name: str) -> Any:

@@ -147,7 +147,8 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.Data
     >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
     ...                            events2="cpos", nonevents2="cneg")
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label")
-    >>> koppmeta.leave_one_out(fit)[["estimate", "tau2"]].shape
+    >>> from koppmeta.sensitivity import leave_one_out
+    >>> leave_one_out(fit)[["estimate", "tau2"]].shape
     (13, 2)
     """
     func = "leave_one_out"
@@ -207,8 +208,8 @@ class InfluenceResult:
         Anything unusual (e.g. a z test used for a single remaining study).
     """
 
-    table: pd.DataFrame = field(repr=False)
-    is_influential: pd.Series = field(repr=False)
+    table: pd.DataFrame = field(repr=False, compare=False)
+    is_influential: pd.Series = field(repr=False, compare=False)
     thresholds: dict[str, float]
     k: int
     p: int

@@ -3,13 +3,14 @@
 ##
 ## What it makes (path relative to the repository root):
 ##   tests/fixtures/metafor_bias.json
-##       For five metadat datasets:
+##       For five metadat datasets (and a two-study subset of dat.bcg for the edge
+##       cases of refitting a single study):
 ##         * per model (FE, DL and REML with test = "z", REML with test = "knha"):
 ##           leave1out(), influence() (all statistics and the "*" flags),
-##           cumul() in input order and ordered by a key (publication
-##           year, or total sample size where there is no year), the
-##           coordinates returned by baujat(), and trimfill() (side chosen by
-##           metafor with L0 and R0, and the side forced to "left" and "right");
+##           cumul() in input order and ordered by a key (publication year,
+##           or total sample size where there is no year), increasing and
+##           decreasing, the coordinates returned by baujat(), and trimfill()
+##           (side chosen by metafor, and forced to "left" and "right"; L0 and R0);
 ##         * per dataset (these do not depend on the tau^2 estimator):
 ##           regtest(model = "lm") with predictor "sei" (Egger's test, PET) and
 ##           "vi" (PEESE), ranktest() (Begg and Mazumdar), and fsn() with types
@@ -133,9 +134,17 @@ dataset_specs <- list(
     r_call = "dat <- escalc(measure = \"SMD\", m1i = m1i, sd1i = sd1i, n1i = n1i, m2i = m2i, sd2i = sd2i, n2i = n2i, data = dat.normand1999)",
     labels = quote(as.character(dat$source)),
     order_key = quote(dat$n1i + dat$n2i),
-    order_call = "cumul(fit, order = dat$n1i + dat$n2i)")
+    order_call = "cumul(fit, order = dat$n1i + dat$n2i)"),
+  bcg_k2 = list(
+    description = "Tiny dataset (k = 2): rows 1-2 of metadat::dat.bcg, log risk ratio. Deleting a study leaves one study, for which metafor replaces the Knapp-Hartung test by the z test; trimfill() cannot choose the side (regression with as many coefficients as studies), so only a given side is used; the bias tests need k >= 3 and are not run.",
+    r_call = "dat <- escalc(measure = \"RR\", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg[1:2, ])",
+    labels = quote(paste0(dat$author, ", ", dat$year)),
+    small = TRUE)
 )
 
+MODELS_SMALL <- list(
+  list(method = "FE", test = "z"),
+  list(method = "REML", test = "knha"))
 MODELS <- list(
   list(method = "FE", test = "z"),
   list(method = "DL", test = "z"),
@@ -190,7 +199,8 @@ for (nm in names(dataset_specs)) {
     order_key = arr(as.numeric(order_key)),
     order_key_description = if (is.null(sp$order_key)) "publication year (dat$year)" else deparse(sp$order_key))
 
-  for (md in MODELS) {
+  small <- isTRUE(sp$small)
+  for (md in if (small) MODELS_SMALL else MODELS) {
     fit_call <- sprintf("rma(yi, vi, data = dat, slab = labels, method = \"%s\", test = \"%s\", control = %s)",
                         md$method, md$test, RMA_CONTROL)
     fit <- suppressWarnings(eval(parse(text = fit_call)))
@@ -215,6 +225,9 @@ for (nm in names(dataset_specs)) {
     entry$cumul <- with_warning(c(list(r_call = "cumul(fit)"), cumul_json(cu$value)), cu$warnings)
     cy <- capture(eval(parse(text = order_call)))
     entry$cumul_ordered <- with_warning(c(list(r_call = order_call), cumul_json(cy$value)), cy$warnings)
+    dec_call <- sub(")$", ", decreasing = TRUE)", order_call)
+    cd <- capture(eval(parse(text = dec_call)))
+    entry$cumul_decreasing <- with_warning(c(list(r_call = dec_call), cumul_json(cd$value)), cd$warnings)
 
     pdf(NULL)
     bj <- capture(baujat(fit))
@@ -234,7 +247,8 @@ for (nm in names(dataset_specs)) {
       list(side = NULL, estimator = "L0"), list(side = NULL, estimator = "R0"),
       list(side = "left", estimator = "L0"), list(side = "right", estimator = "L0"),
       list(side = "left", estimator = "R0"), list(side = "right", estimator = "R0"))
-    entry$trimfill <- lapply(seq_along(tf_calls), function(j) {
+    tf_use <- if (small) 3:6 else seq_along(tf_calls)
+    entry$trimfill <- lapply(tf_use, function(j) {
       tf <- capture(eval(parse(text = tf_calls[j])))
       with_warning(c(list(r_call = tf_calls[j], side_arg = tf_args[[j]]$side,
                           estimator_arg = tf_args[[j]]$estimator),
@@ -244,6 +258,7 @@ for (nm in names(dataset_specs)) {
   }
 
   ## method-independent bias statistics
+  if (small) next
   fit <- rma(yi, vi, data = dat, method = "REML", control = ctrl)
   reg <- list()
   for (pred in c("sei", "vi")) {
