@@ -39,5 +39,10 @@ fixtures:
 	Rscript tests/r/make_fixtures_bias.R
 	Rscript tests/r/make_fixtures_multilevel.R
 
+## Time koppmeta against statsmodels, PyMARE and metafor (if Rscript is present); writes benchmarks/RESULTS.md.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python benchmarks/run.py --write
+
 clean:
 	rm -rf $(VENV) reports .pytest_cache

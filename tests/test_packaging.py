@@ -19,10 +19,10 @@ def _names(specs):
 
 def test_pyproject_and_environment_declare_the_same_packages():
     py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = _names(py["dependencies"]) | {n for extra in ("notebooks", "test") for n in _names(py["optional-dependencies"][extra])}
+    declared = _names(py["dependencies"]) | {n for extra in ("notebooks", "test", "bench") for n in _names(py["optional-dependencies"][extra])}
     text = (ROOT / "environment.yml").read_text(encoding="utf-8").split("dependencies:")[1]
-    env = [ln.strip()[2:] for ln in text.splitlines()
-           if ln.strip().startswith("- ") and not ln.strip().startswith("- pip") and not ln.strip().startswith("- -e")]
+    env = [ln.strip()[2:].split("#")[0].strip() for ln in text.splitlines()
+           if ln.strip().startswith("- ") and ln.strip() not in ("- pip", "- pip:") and not ln.strip().startswith("- -e")]
     conda = _names(env) - {"python"}
     assert declared == conda, f"only in pyproject: {declared - conda}; only in environment.yml: {conda - declared}"
 

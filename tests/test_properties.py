@@ -16,6 +16,8 @@ import koppmeta
 from koppmeta.data import DataError
 from conftest import ROOT
 
+pytestmark = pytest.mark.filterwarnings("ignore:meta_analysis. the Knapp-Hartung method:UserWarning")
+
 METHODS = ["FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"]
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -12,6 +12,8 @@ from importlib import import_module
 from typing import Any
 
 from . import datasets
+from .fast import fit_many
+from .gosh import gosh
 from .effect_sizes import (
     counts_from_percent,
     d_from_eta2,
@@ -72,7 +74,9 @@ __all__ = [
     "d_from_t",
     "datasets",
     "effect_sizes",
+    "fit_many",
     "from_ci",
+    "gosh",
     "logor_to_smd",
     "meta_analysis",
     "robust",

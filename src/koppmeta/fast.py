@@ -23,10 +23,12 @@ over the studies of one row; formulas of Viechtbauer 2005, J Educ Behav Stat
   root from the left without overshooting; a bracket [lo, hi] with bisection
   guards against rounding. Stops when the step is below 1e-14 (+ 4 eps |tau^2|).
 
-Rows that an iterative method does not settle are refitted one by one with
-:func:`koppmeta.heterogeneity.estimate_tau2` (its own fallbacks and warnings
-apply), so no row ends as NaN. Work is done in chunks of rows so that memory
-stays bounded (100,000 analyses of k = 13 need well under 100 MiB).
+Rows that an iterative method does not settle are refitted one by one on the
+scalar path of :func:`koppmeta.heterogeneity.estimate_tau2` (for ML/REML its
+bounded maximisation of the likelihood, for PM/EB its Brent root finder), so no
+row ends as NaN; one warning lists the rows concerned. Work is done in chunks of
+rows so that memory stays bounded (100,000 analyses of k = 13 need about 40 MiB
+besides the input and the result).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from . import heterogeneity as het
 from ._validation import check_choice, check_level
@@ -54,6 +56,7 @@ _CI_COLUMNS = ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high", "h2_ci_
 #: Number of array elements (rows x k_max) handled per chunk; 2**18 float64 = 2 MiB per working array.
 CHUNK_ELEMENTS = 1 << 18
 MAXITER_ROOT = 200
+_PROGRESS_FROM = 1_000_000  # default: progress bar from this many analyses on
 _EPS = np.finfo(float).eps
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -67,6 +70,10 @@ def _as_matrix(func: str, arg: str, values: Any) -> np.ndarray:
         raise TypeError(f"{func}: argument {arg!r} must be a 2-D array of numbers (one analysis per row), not a string.")
     if isinstance(values, pd.DataFrame):
         values = values.to_numpy()
+    kind = np.asarray(values).dtype.kind
+    if kind in "bc":
+        raise TypeError(f"{func}: argument {arg!r} holds {'booleans' if kind == 'b' else 'complex numbers'}; "
+                        "real numbers are required.")
     try:
         arr = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
@@ -84,7 +91,7 @@ def _as_matrix(func: str, arg: str, values: Any) -> np.ndarray:
 
 def _where(i: int, j: int | None = None) -> str:
     col = f", column {j}" if j is not None else ""
-    return f"analysis in row {i} (0-based, as the result's index){col}"
+    return f"analysis in row {i} (0-based position){col}"
 
 
 def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,45 +137,49 @@ def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndar
 
 
 # ---------------------------------------------------------------------------
-# vectorised building blocks (rows = analyses; padded cells have y = 0, v = inf so that w = 0)
+# vectorised building blocks
+#
+# Working arrays are laid out studies x analyses (shape (k_max, n)), so that the sums over the
+# studies of each analysis are k_max - 1 additions of contiguous vectors. Padded cells hold
+# y = 0 and v = inf, so that their weight 1/(v + tau2) is exactly 0.
 
 
-def _rowsum(a: np.ndarray) -> np.ndarray:
-    return a.sum(axis=1)
+def _colsum(a: np.ndarray) -> np.ndarray:
+    return a.sum(axis=0)
 
 
 def _wls(y: np.ndarray, v: np.ndarray, tau2: np.ndarray):
-    """Row-wise weighted mean: returns ``(b, r, w, sw)`` with ``w = 1/(v + tau2)``, ``sw = sum w``."""
-    w = 1.0 / (v + tau2[:, None])
-    sw = _rowsum(w)
-    b = _rowsum(w * y) / sw
-    r = y - b[:, None]
+    """Weighted mean per analysis: ``(b, r, w, sw)`` with ``w = 1/(v + tau2)``, ``r = y - b``, ``sw = sum w``."""
+    w = 1.0 / (v + tau2)
+    sw = _colsum(w)
+    b = _colsum(w * y) / sw
+    r = y - b
     return b, r, w, sw
 
 
 def _qgen(y, v, tau2):
-    """Generalized Q statistic ``sum w (y - b)^2`` and its derivative ``-sum w^2 (y - b)^2`` per row."""
+    """Generalized Q statistic ``sum w (y - b)^2`` and its derivative ``-sum w^2 (y - b)^2`` per analysis."""
     _, r, w, _ = _wls(y, v, tau2)
     wr2 = w * r * r
-    return _rowsum(wr2), -_rowsum(wr2 * w)
+    return _colsum(wr2), -_colsum(wr2 * w)
 
 
 def _loglik(y, v, mask, k, tau2, reml: bool) -> np.ndarray:
-    """(Restricted) log-likelihood per row, as heterogeneity._loglik for an intercept-only model."""
+    """(Restricted) log-likelihood per analysis, as heterogeneity._loglik for an intercept-only model."""
     _, r, w, sw = _wls(y, v, tau2)
-    rss = _rowsum(w * r * r)
-    logv = _rowsum(np.log(np.where(mask, v + tau2[:, None], 1.0)))
+    rss = _colsum(w * r * r)
+    logv = _colsum(np.log(np.where(mask, v + tau2, 1.0)))
     if reml:
         return -0.5 * (k - 1) * _LOG_2PI - 0.5 * logv - 0.5 * np.log(sw) - 0.5 * rss
     return -0.5 * k * _LOG_2PI - 0.5 * logv - 0.5 * rss
 
 
 def _he(y0, v0, mask, k) -> np.ndarray:
-    """Hedges' estimator ``(sum (y - ybar)^2 - (sum v - sum v / k)) / (k - 1)`` (unclipped; rows with k > 1)."""
-    ybar = _rowsum(y0) / k
-    r = np.where(mask, y0 - ybar[:, None], 0.0)
-    sv = _rowsum(v0)
-    return (_rowsum(r * r) - (sv - sv / k)) / (k - 1)
+    """Hedges' estimator ``(sum (y - ybar)^2 - (sum v - sum v / k)) / (k - 1)`` (not truncated; k > 1)."""
+    ybar = _colsum(y0) / k
+    r = np.where(mask, y0 - ybar, 0.0)
+    sv = _colsum(v0)
+    return (_colsum(r * r) - (sv - sv / k)) / (k - 1)
 
 
 # ---------------------------------------------------------------------------
@@ -176,11 +187,14 @@ def _he(y0, v0, mask, k) -> np.ndarray:
 
 
 def _fisher_scoring(y, v, tau2, method):
-    """Vectorised Fisher scoring for ML/REML with step halving, as heterogeneity._fisher_scoring.
+    """Vectorised Fisher scoring for ML/REML with step halving, step for step as heterogeneity._fisher_scoring.
 
-    Returns ``(tau2, converged)``; rows still moving after MAXITER_SCORING iterations are not converged.
+    REML step: ``(sum (w r)^2 - tr P) / tr PP``; ML step: ``(sum (w r)^2 - sum w) / sum w^2``
+    (Viechtbauer 2005, eq. 15-16), with ``tr P = sum w - sum w^2 / sum w`` and
+    ``tr PP = sum w^2 - 2 sum w^3 / sum w + (sum w^2 / sum w)^2``. Analyses leave the loop
+    once tau^2 changes by less than ``THRESHOLD``. Returns ``(tau2, converged)``.
     """
-    n = y.shape[0]
+    n = y.shape[1]
     out = np.array(tau2, dtype=float)
     conv = np.zeros(n, dtype=bool)
     idx = np.arange(n)
@@ -190,10 +204,10 @@ def _fisher_scoring(y, v, tau2, method):
         _, r, w, sw = _wls(ya, va, ta)
         wr = w * r
         w2 = w * w
-        s2 = _rowsum(w2)
-        num = _rowsum(wr * wr)
+        s2 = _colsum(w2)
+        num = _colsum(wr * wr)
         if reml:
-            s3 = _rowsum(w2 * w)
+            s3 = _colsum(w2 * w)
             adj = (num - (sw - s2 / sw)) / (s2 - 2 * s3 / sw + (s2 / sw) ** 2)
         else:
             adj = (num - sw) / s2
@@ -214,23 +228,26 @@ def _fisher_scoring(y, v, tau2, method):
             keep = ~done
             if not keep.any():
                 return out, conv
-            idx, ya, va, ta = idx[keep], ya[keep], va[keep], ta[keep]
+            idx, ya, va, ta = idx[keep], ya[:, keep], va[:, keep], ta[keep]
     out[idx] = ta
     return out, conv
 
 
 def _solve_q(y, v, target):
-    """Root of ``Q_gen(tau2) = target`` per row (``Q_gen(0) >= target`` assumed), Newton with a bisection guard.
+    """Root of ``Q_gen(tau2) = target`` per analysis (``Q_gen(0) >= target`` assumed).
 
+    Newton's method from tau2 = 0 (``Q_gen`` is decreasing and convex, so the iterates
+    approach the root from the left), kept inside a bracket [lo, hi] by bisection. The
+    upper end starts at 100 and grows tenfold while ``Q_gen(hi) > target``, as in
+    heterogeneity._solve_q. Stops when the step is at most ``ROOT_TOL + 4 eps |tau2|``.
     Returns ``(tau2, converged)``.
     """
-    n = y.shape[0]
+    n = y.shape[1]
     out = np.zeros(n)
     conv = np.zeros(n, dtype=bool)
     zeros = np.zeros(n)
     f0, d0 = _qgen(y, v, zeros)
     f0 = f0 - target
-    # upper bracket as heterogeneity._solve_q: 100, then x10 until Q_gen(hi) <= target
     hi = np.full(n, 100.0)
     fhi = _qgen(y, v, hi)[0] - target
     for _ in range(30):
@@ -238,19 +255,18 @@ def _solve_q(y, v, target):
         if not up.any():
             break
         hi[up] *= 10
-        fhi[up] = _qgen(y[up], v[up], hi[up])[0] - target[up]
-    ok = fhi <= 0
+        fhi[up] = _qgen(y[:, up], v[:, up], hi[up])[0] - target[up]
     exact = f0 == 0
     conv[exact] = True
-    act = np.flatnonzero(ok & ~exact)
-    ya, va, tg = y[act], v[act], target[act]
-    x, fx, dx_ = zeros[act], f0[act], d0[act]
+    act = np.flatnonzero((fhi <= 0) & ~exact)
+    ya, va, tg = y[:, act], v[:, act], target[act]
+    x, fx, dfx = zeros[act], f0[act], d0[act]
     lo, hi = np.zeros(act.size), hi[act]
     for _ in range(MAXITER_ROOT):
         if act.size == 0:
             break
         with np.errstate(divide="ignore", invalid="ignore"):
-            new = x - fx / dx_
+            new = x - fx / dfx
         bad = ~((new > lo) & (new < hi))
         new[bad] = 0.5 * (lo[bad] + hi[bad])
         fn, dn = _qgen(ya, va, new)
@@ -260,78 +276,79 @@ def _solve_q(y, v, target):
         hi = np.where(pos, hi, new)
         tol = het.ROOT_TOL + 4 * _EPS * np.abs(new)
         done = (np.abs(new - x) <= tol) | (fn == 0) | (hi - lo <= 2 * tol)
-        x, fx, dx_ = new, fn, dn
+        x, fx, dfx = new, fn, dn
         if done.any():
             out[act[done]] = x[done]
             conv[act[done]] = True
             keep = ~done
-            act, ya, va, tg = act[keep], ya[keep], va[keep], tg[keep]
-            x, fx, dx_, lo, hi = x[keep], fx[keep], dx_[keep], lo[keep], hi[keep]
+            act, ya, va, tg = act[keep], ya[:, keep], va[:, keep], tg[keep]
+            x, fx, dfx, lo, hi = x[keep], fx[keep], dfx[keep], lo[keep], hi[keep]
     return out, conv
 
 
-def _estimate_tau2(y0, v0, vinf, mask, k, method, Yraw, Vraw, row0, notes):
-    """tau^2 per row for ``method``; returns ``(tau2, converged)``."""
-    n = y0.shape[0]
+def _estimate_tau2(y0, v0, vinf, mask, k, method, raw, row0, notes):
+    """tau^2 per analysis for ``method``; returns ``(tau2, converged)``.
+
+    ``raw`` = (Y, V, mask) of the chunk in the caller's layout (analyses x studies), for the scalar fallback.
+    """
+    n = y0.shape[1]
     tau2 = np.zeros(n)
     conv = np.ones(n, dtype=bool)
     multi = k > 1
     if method == "FE" or not multi.any():
         return tau2, conv
-    rows = np.flatnonzero(multi)
-    y, v, m, kk = y0[rows], vinf[rows], mask[rows], k[rows].astype(float)
+    cols = np.flatnonzero(multi)
+    everyone = cols.size == n
+    sub = (lambda a: a) if everyone else (lambda a: a[:, cols])
+    y, v, m, kk = sub(y0), sub(vinf), sub(mask), k[cols].astype(float)
     if method in ("DL", "HS"):
-        b, r, w, sw = _wls(y, v, np.zeros(rows.size))
-        q = _rowsum(w * r * r)
-        if method == "DL":
-            t = (q - (kk - 1)) / (sw - _rowsum(w * w) / sw)
-        else:
-            t = (q - kk) / sw
-        tau2[rows] = np.maximum(0.0, t)
+        _, r, w, sw = _wls(y, v, np.zeros(cols.size))
+        q = _colsum(w * r * r)
+        t = (q - (kk - 1)) / (sw - _colsum(w * w) / sw) if method == "DL" else (q - kk) / sw
+        tau2[cols] = np.maximum(0.0, t)
     elif method == "HE":
-        tau2[rows] = np.maximum(0.0, _he(y, v0[rows], m, kk))
+        tau2[cols] = np.maximum(0.0, _he(y, sub(v0), m, kk))
     elif method == "SJ":
-        ybar = _rowsum(y) / kk
-        t0 = _rowsum(np.where(m, (y - ybar[:, None]) ** 2, 0.0)) / kk
+        ybar = _colsum(y) / kk
+        t0 = _colsum(np.where(m, (y - ybar) ** 2, 0.0)) / kk
         pos = t0 != 0.0
-        t = np.zeros(rows.size)
+        t = np.zeros(cols.size)
         if pos.any():
-            q = _qgen(y[pos], v[pos], t0[pos])[0]
+            q = _qgen(y[:, pos], v[:, pos], t0[pos])[0]
             t[pos] = np.maximum(0.0, t0[pos] * q / (kk[pos] - 1))
-        tau2[rows] = t
+        tau2[cols] = t
     elif method in ("PM", "EB"):
         target = kk - 1
-        q0 = _qgen(y, v, np.zeros(rows.size))[0]
+        q0 = _qgen(y, v, np.zeros(cols.size))[0]
         need = q0 >= target
-        t = np.zeros(rows.size)
-        c = np.ones(rows.size, dtype=bool)
+        t = np.zeros(cols.size)
+        c = np.ones(cols.size, dtype=bool)
         if need.any():
-            t[need], c[need] = _solve_q(y[need], v[need], target[need])
-        tau2[rows], conv[rows] = t, c
+            t[need], c[need] = _solve_q(y[:, need], v[:, need], target[need])
+        tau2[cols], conv[cols] = t, c
     elif method in ("ML", "REML"):
-        start = np.maximum(0.0, _he(y, v0[rows], m, kk))
+        start = np.maximum(0.0, _he(y, sub(v0), m, kk))
         t, c = _fisher_scoring(y, v, start, method)
         reml = method == "REML"
-        chk = c & (t > het.THRESHOLD)
-        if chk.any():
-            ci = np.flatnonzero(chk)
-            ll0 = _loglik(y[ci], v[ci], m[ci], kk[ci], np.zeros(ci.size), reml)
-            llt = _loglik(y[ci], v[ci], m[ci], kk[ci], t[ci], reml)
-            zero = ci[ll0 - llt > 1e-10]
+        chk = np.flatnonzero(c & (t > het.THRESHOLD))
+        if chk.size:
+            ll0 = _loglik(y[:, chk], v[:, chk], m[:, chk], kk[chk], np.zeros(chk.size), reml)
+            llt = _loglik(y[:, chk], v[:, chk], m[:, chk], kk[chk], t[chk], reml)
+            zero = chk[ll0 - llt > 1e-10]
             if zero.size:
                 t[zero] = 0.0
-                notes["ll0"].extend(int(row0 + rows[j]) for j in zero)
-        tau2[rows], conv[rows] = np.maximum(0.0, t), c
+                notes["ll0"].extend(int(row0 + cols[j]) for j in zero)
+        tau2[cols], conv[cols] = np.maximum(0.0, t), c
     else:  # pragma: no cover - checked by the caller
         raise ValueError(method)
-    # rows an iterative method did not settle: the scalar path of heterogeneity.estimate_tau2
+    # analyses an iterative method did not settle: the scalar path of heterogeneity.estimate_tau2
+    Yr, Vr, Mr = raw
     for i in np.flatnonzero(~conv):
-        m = mask[i]
-        yi, vi = Yraw[i][m], Vraw[i][m]
+        yi, vi = Yr[i][Mr[i]], Vr[i][Mr[i]]
         X = np.ones((yi.size, 1))
         if method in ("ML", "REML"):
-            # estimate_tau2 would repeat the same failing Fisher scoring, then maximise the
-            # likelihood directly; go straight to that last step (same numbers)
+            # estimate_tau2 would repeat the same failing Fisher scoring and then maximise the
+            # likelihood directly; go straight to that last step (same numbers, same function)
             tau2[i], conv[i] = het._maximize_likelihood(yi, vi, X, method), True
         else:
             try:
@@ -343,29 +360,31 @@ def _estimate_tau2(y0, v0, vinf, mask, k, method, Yraw, Vraw, row0, notes):
     return tau2, conv
 
 
-def _q_profile(y, v, k, q0, level, Yraw, Vraw):
-    """Q-profile interval for tau^2 per row with k > 1 (as heterogeneity.q_profile_ci).
+def _q_profile(y, v, k, q0, level, raw):
+    """Q-profile interval for tau^2 per analysis with k > 1 (as heterogeneity.q_profile_ci).
 
     The bounds solve ``Q_gen(tau^2) = chi2_{k-1; 1-alpha/2}`` (lower) and ``chi2_{k-1; alpha/2}``
-    (upper); a bound whose equation has no positive root is 0. ``q0`` is ``Q_gen(0)``.
+    (upper) (Viechtbauer 2007, Stat Med 26:37-52); a bound whose equation has no positive root
+    is 0. ``q0`` is ``Q_gen(0)``; ``raw`` = (Y, V, mask) rows for the scalar fallback.
     """
-    n = y.shape[0]
+    n = y.shape[1]
     df = k - 1.0
     alpha = 1 - level / 100
-    crit_u = stats.chi2.isf(alpha / 2, df)
-    crit_l = stats.chi2.ppf(alpha / 2, df)
+    crit_u = special.chdtri(df, alpha / 2)  # chi2 quantiles as heterogeneity.q_profile_ci
+    crit_l = special.chdtri(df, 1 - alpha / 2)
     lo = np.zeros(n)
     hi = np.zeros(n)
     failed = np.zeros(n, dtype=bool)
     need_hi = q0 >= crit_l
     for target, dest, need in ((crit_l, hi, need_hi), (crit_u, lo, need_hi & (q0 >= crit_u))):
         if need.any():
-            sol, c = _solve_q(y[need], v[need], target[need])
+            sol, c = _solve_q(y[:, need], v[:, need], target[need])
             dest[need] = sol
             failed[np.flatnonzero(need)[~c]] = True
-    for i in np.flatnonzero(failed):  # the scalar path for rows the vectorised solver did not settle
-        m = ~np.isnan(Yraw[i])
-        lo[i], hi[i] = het.q_profile_ci(Yraw[i][m], Vraw[i][m], np.ones((int(m.sum()), 1)), level)
+    Yr, Vr, Mr = raw
+    for i in np.flatnonzero(failed):  # the scalar path where the vectorised solver did not settle
+        m = Mr[i]
+        lo[i], hi[i] = het.q_profile_ci(Yr[i][m], Vr[i][m], np.ones((int(m.sum()), 1)), level)
     return lo, hi
 
 
@@ -374,12 +393,15 @@ def _q_profile(y, v, k, q0, level, Yraw, Vraw):
 
 
 def _fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0, notes) -> dict[str, np.ndarray]:
-    k = Mc.sum(axis=1)
+    """Fit the analyses in rows ``Yc``, ``Vc`` (present studies ``Mc``); returns the result columns."""
+    mask = np.ascontiguousarray(Mc.T)
+    k = mask.sum(axis=0)
     kf = k.astype(float)
-    y0 = np.where(Mc, Yc, 0.0)
-    v0 = np.where(Mc, Vc, 0.0)
-    vinf = np.where(Mc, Vc, np.inf)
-    tau2, conv = _estimate_tau2(y0, v0, vinf, Mc, k, method, Yc, Vc, row0, notes)
+    y0 = np.where(mask, Yc.T, 0.0)
+    v0 = np.where(mask, Vc.T, 0.0)
+    vinf = np.where(mask, Vc.T, np.inf)
+    raw = (Yc, Vc, Mc)
+    tau2, conv = _estimate_tau2(y0, v0, vinf, mask, k, method, raw, row0, notes)
 
     b, r, w, sw = _wls(y0, vinf, tau2)
     est = b
@@ -388,22 +410,23 @@ def _fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0, notes) -> dict[st
     # Knapp-Hartung for k > 1 (a single study is fitted with the z test, as metafor does)
     kh = np.full(k.shape, test == "knha") & (k > 1)
     df = np.where(kh, kf - 1, np.nan)
-    crit = np.full(k.shape, stats.norm.isf(alpha / 2))
+    # tail functions from scipy.special, as meta_analysis (scipy.stats is slow to import)
+    crit = np.full(k.shape, special.ndtri(1 - alpha / 2))
     if kh.any():
-        rss = _rowsum(w[kh] * r[kh] * r[kh])
+        rss = _colsum(w[:, kh] * r[:, kh] * r[:, kh])
         s2w = np.where(rss <= _EPS, 0.0, rss / (kf[kh] - 1))
         var[kh] = var[kh] * s2w
-        crit[kh] = stats.t.isf(alpha / 2, df[kh])
+        crit[kh] = special.stdtrit(df[kh], 1 - alpha / 2)
     se = np.sqrt(var)
     pos = se > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(pos, est / se, np.where(est != 0, np.copysign(np.inf, est), np.nan))
     pval = np.where(est != 0, 0.0, 1.0)
     zt = pos & ~kh
-    pval[zt] = 2 * stats.norm.sf(np.abs(stat[zt]))
+    pval[zt] = 2 * special.ndtr(-np.abs(stat[zt]))
     tt = pos & kh
     if tt.any():
-        pval[tt] = 2 * stats.t.sf(np.abs(stat[tt]), df[tt])
+        pval[tt] = 2 * special.stdtr(df[tt], -np.abs(stat[tt]))
 
     # heterogeneity with fixed-effect weights
     multi = k > 1
@@ -412,13 +435,15 @@ def _fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0, notes) -> dict[st
     i2 = np.zeros(k.shape)
     h2 = np.ones(k.shape)
     vt = np.full(k.shape, np.nan)
+    qgen0 = None
     if multi.any():
-        ym, vm, km = y0[multi], vinf[multi], kf[multi]
-        _, r0, w0, sw0 = _wls(ym, vm, np.zeros(ym.shape[0]))
-        qm = np.maximum(0.0, _rowsum(w0 * r0 * r0))
+        ym, vm, km = y0[:, multi], vinf[:, multi], kf[multi]
+        _, r0, w0, sw0 = _wls(ym, vm, np.zeros(km.size))
+        qgen0 = _colsum(w0 * r0 * r0)
+        qm = np.maximum(0.0, qgen0)
         q[multi] = qm
-        q_pval[multi] = stats.chi2.sf(qm, km - 1)
-        vtm = (km - 1) / (sw0 - _rowsum(w0 * w0) / sw0)
+        q_pval[multi] = special.chdtrc(km - 1, qm)
+        vtm = (km - 1) / (sw0 - _colsum(w0 * w0) / sw0)
         vt[multi] = vtm
         if method == "FE":
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -439,54 +464,56 @@ def _fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0, notes) -> dict[st
         lo = np.full(k.shape, np.nan)
         hi = np.full(k.shape, np.nan)
         if multi.any():
-            # Q_gen(0) is Cochran's Q before truncation at 0
-            _, r0, w0, _ = _wls(y0[multi], vinf[multi], np.zeros(int(multi.sum())))
-            lo[multi], hi[multi] = _q_profile(y0[multi], vinf[multi], kf[multi], _rowsum(w0 * r0 * r0), level,
-                                              Yc[multi], Vc[multi])
+            lo[multi], hi[multi] = _q_profile(y0[:, multi], vinf[:, multi], kf[multi], qgen0, level,
+                                              (Yc[multi], Vc[multi], Mc[multi]))
         res.update({"tau2_ci_low": lo, "tau2_ci_high": hi,
                     "i2_ci_low": 100 * lo / (vt + lo), "i2_ci_high": 100 * hi / (vt + hi),
                     "h2_ci_low": lo / vt + 1, "h2_ci_high": hi / vt + 1})
     return res
 
 
-def _fit_arrays(Y, V, mask, *, method, test, level, tau2_ci=False, progress=None, index=None) -> pd.DataFrame:
-    """Fit validated arrays in chunks and assemble the result table (no input checks)."""
+def _fit_arrays(Y, V, mask, *, method, test, level, tau2_ci=False, row0=0, notes=None, bar=None):
+    """Fit validated arrays chunk by chunk (no input checks); returns a dict of result columns.
+
+    ``row0`` is the position of the first row in the caller's numbering (for messages);
+    ``notes`` collects the rows that needed the ll0 check or the scalar fallback.
+    """
     n, kmax = Y.shape
     rows_per_chunk = max(1, CHUNK_ELEMENTS // kmax)
-    notes: dict[str, list[int]] = {"ll0": [], "fallback": []}
+    if notes is None:
+        notes = {"ll0": [], "fallback": []}
     parts: list[dict[str, np.ndarray]] = []
-    starts = range(0, n, rows_per_chunk)
-    bar = None
-    if progress or (progress is None and n >= 1_000_000):
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=n, unit="fits", desc="fit_many", disable=None if progress is None else not progress)
-    for s in starts:
+    for s in range(0, n, rows_per_chunk):
         e = min(n, s + rows_per_chunk)
-        parts.append(_fit_chunk(Y[s:e], V[s:e], mask[s:e], method, test, level, tau2_ci, s, notes))
+        parts.append(_fit_chunk(Y[s:e], V[s:e], mask[s:e], method, test, level, tau2_ci, row0 + s, notes))
         if bar is not None:
             bar.update(e - s)
-    if bar is not None:
-        bar.close()
     cols = list(FIT_MANY_COLUMNS) + (list(_CI_COLUMNS) if tau2_ci else [])
     data = {c: (parts[0][c] if len(parts) == 1 else np.concatenate([p[c] for p in parts])) for c in cols}
     data["k"] = data["k"].astype(np.int64)
-    out = pd.DataFrame(data, columns=cols, index=index)
+    return data
+
+
+def _warn_notes(func: str, method: str, notes: dict[str, list[int]], what: str = "analyses") -> None:
+    """One warning per kind of event, listing the rows concerned (``what``: plural noun for a row)."""
+    singular = {"analyses": "analysis", "subsets": "subset"}.get(what, what)
+
+    def where(rows: list[int]) -> str:
+        if len(rows) == 1:
+            return f"in 1 {singular} (row {rows[0]})"
+        return f"in {len(rows)} {what} (rows {_row_list(rows)})"
+
     if notes["fallback"]:
-        rows = notes["fallback"]
         how = ("Fisher scoring did not converge in %d iterations; tau^2 was found by direct maximisation of the "
                "likelihood instead (as meta_analysis does). Check the data, or compare with method='PM' or 'DL'."
                % het.MAXITER_SCORING) if method in ("ML", "REML") else \
             "the vectorised root finder did not settle; tau^2 was found by the scalar root finder instead."
-        warnings.warn(f"fit_many: {method}: in {len(rows)} analyses (rows {_row_list(rows)}) {how}",
-                      het.ConvergenceWarning, stacklevel=3)
+        warnings.warn(f"{func}: {method}: {where(notes['fallback'])} {how}", het.ConvergenceWarning, stacklevel=3)
     if notes["ll0"]:
-        rows = notes["ll0"]
         warnings.warn(
-            f"fit_many: {method}: in {len(rows)} analyses (rows {_row_list(rows)}) the likelihood is higher at "
-            "tau^2 = 0 than at the Fisher-scoring solution; tau^2 set to 0 there (as meta_analysis does).",
+            f"{func}: {method}: {where(notes['ll0'])} the likelihood is higher at tau^2 = 0 than at the "
+            "Fisher-scoring solution; tau^2 set to 0 there (as meta_analysis does).",
             het.ConvergenceWarning, stacklevel=3)
-    return out
 
 
 def _row_list(rows: list[int], limit: int = 10) -> str:
@@ -578,7 +605,7 @@ def fit_many(
     >>> rng = np.random.default_rng(1)
     >>> V = rng.uniform(0.01, 0.1, size=(1000, 10))
     >>> Y = rng.normal(0.3, np.sqrt(V + 0.02))
-    >>> res = koppmeta.fit_many(Y, V, method="REML")
+    >>> res = koppmeta.fit_many(Y, V, method="PM", test="knha")
     >>> res.shape
     (1000, 16)
     """
@@ -597,5 +624,18 @@ def fit_many(
     if method == "FE" and test == "knha":
         warnings.warn("fit_many: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
                       UserWarning, stacklevel=2)
-    return _fit_arrays(y, v, mask, method=method, test=test, level=level, tau2_ci=bool(tau2_ci),
-                       progress=progress, index=index)
+    n = y.shape[0]
+    bar = None
+    if progress or (progress is None and n >= _PROGRESS_FROM):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, unit="fits", desc="fit_many", disable=None if progress is None else False)
+    notes: dict[str, list[int]] = {"ll0": [], "fallback": []}
+    try:
+        data = _fit_arrays(y, v, mask, method=method, test=test, level=level, tau2_ci=bool(tau2_ci),
+                           notes=notes, bar=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    _warn_notes(func, method, notes)
+    return pd.DataFrame(data, columns=list(data), index=index)

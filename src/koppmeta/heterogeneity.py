@@ -17,6 +17,7 @@ than metafor's defaults (1e-5 and about 1.2e-4).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ THRESHOLD = 1e-13
 ROOT_TOL = 1e-14
 MAXITER = 1000  # root finding
 MAXITER_SCORING = 1000  # Fisher scoring (ML, REML)
+NEWTON_SWITCH = 1e-3  # intercept-only ML/REML: Newton steps once a Fisher step is this small (relative)
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 
@@ -106,10 +108,12 @@ def _trace_pp(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
     return float(np.sum(w**2) - 2 * np.trace(B3) + np.sum(B2 * B2.T))
 
 
-def _loglik(y, v, X, tau2: float, reml: bool) -> float:
+def _loglik(y, v, X, tau2: float, reml: bool, intercept: bool | None = None) -> float:
     """(Restricted) log-likelihood of the random-effects model, as in metafor."""
     k, p = X.shape
-    if p == 1 and _ones(X):
+    if intercept is None:
+        intercept = p == 1 and _ones(X)
+    if intercept:
         m = v + tau2
         w = 1.0 / m
         sw = w.sum()
@@ -126,10 +130,12 @@ def _loglik(y, v, X, tau2: float, reml: bool) -> float:
     return float(-0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss)
 
 
-def _he(y, v, X) -> float:
+def _he(y, v, X, intercept: bool | None = None) -> float:
     """Hedges' estimator: ``(RSS_ols - tr(P_ols V)) / (k - p)`` (Hedges 1983; metafor HE)."""
     k, p = X.shape
-    if p == 1 and _ones(X):
+    if intercept is None:
+        intercept = p == 1 and _ones(X)
+    if intercept:
         r = y - y.mean()
         return float((r.dot(r) - (v.sum() - v.sum() / k)) / (k - 1))
     XtXi = np.linalg.inv(X.T @ X)
@@ -153,32 +159,54 @@ def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
     return float(optimize.brentq(f, lower, hi, xtol=ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=MAXITER))
 
 
-def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
+def _fisher_scoring(y, v, X, method: str, start: float, intercept: bool | None = None,
+                    M: np.ndarray | None = None) -> Tau2Fit:
     """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``.
 
     For an intercept-only model the traces have closed forms (with ``S_j = sum w^j``):
-    ``tr(P) = S_1 - S_2/S_1`` and ``tr(PP) = S_2 - 2 S_3/S_1 + (S_2/S_1)^2``.
+    ``tr(P) = S_1 - S_2/S_1`` and ``tr(PP) = S_2 - 2 S_3/S_1 + (S_2/S_1)^2``, and
+    ``y'PPy = sum w^2 (y - b)^2`` expands into weighted sums of ``y`` and ``y^2``, so one
+    iteration needs a handful of vector operations (``y`` is centred first, which keeps the
+    expansion free of cancellation).
     """
     tau2 = max(0.0, start)
-    intercept = X.shape[1] == 1 and _ones(X)
-    for it in range(1, MAXITER_SCORING + 1):
-        if intercept:
-            w = 1.0 / (v + tau2)
-            s1 = w.sum()
-            w2 = w * w
-            s2 = w2.sum()
-            wr = w * (y - w.dot(y) / s1)
-            ypy = wr.dot(wr)
-            if method == "REML":
-                adj = (ypy - (s1 - s2 / s1)) / (s2 - 2 * w2.dot(w) / s1 + (s2 / s1) ** 2)
+    if intercept is None:
+        intercept = X.shape[1] == 1 and _ones(X)
+    if intercept:
+        if M is None:
+            M = _centred_moments(y)
+        powers = np.array([1.0, 2.0, 3.0])
+        reml = method == "REML"
+        for it in range(1, MAXITER_SCORING + 1):
+            # one matrix product gives every weighted sum: row j = (sum w^j, sum w^j y, sum w^j y^2)
+            (s1, sy, _), (s2, s2y, s2yy), (s3, s3y, s3yy) = (M @ ((1.0 / (v + tau2))[:, None] ** powers)).T.tolist()
+            b = sy / s1
+            ypy = s2yy - 2 * b * s2y + b * b * s2  # y'PPy
+            if reml:
+                score, info = ypy - (s1 - s2 / s1), s2 - 2 * s3 / s1 + (s2 / s1) ** 2  # tr(P), tr(PP)
             else:
-                adj = (ypy - s1) / s2
-        else:
-            _, r, w, Ainv = wls(y, v, X, tau2)
-            if method == "REML":
-                adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
-            else:  # ML
-                adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
+                score, info = ypy - s1, s2
+            adj = score / info
+            if abs(adj) < NEWTON_SWITCH * (1.0 + tau2):
+                # close to the root: a Newton step (observed information) converges to the same root
+                # quadratically; y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / sum w
+                yp3y = s3yy - 2 * b * s3y + b * b * s3 - (s2y - b * s2) ** 2 / s1
+                hess = 2 * yp3y - info
+                if hess > 0 and tau2 + score / hess >= 0:
+                    adj = score / hess
+            while tau2 + adj < 0:
+                adj /= 2
+            new = tau2 + adj
+            if abs(new - tau2) < THRESHOLD:
+                return Tau2Fit(float(new), True, it)
+            tau2 = new
+        return Tau2Fit(float(tau2), False, MAXITER_SCORING)
+    for it in range(1, MAXITER_SCORING + 1):
+        _, r, w, Ainv = wls(y, v, X, tau2)
+        if method == "REML":
+            adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
+        else:  # ML
+            adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
         while tau2 + adj < 0:
             adj /= 2
         new = tau2 + adj
@@ -188,18 +216,52 @@ def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
     return Tau2Fit(tau2, False, MAXITER_SCORING)
 
 
+def _score(y, v, X, tau2: float, reml: bool) -> float:
+    """Derivative of the (restricted) log-likelihood in tau^2, times 2: ``y'PPy - tr(P)`` (REML)
+    or ``y'PPy - sum w`` (ML)."""
+    _, r, w, Ainv = wls(y, v, X, tau2)
+    ypy = float(np.sum((w * r) ** 2))
+    return ypy - (trace_p(w, X, Ainv) if reml else float(np.sum(w)))
+
+
 def _maximize_likelihood(y, v, X, method: str) -> float:
-    """Fallback for ML/REML: bounded maximisation of the (restricted) log-likelihood."""
+    """Fallback for ML/REML when Fisher scoring oscillates: all roots of the score, then the best.
+
+    The score is evaluated on a log-spaced grid of tau^2 up to well beyond the data's spread;
+    every sign change is refined with Brent's method to ``ROOT_TOL``; the candidate (or the
+    boundary tau^2 = 0) with the highest likelihood is returned. This finds the global maximum on
+    the grid's resolution and is exact at it, unlike a bounded one-dimensional search.
+    """
     from scipy import optimize
 
     reml = method == "REML"
     upper = max(100.0, 10 * float(np.var(y)) + 10 * float(np.max(v)))
-    res = optimize.minimize_scalar(lambda t: -_loglik(y, v, X, t, reml), bounds=(0.0, upper), method="bounded",
-                                   options={"xatol": 1e-12, "maxiter": 5000})
-    t = float(res.x)
-    if _loglik(y, v, X, 0.0, reml) >= _loglik(y, v, X, t, reml):
-        t = 0.0
-    return t
+    grid = np.concatenate([[0.0], np.geomspace(1e-10, upper, 400)])
+    scores = np.array([_score(y, v, X, t, reml) for t in grid])
+    candidates = [0.0]
+    for a, b, fa, fb in zip(grid[:-1], grid[1:], scores[:-1], scores[1:]):
+        if fa > 0 >= fb:  # a maximum: the score falls through zero
+            candidates.append(float(optimize.brentq(lambda t: _score(y, v, X, t, reml), a, b,
+                                                    xtol=ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=MAXITER)))
+    return max(candidates, key=lambda t: _loglik(y, v, X, t, reml))
+
+
+def _centred_moments(y: np.ndarray) -> np.ndarray:
+    """Rows 1, y - mean(y), (y - mean(y))^2: weighted sums of them give every intercept-only statistic."""
+    yc = y - y.mean()
+    return np.vstack([np.ones_like(yc), yc, yc * yc])
+
+
+def _ll_gain_at_zero(y, v, tau2: float, reml: bool, M: np.ndarray | None = None) -> float:
+    """Intercept-only: log-likelihood at tau^2 = 0 minus that at ``tau2`` (metafor's ll0check)."""
+    if M is None:
+        M = _centred_moments(y)
+    m = v[:, None] + np.array([0.0, tau2])  # column 0: tau^2 = 0, column 1: tau2
+    (sw0, sw1), (swy0, swy1), (swyy0, swyy1) = (M @ (1.0 / m)).tolist()
+    lg0, lg1 = np.log(m).sum(axis=0).tolist()
+    ll0 = -0.5 * lg0 - 0.5 * (swyy0 - swy0 * swy0 / sw0) - (0.5 * math.log(sw0) if reml else 0.0)
+    ll1 = -0.5 * lg1 - 0.5 * (swyy1 - swy1 * swy1 / sw1) - (0.5 * math.log(sw1) if reml else 0.0)
+    return ll0 - ll1
 
 
 def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> Tau2Fit:
@@ -251,7 +313,9 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
             return Tau2Fit(0.0, True, 0)
         return Tau2Fit(_solve_q(y, v, X, target), True, 0)
     if method in ("ML", "REML"):
-        fit = _fisher_scoring(y, v, X, method, _he(y, v, X))
+        one = p == 1 and _ones(X)
+        M = _centred_moments(y) if one else None
+        fit = _fisher_scoring(y, v, X, method, _he(y, v, X, one), one, M)
         if not fit.converged:
             t = _maximize_likelihood(y, v, X, method)
             warnings.warn(
@@ -262,7 +326,9 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
             )
             return Tau2Fit(t, True, MAXITER_SCORING, "fallback: bounded likelihood maximisation")
         reml = method == "REML"
-        if fit.tau2 > THRESHOLD and _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml) > 1e-10:
+        gain = (_ll_gain_at_zero(y, v, fit.tau2, reml, M) if one
+                else _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml)) if fit.tau2 > THRESHOLD else 0.0
+        if gain > 1e-10:
             warnings.warn(
                 f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution "
                 f"({fit.tau2:.6g}); tau^2 set to 0.",

@@ -24,7 +24,7 @@ import html
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -135,7 +135,7 @@ class MetaAnalysis:
         y, v = self._yi, self._vi
         z = float(special.ndtri(1 - (1 - self.level / 100) / 2))
         w = 1.0 / (v + self.tau2)
-        return pd.DataFrame({"label": list(self._labels), "yi": y, "vi": v, "ci_low": y - z * np.sqrt(v),
+        return pd.DataFrame({"label": self.labels, "yi": y, "vi": v, "ci_low": y - z * np.sqrt(v),
                              "ci_high": y + z * np.sqrt(v), "weight": w / w.sum() * 100})
 
     # -- derived -----------------------------------------------------------
@@ -146,6 +146,9 @@ class MetaAnalysis:
 
     @property
     def labels(self) -> list[str]:
+        """Study labels; "Study 1", "Study 2", ... when none were given."""
+        if self._labels is None:
+            return [f"Study {i + 1}" for i in range(self.k)]
         return list(self._labels)
 
     @property
@@ -382,9 +385,8 @@ def meta_analysis(
             y, v = y[keep], v[keep]
             lab = [lab[i] for i in keep] if lab is not None else [f"Study {i + 1}" for i in keep]
             k = check_same_length(func, yi=y, vi=v)
-    check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
-    if lab is None:
-        lab = [f"Study {i + 1}" for i in range(k)]
+    if not (v > 0).all():
+        check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
     if test == "knha" and k < 2:
         raise ValueError(f"{func}: test='knha' needs at least 2 studies (its t distribution has k - 1 df); got k = {k}. Use test='z'.")
     notes: list[str] = []
@@ -400,27 +402,34 @@ def meta_analysis(
     return _assemble(y, v, X, fit, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes)
 
 
+@lru_cache(maxsize=256)
+def _critical(test: str, level: float, df: float) -> float:
+    """Two-sided critical value of the normal (z) or t (knha) distribution."""
+    alpha = 1 - level / 100
+    return float(special.stdtrit(df, 1 - alpha / 2)) if test == "knha" else float(special.ndtri(1 - alpha / 2))
+
+
 def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure, notes) -> MetaAnalysis:
     """Pooled estimate and inference for an intercept-only model (X is a column of ones)."""
     k, p = X.shape
     tau2 = fit.tau2
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    est = float(w.dot(y) / sw)
+    yc = y - y.mean()  # centred: the weighted sums below then carry no cancellation
+    M = np.vstack([np.ones_like(yc), yc, yc * yc])
+    w = 1.0 / (v[:, None] + np.array([tau2, 0.0]))  # column 0: model weights; column 1: fixed-effect weights
+    (sw, s0), (swy, s0y), (swyy, s0yy) = (M @ w).tolist()
+    est_c = swy / sw
+    est = float(y.mean()) + est_c
     var = 1.0 / sw
-    alpha = 1 - level / 100
     if test == "knha":
-        r = y - est
-        rss = float(w.dot(r * r))
+        rss = max(0.0, swyy - swy * est_c)
         s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
         if s2w == 0.0:
             notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
         var *= s2w
         df = float(k - p)
-        crit = float(special.stdtrit(df, 1 - alpha / 2))
     else:
         df = math.nan
-        crit = float(special.ndtri(1 - alpha / 2))
+    crit = _critical(test, level, df if test == "knha" else 0.0)
     se = math.sqrt(var)
     if se > 0:
         stat = est / se
@@ -430,12 +439,10 @@ def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure
         pval = 0.0 if est != 0 else 1.0
     # heterogeneity with fixed-effect weights (metafor: QE, vt = (k-p)/tr(P), I^2, H^2)
     if k > p:
-        w0 = 1.0 / v
-        s0 = w0.sum()
-        r0 = y - w0.dot(y) / s0
-        q = max(0.0, float(w0.dot(r0 * r0)))
+        q = max(0.0, s0yy - s0y * s0y / s0)
         q_pval = float(special.chdtrc(k - p, q))
-        vt = (k - p) / (s0 - w0.dot(w0) / s0)
+        w0 = w[:, 1]
+        vt = (k - p) / (s0 - float(w0 @ w0) / s0)
         if method == "FE":
             i2 = max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0
             h2 = q / (k - p)
@@ -451,5 +458,5 @@ def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure
         pi_low=est - crit * pi_se, pi_high=est + crit * pi_se,
         tau2=tau2, i2=i2, h2=h2, q=q, q_df=k - p, q_pval=q_pval, method=method, test=test, level=level,
         measure=measure, converged=fit.converged, iterations=fit.iterations, notes=tuple(notes),
-        _yi=y, _vi=v, _labels=tuple(labels), _vt=vt,
+        _yi=y, _vi=v, _labels=None if labels is None else tuple(labels), _vt=vt,
     )

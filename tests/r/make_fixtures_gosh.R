@@ -11,6 +11,10 @@
 ##                         (metafor fits k = 1 subsets with test = "z", as it warns)
 ##         normand1999_PM  all 511 subsets of metadat::dat.normand1999 (k = 9, SMD),
 ##                         Paule-Mandel, z test
+##       and "ll0": REML fits (z test) of three subsets of dat.bcg (rows 5, 7, 9, 11;
+##       2, 5, 9, 11, 13; 1, 3, 5, 7, 9, 11, 12, 13) on which Fisher scoring stops at a
+##       local maximum and metafor sets tau^2 = 0 because the restricted likelihood is
+##       higher there (with the warning it gives), as a check of that rule.
 ##
 ## How to rerun (from the repository root; needs R with metafor, metadat, pbapply
 ## and jsonlite):
@@ -119,6 +123,31 @@ for (cs in cases) {
   message(sprintf("%s: %d subsets", cs$name, nrow(incl)))
 }
 
+ll0_json <- list()
+ll0_rows <- list(c(5, 7, 9, 11), c(2, 5, 9, 11, 13), c(1, 3, 5, 7, 9, 11, 12, 13))
+bcg <- escalc(measure = "RR", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)
+for (rows in ll0_rows) {
+  dat <- bcg[rows, ]
+  rma_call <- sprintf("rma(yi, vi, data = dat, method = \"REML\", control = %s)", RMA_CONTROL)
+  warns <- character(0)
+  fit <- withCallingHandlers(eval(parse(text = rma_call)), warning = function(w) {
+    warns <<- c(warns, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  ll0_json[[length(ll0_json) + 1L]] <- list(
+    rows = arr(as.integer(rows)),
+    r_call = paste0("dat <- escalc(measure = \"RR\", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg)[c(",
+                    paste(rows, collapse = ", "), "), ]; ", rma_call),
+    yi = arr(as.numeric(dat$yi)),
+    vi = arr(as.numeric(dat$vi)),
+    warning = paste(gsub("\n", " ", warns), collapse = " | "),
+    tau2 = fit$tau2,
+    estimate = as.numeric(fit$beta),
+    se = fit$se,
+    i2 = fit$I2,
+    q = fit$QE)
+}
+
 out <- list(
   source = list(
     generator = "tests/r/make_fixtures_gosh.R",
@@ -128,7 +157,8 @@ out <- list(
     metadat_version = packageDescription("metadat")$Version,
     rma_control = RMA_CONTROL,
     gosh_call = "gosh(fit, progbar = FALSE): all subsets with at least one study"),
-  cases = out_cases)
+  cases = out_cases,
+  ll0 = ll0_json)
 
 con <- file(out_json, open = "wb")
 writeLines(enc2utf8(to_json(out)), con, sep = "\n", useBytes = TRUE)

@@ -37,14 +37,16 @@ TEXT = {
         "fe_model": "FE model", "pi": "Prediction interval", "favours_left": "Favours intervention",
         "favours_right": "Favours control", "heterogeneity": "Heterogeneity: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
         "test": "Test for overall effect: {stat} = {value} (p {p})", "funnel_x": "Effect size", "funnel_y": "Standard error",
-        "pooled": "Pooled estimate",
+        "pooled": "Pooled estimate", "filled": "Imputed studies (trim-and-fill, {k0})",
+        "filled_estimate": "Estimate after trim-and-fill",
     },
     "nl": {
         "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "RE-model ({method})",
         "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
         "favours_right": "In het voordeel van controle", "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
         "test": "Toets voor het totale effect: {stat} = {value} (p {p})", "funnel_x": "Effectgrootte", "funnel_y": "Standaardfout",
-        "pooled": "Gepoolde schatting",
+        "pooled": "Gepoolde schatting", "filled": "Toegevoegde studies (trim-and-fill, {k0})",
+        "filled_estimate": "Schatting na trim-and-fill",
     },
 }
 
@@ -232,19 +234,22 @@ def _ratio_ticks(ax, lang: str) -> None:
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
-def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float] = (0.10, 0.05, 0.01), ax=None) -> Figure:
+def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float] = (0.10, 0.05, 0.01),
+                trimfill=None, ax=None) -> Figure:
     """Contour-enhanced funnel plot: effect sizes against standard errors.
 
     Shaded regions mark where a study's own two-sided p-value would fall below each of
     ``contours`` (Peters et al. 2008, J Clin Epidemiol 61:991-996); the vertical line is
-    the pooled estimate and the dashed lines its pseudo 95% limits.
+    the pooled estimate and the dashed lines its pseudo 95% limits. With ``trimfill`` (a
+    :func:`koppmeta.trim_and_fill` result) the imputed studies are drawn as open circles and
+    the filled estimate as a dashed line.
     """
     check_choice("funnel_plot", "lang", lang, LANGS)
     t = TEXT[lang]
     se = np.sqrt(fit.vi)
     with style():
         if ax is None:
-            fig, ax = plt.subplots(figsize=(4.6, 3.8))
+            fig, ax = plt.subplots(figsize=(5.2, 4.4))
         else:
             fig = ax.figure
         top = float(se.max()) * 1.08
@@ -252,7 +257,7 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
         shades = ["0.93", "0.85", "0.75"]
         for c, shade in zip(sorted(contours, reverse=True), shades):
             z = stats.norm.isf(c / 2)
-            span = max(abs(fit.yi).max(), z * top) * 1.1
+            span = 1e6  # beyond any axis limit; the limits are set below
             ax.fill_betweenx(grid, z * grid, span, color=shade, lw=0, label=f"p < {fmt_number(c, 2, lang)}")
             ax.fill_betweenx(grid, -span, -z * grid, color=shade, lw=0)
         z95 = stats.norm.isf(0.025)
@@ -260,12 +265,18 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
         ax.plot(fit.estimate + z95 * grid, grid, ls="--", color="0.4", lw=0.7)
         ax.axvline(fit.estimate, color="#b22222", lw=0.9, label=t["pooled"])
         ax.scatter(fit.yi, se, s=18, color="#2b5c8a", zorder=3, edgecolor="white", linewidth=0.4)
+        if trimfill is not None and trimfill.k0 > 0:
+            f = trimfill.filled
+            ax.scatter(f["yi"], np.sqrt(f["vi"]), s=18, facecolor="white", edgecolor="#2b5c8a", zorder=3,
+                       label=t["filled"].format(k0=trimfill.k0))
+            ax.axvline(trimfill.estimate, color="#b22222", lw=0.8, ls="--", label=t["filled_estimate"])
         ax.set_ylim(top, 0)
-        pad = (abs(fit.yi).max() + z95 * top) * 0.05
-        ax.set_xlim(min(fit.yi.min(), fit.estimate - z95 * top) - pad, max(fit.yi.max(), fit.estimate + z95 * top) + pad)
+        ys_all = fit.yi if trimfill is None or trimfill.k0 == 0 else np.concatenate([fit.yi, trimfill.filled["yi"].to_numpy()])
+        pad = (abs(ys_all).max() + z95 * top) * 0.05
+        ax.set_xlim(min(ys_all.min(), fit.estimate - z95 * top) - pad, max(ys_all.max(), fit.estimate + z95 * top) + pad)
         ax.set_xlabel(t["funnel_x"] + (f" (log {fit.measure})" if fit.is_ratio else ""))
         ax.set_ylabel(t["funnel_y"])
-        ax.legend(loc="lower right", fontsize=7, frameon=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=7, frameon=False)
     return fig
 
 
