@@ -73,6 +73,7 @@ fig_nl = koppmeta.estimates_plot(symptoms.assign(outcome=symptoms["outcome"].map
     xlabel="Gestandaardiseerd gemiddeld verschil (95%-BI)",
     title="Klachten bij kinderen: gepubliceerde gepoolde effecten")
 koppmeta.save_figure(fig_nl, figures_dir() / "published_symptoms_nl")
+fig_nl
 
 # %% [markdown]
 # ## Results without an interval in the abstract

@@ -19,7 +19,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from .paths import project_root
+from .paths import figures_dir, project_root
 
 PACKAGES = ("koppmeta", "numpy", "scipy", "pandas", "matplotlib", "nbclient", "jupytext")
 
@@ -59,13 +59,19 @@ def data_manifest(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): _sha256(p) for p in sorted((root / "data").rglob("*")) if p.is_file()}
 
 
-def run(root: Path | None = None, only: list[str] | None = None, html_reports: bool = True) -> dict:
-    """Execute the notebooks and write ``reports/``; returns the manifest."""
+def run(root: Path | None = None, only: list[str] | None = None, html_reports: bool = True,
+        reports: Path | None = None) -> dict:
+    """Execute the notebooks and write ``reports/``; returns the manifest.
+
+    ``reports`` overrides the report folder and ``KOPPMETA_FIGURES_DIR`` the figure folder (the
+    determinism test runs everything twice into temporary folders).
+    """
     from tqdm import tqdm
 
     root = root or project_root()
-    reports = root / "reports"
-    reports.mkdir(exist_ok=True)
+    reports = reports or root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    figures = figures_dir()
     sources = notebook_sources(root)
     if only:
         sources = [s for s in sources if any(o in s.name for o in only)]
@@ -82,18 +88,18 @@ def run(root: Path | None = None, only: list[str] | None = None, html_reports: b
             (reports / (src.stem + ".html")).write_text(_html(nb), encoding="utf-8")
         title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"), src.stem)
         pages.append((src.stem, title))
-    figures = sorted((root / "figures").glob("*.*"))
+    figure_files = sorted(p for p in figures.glob("*.*") if p.name != "MANIFEST.json")
+    rel = lambda p: str(p.relative_to(root)) if p.is_relative_to(root) else p.name  # noqa: E731
     manifest = {
         "data": data_manifest(root),
-        "figures": {str(p.relative_to(root)): _sha256(p) for p in figures},
+        "figures": {rel(p): _sha256(p) for p in figure_files},
         "notebooks": [s for s, _ in pages],
         "python": platform.python_version(),
         "packages": {p: metadata.version(p) for p in PACKAGES},
     }
-    (root / "figures" / "MANIFEST.json").write_text(
-        json.dumps({"data": manifest["data"], "figures": {k: v for k, v in manifest["figures"].items()
-                                                          if not k.endswith("MANIFEST.json")}}, indent=2) + "\n",
-        encoding="utf-8")
+    if not only:  # the figure manifest describes a complete run
+        (figures / "MANIFEST.json").write_text(
+            json.dumps({"data": manifest["data"], "figures": manifest["figures"]}, indent=2) + "\n", encoding="utf-8")
     (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     items = "\n".join(f'<li><a href="{html.escape(s)}.html">{html.escape(t)}</a> ({html.escape(s)})</li>' for s, t in pages)
     (reports / "index.html").write_text(
