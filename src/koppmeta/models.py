@@ -342,9 +342,24 @@ def meta_analysis(
 
     Notes
     -----
-    One study (k = 1): the estimate is that study's effect, tau^2 = 0 and Q = 0 (as
-    metafor); ``test="knha"`` needs at least two studies. Numbers agree with metafor
-    ``rma(yi, vi, method=..., test=...)`` to 1e-6 (see ``tests/test_parity_metafor.py``).
+    Numbers agree with metafor ``rma(yi, vi, method=..., test=...)`` to 1e-6 (see
+    ``tests/test_parity_metafor.py``). Edge cases have defined answers (``tests/test_edge_cases.py``):
+
+    - k = 1: the estimate is that study's effect, tau^2 = 0, Q = 0, I^2 = 0, H^2 = 1 (as metafor);
+      ``test="knha"`` needs at least two studies.
+    - All effects equal: tau^2 = 0 and Q = 0; with Knapp-Hartung the scaling factor is 0, so
+      se = 0 (a note says so).
+    - tau^2 on the boundary: estimators that would go negative return exactly 0; the Q-profile
+      interval is (0, 0) when even tau^2 = 0 leaves Q below its lower critical value.
+    - The upper Q-profile bound is searched without metafor's cap at tau^2 = 100 (metafor then
+      reports "> 100"); with two studies it is often far above that.
+    - ML/REML: Fisher scoring (Newton steps near the root) to a change below 1e-13. If it does not
+      settle, every root of the score is found on a grid and refined, and the one with the highest
+      likelihood is used, with a :class:`ConvergenceWarning`. If the likelihood at tau^2 = 0 is
+      higher than at the solution, 0 is used (metafor's ``ll0check``), with a warning.
+    - PM/EB: Brent's method to 1e-14; if no finite tau^2 reaches the target, a
+      :class:`ConvergenceError` is raised. Results never contain a silent NaN.
+    - The order of the studies does not change any result.
 
     Examples
     --------

@@ -144,6 +144,18 @@ dataset_specs <- list(
   raudenbush1985_k3_mixed = list(
     description = "Tiny dataset (k = 3): rows 1, 5 and 11 (studies 1, 5, 11) of metadat::dat.raudenbush1985, yi and vi as given. Q > k - 1, but tau^2 is 0 for ML, HE and HS and positive for DL, REML, PM, SJ and EB.",
     r_call = "dat <- dat.raudenbush1985[c(1, 5, 11), ]",
+    labels = quote(paste0(dat$author, ", ", dat$year))),
+  bcg_k2 = list(
+    description = "Edge case k = 2: the first two BCG trials (metadat::dat.bcg rows 1-2), log risk ratio as for bcg.",
+    r_call = "dat <- escalc(measure = \"RR\", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg[1:2, ])",
+    labels = quote(paste0(dat$author, ", ", dat$year))),
+  raudenbush1985_equal_vi = list(
+    description = "Edge case, all sampling variances equal: the yi of metadat::dat.raudenbush1985 with every vi replaced by 0.05 (constructed).",
+    r_call = "dat <- dat.raudenbush1985; dat$vi <- 0.05",
+    labels = quote(paste0(dat$author, ", ", dat$year))),
+  bcg_extreme_vi = list(
+    description = "Edge case, extreme variance ratios: the yi of metadat::dat.bcg with vi set to 10^(-4) ... 10^4 (constructed; ratio 1e8 between the smallest and the largest).",
+    r_call = "dat <- escalc(measure = \"RR\", ai = tpos, bi = tneg, ci = cpos, di = cneg, data = dat.bcg); dat$vi <- 10^seq(-4, 4, length.out = nrow(dat))",
     labels = quote(paste0(dat$author, ", ", dat$year)))
 )
 
