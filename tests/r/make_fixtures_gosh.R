@@ -38,41 +38,8 @@ dir.create(dirname(out_json), recursive = TRUE, showWarnings = FALSE)
 
 RMA_CONTROL <- "list(threshold = 1e-12, tol = 1e-12, maxiter = 5000)"
 
-## Minimal JSON writer with 17 significant digits (as in tests/r/make_fixtures.R).
-json_num <- function(x) {
-  if (is.na(x) || !is.finite(x)) return("null")
-  s <- sprintf("%.17g", x)
-  stopifnot(as.numeric(s) == x)
-  s
-}
-json_str <- function(x) {
-  if (is.na(x)) return("null")
-  as.character(jsonlite::toJSON(enc2utf8(x), auto_unbox = TRUE))
-}
-json_scalar <- function(x) {
-  if (is.logical(x)) return(if (is.na(x)) "null" else if (x) "true" else "false")
-  if (is.numeric(x)) return(json_num(x))
-  json_str(as.character(x))
-}
-to_json <- function(x, indent = 0L) {
-  pad <- strrep("  ", indent)
-  pad1 <- strrep("  ", indent + 1L)
-  if (is.null(x)) return("null")
-  if (is.list(x)) {
-    if (length(x) == 0L) return(if (is.null(names(x))) "[]" else "{}")
-    items <- vapply(x, to_json, character(1), indent = indent + 1L)
-    if (!is.null(names(x))) {
-      items <- paste0(vapply(names(x), json_str, character(1)), ": ", items)
-      return(paste0("{\n", pad1, paste(items, collapse = paste0(",\n", pad1)), "\n", pad, "}"))
-    }
-    return(paste0("[\n", pad1, paste(items, collapse = paste0(",\n", pad1)), "\n", pad, "]"))
-  }
-  if (inherits(x, "AsIs") || length(x) != 1L) {
-    x <- unclass(x)
-    return(paste0("[", paste(vapply(seq_along(x), function(i) json_scalar(x[[i]]), character(1)), collapse = ", "), "]"))
-  }
-  json_scalar(x)
-}
+## JSON writer shared by every generator (numbers with "%.17g", exact round trip).
+source(file.path("tests", "r", "json.R"))  # json_num, json_str, json_scalar, to_json
 arr <- function(x) I(as.vector(unclass(x)))
 
 cases <- list(
