@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.koppmeta-installed
 
-.PHONY: setup reproduce test lab sync fixtures bench clean
+.PHONY: setup reproduce test lab sync fixtures bench baselines clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -44,6 +44,10 @@ fixtures:
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/run.py --write
+
+## Redraw the stored comparison images of tests/test_plotting.py after an intended change to a figure.
+baselines: $(STAMP)
+	$(BIN)/python tests/test_plotting.py --write-baselines
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

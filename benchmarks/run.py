@@ -15,7 +15,9 @@ Tasks (data: the 13 BCG trials, metadat ``dat.bcg``, log risk ratios):
    BCG variances): ``koppmeta.fit_many`` vs a loop of ``combine_effects`` (and of ``rma``) over a
    subsample, scaled up to 100,000, vs PyMARE's estimator, which fits a batch of datasets at once.
 3. GOSH: REML fits of all 8,191 subsets of the 13 trials, ``koppmeta.gosh`` vs metafor ``gosh``.
-4. Import time in a fresh process (best of 5): ``import koppmeta`` vs
+4. Permutation test: 1,000 random sign flips of the 13 trials (REML), ``koppmeta.permutation_test``
+   (on ``fit_many``) vs metafor ``permutest``.
+5. Import time in a fresh process (best of 5): ``import koppmeta`` vs
    ``import statsmodels.stats.meta_analysis`` vs ``import pymare`` vs ``library(metafor)``.
 
 Speed-up = other package's time / koppmeta's time. Numbers depend on the machine and on
@@ -51,6 +53,7 @@ GOALS = {
     "single": {"statsmodels": 3.0, "metafor": 30.0},
     "many": {"statsmodels": 15.0},
     "gosh": {"metafor": 50.0},
+    "perm": {"metafor": 15.0},
 }
 
 
@@ -171,7 +174,7 @@ def main(argv: list[str] | None = None) -> str:
     V = np.tile(v, (N_FITS, 1))
     Y = rng.normal(ref.estimate, np.sqrt(V + ref.tau2))
 
-    t: dict[str, dict[str, float | None]] = {k: {} for k in ("single", "many", "gosh", "import")}
+    t: dict[str, dict[str, float | None]] = {k: {} for k in ("single", "many", "gosh", "perm", "import")}
     checks: list[tuple[str, str]] = []
 
     # 1. single fit
@@ -227,7 +230,12 @@ def main(argv: list[str] | None = None) -> str:
     t["gosh"]["koppmeta"] = min(timeit.repeat(lambda: gosh(fit13), number=1, repeat=3))
     g = gosh(fit13)
 
-    # 4. import time
+    # 4. permutation test (1,000 random sign flips, REML), as metafor permutest
+    t["perm"]["koppmeta"] = min(timeit.repeat(
+        lambda: koppmeta.permutation_test(fit13, n_permutations=1000, seed=SEED, progress=False), number=1, repeat=3))
+    perm_p = koppmeta.permutation_test(fit13, n_permutations=1000, seed=SEED, progress=False).pval
+
+    # 5. import time
     t["import"]["koppmeta"] = import_time("import koppmeta")
     if combine_effects is not None:
         t["import"]["statsmodels"] = import_time("import statsmodels.stats.meta_analysis")
@@ -246,6 +254,9 @@ def main(argv: list[str] | None = None) -> str:
             t["single"]["metafor"] = float(r_info["single_s"])
             t["many"]["metafor"] = float(r_info["loop_s"]) * N_FITS
             t["gosh"]["metafor"] = float(r_info["gosh_s"])
+            t["perm"]["metafor"] = float(r_info["perm_s"])
+            checks.append(("permutation p-value, 1,000 random sign flips (different random streams)",
+                           f"koppmeta {perm_p:.4f}, metafor {float(r_info['perm_p']):.4f}"))
             loop = np.genfromtxt(Path(tmp) / "loop.csv", delimiter=",", names=True)
             ok = np.isfinite(loop["estimate"])
             checks.append((f"fit_many vs metafor rma loop ({loop_n:,} fits; metafor default convergence)",
@@ -278,12 +289,13 @@ def main(argv: list[str] | None = None) -> str:
         "single": "One REML + Knapp-Hartung fit, k = 13 (per fit)",
         "many": "100,000 REML + Knapp-Hartung fits, k = 13 (total)",
         "gosh": "GOSH: all 8,191 subsets of k = 13, REML (total)",
+        "perm": "Permutation test, 1,000 sign flips, k = 13, REML (total)",
         "import": "Import time, fresh process",
     }
     lines = ["| Task | koppmeta | statsmodels | PyMARE | metafor | speed-up vs statsmodels | vs PyMARE | vs metafor | goal | met |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     verdicts = []
-    for task in ("single", "many", "gosh", "import"):
+    for task in ("single", "many", "gosh", "perm", "import"):
         row = t[task]
         mine = row["koppmeta"]
         cells = [names[task], fmt_time(mine)] + [fmt_time(row.get(o)) for o in others]

@@ -2,8 +2,9 @@
 
     koppmeta reproduce [--only NAME ...]   execute every notebook, write figures/ and reports/
     koppmeta validate [FILE ...]           check data/studies.csv and data/reviews.csv against the schema
-    koppmeta forest [--outcome O] [--timepoint T] [--method M] [--test knha] [--lang nl|en] --output FILE
-                                           forest plot of the trials for one outcome (default: incidence)
+    koppmeta forest [--outcome O] [--timepoint T] [--by COLUMN] [--method M] [--test knha] [--lang nl|en] --output FILE
+                                           forest plot of the trials for one outcome (default: incidence);
+                                           --by draws one block per subgroup of that column
     koppmeta summary [--format text|csv|markdown]
                                            pooled re-analysis per outcome of data/studies.csv
 """
@@ -56,17 +57,42 @@ def _effects(args: argparse.Namespace):
 
 
 def _forest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .models import meta_analysis
     from .plotting import forest_plot, save_figure
 
     _, eff = _effects(args)
     if len(eff) < 1:
         raise SystemExit(f"koppmeta: no trial has usable numbers for outcome {args.outcome!r}; see data/GAPS.md.")
-    labels = [f"{c} ({'post' if t == 0 else f'{t:g} mo'})" if t == t else c
-              for c, t in zip(eff["citation"], eff["timepoint_months"].astype(float))]
-    fit = meta_analysis(eff["yi"], eff["vi"], labels=labels, measure=eff["measure"][0], method=args.method, test=args.test)
-    title = args.title or f"{args.outcome.replace('_', ' ').capitalize()}: trials in data/studies.csv"
-    fig = forest_plot(fit, lang=args.lang, title=title)
+    if args.by is not None and args.by not in eff.columns:
+        raise SystemExit(f"koppmeta: unknown column {args.by!r} for --by. Columns of the effects table: "
+                         f"{', '.join(c for c in eff.columns if c not in ('yi', 'vi'))}.")
+    months = eff["timepoint_months"].astype(float)
+    labels = list(eff["citation"].astype(str))
+    columns = pd.DataFrame({"Months" if args.lang == "en" else "Maanden":
+                            ["post" if m == 0 else f"{m:g}" if m == m else "" for m in months]})
+    rob = eff["risk_of_bias"].tolist()
+    measure = eff["measure"][0]
+    outcome = args.outcome.replace("_", " ")
+    if args.by is None:
+        result = meta_analysis(eff["yi"], eff["vi"], labels=labels, measure=measure, method=args.method, test=args.test)
+        default_title = f"{outcome.capitalize()}: trials in data/studies.csv"
+    else:
+        from .regression import subgroup_analysis
+
+        groups = eff[args.by]
+        if groups.isna().any():
+            missing = ", ".join(eff.loc[groups.isna(), "study_id"].astype(str))
+            raise SystemExit(f"koppmeta: column {args.by!r} is missing for {missing}; every trial needs a value to be "
+                             "placed in a subgroup.")
+        try:
+            result = subgroup_analysis(eff["yi"], eff["vi"], groups.astype(str).tolist(), labels=labels,
+                                       measure=measure, method=args.method, test=args.test)
+        except ValueError as exc:
+            raise SystemExit(f"koppmeta: {exc}") from None
+        default_title = f"{outcome.capitalize()} by {args.by.replace('_', ' ')}: trials in data/studies.csv"
+    fig = forest_plot(result, lang=args.lang, title=args.title or default_title, columns=columns, rob=rob)
     for path in save_figure(fig, args.output):
         print(f"wrote {path}")
     return 0
@@ -129,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         if name == "forest":
             p.add_argument("--outcome", default="incidence", help="outcome code (default: incidence)")
             p.add_argument("--timepoint", default="longest", help="'longest', 'shortest' or months after the intervention")
+            p.add_argument("--by", default=None, metavar="COLUMN",
+                           help="subgroup forest plot, grouped by this column of the effects table "
+                                "(e.g. intervention_type, risk_of_bias)")
             p.add_argument("--lang", default="en", choices=("en", "nl"))
             p.add_argument("--title", default=None)
             p.add_argument("--output", required=True, help="file name; .png, .svg or .pdf (no suffix: all three)")

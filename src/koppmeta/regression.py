@@ -1362,9 +1362,32 @@ def permutation_test(
     qm_perm = np.full(n_iter, np.nan)
     n_failed = 0
     n_fallback = 0
+    if kind == "sign flips":
+        # all sign patterns (or the seeded sample) at once through the vectorised engine
+        from .fast import fit_many
+
+        if exact:
+            bits = np.arange(k)
+            signs = 1 - 2 * ((np.arange(n_iter)[:, None] >> bits) & 1)
+        else:
+            signs = np.vstack([np.ones((1, k), dtype=int), 1 - 2 * rng.integers(0, 2, size=(n_iter - 1, k))])
+        Y = signs * y
+        chunk = 20_000
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", het.ConvergenceWarning)
+            for start in tqdm(range(0, n_iter, chunk), disable=not progress, desc="permutations",
+                              unit=f"{chunk} fits"):
+                res = fit_many(Y[start:start + chunk], np.broadcast_to(v, (min(chunk, n_iter - start), k)),
+                               method=method, test=test, level=fit.level)
+                st = res["stat"].to_numpy()
+                stat_perm[start:start + chunk, 0] = st
+                qm_perm[start:start + chunk] = st * st
+        n_failed = int(np.isnan(qm_perm).sum())
+        n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", het.ConvergenceWarning)
-        for i, (yy, XX) in enumerate(tqdm(arrangements(), total=n_iter, disable=not progress,
+        for i, (yy, XX) in enumerate(tqdm(arrangements() if kind != "sign flips" else iter(()),
+                                          total=n_iter if kind != "sign flips" else 0, disable=not progress or kind == "sign flips",
                                           desc="permutations", unit="fit")):
             try:
                 _, st, qm = _fast_fit(yy, v, XX, method, test, btt)
@@ -1376,7 +1399,8 @@ def permutation_test(
                 qm_perm[i] = qm
             else:
                 n_failed += 1
-        n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
+        if kind != "sign flips":
+            n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
     ok = ~np.isnan(qm_perm)
     if not ok.any():
         raise het.ConvergenceError(f"{func}: no permuted model could be fitted.")

@@ -1,0 +1,402 @@
+"""Figures: what is drawn (rows, diamonds, printed numbers equal to the results), languages,
+deterministic files, and a comparison of key figures with stored images.
+
+The stored images live in tests/baseline_images/; after an intended change of a figure,
+regenerate them with
+
+    .venv/bin/python tests/test_plotting.py --write-baselines
+
+and look at the new PNGs before committing them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
+
+import koppmeta  # noqa: E402
+from koppmeta import plotting  # noqa: E402
+from koppmeta.plotting._common import fmt_interval, fmt_number, text_width  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "tests" / "baseline_images"
+BASELINE_DPI = 40
+IMAGE_TOL = 2.0  # RMS difference on a 0-255 scale
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _bcg():
+    d = koppmeta.datasets.load_bcg()
+    es = koppmeta.effect_sizes(d, "RR", events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",
+                               label="label")
+    return d, es
+
+
+@pytest.fixture(scope="module")
+def bcg():
+    d, es = _bcg()
+    fit = koppmeta.meta_analysis(es["yi"], es["vi"], labels=es["label"], measure="RR")
+    return d, es, fit
+
+
+@pytest.fixture(scope="module")
+def bcg_sub(bcg):
+    _, es, _ = bcg
+    return koppmeta.subgroup_analysis(es["yi"], es["vi"], "alloc", data=es, labels=es["label"], measure="RR")
+
+
+def texts(fig) -> dict[str, str]:
+    """Printed text by gid (every text of the forest layout carries one)."""
+    out = {}
+    for ax in fig.axes:
+        for t in ax.texts:
+            if t.get_gid():
+                out[t.get_gid()] = t.get_text()
+    for t in fig.texts:
+        if t.get_gid():
+            out[t.get_gid()] = t.get_text()
+    return out
+
+
+def artist(fig, gid):
+    found = [a for ax in fig.axes for a in ax.get_children() if a.get_gid() == gid]
+    assert len(found) == 1, f"{gid}: {len(found)} artists"
+    return found[0]
+
+
+def row_y(fig, gid) -> float:
+    return artist(fig, gid).get_position()[1]
+
+
+# ---------------------------------------------------------------------------
+# forest plot of one analysis
+# ---------------------------------------------------------------------------
+
+
+def test_forest_single_prints_the_results_numbers(bcg):
+    _, _, fit = bcg
+    fig = plotting.forest_plot(fit, title="BCG")
+    tx = texts(fig)
+    st = fit.studies
+    for i, r in st.iterrows():
+        assert tx[f"study-{i}-label"] == r["label"]
+        assert tx[f"study-{i}-ci"] == fmt_interval(math.exp(r["yi"]), math.exp(r["ci_low"]), math.exp(r["ci_high"]), 2, "en")
+        assert tx[f"study-{i}-weight"] == f"{r['weight']:.1f}%"
+    assert tx["overall-ci"] == fmt_interval(math.exp(fit.estimate), math.exp(fit.ci_low), math.exp(fit.ci_high), 2, "en")
+    assert tx["overall-label"] == "RE model (REML)" and tx["overall-weight"] == "100.0%"
+    assert tx["pi-ci"] == f"[{math.exp(fit.pi_low):.2f}, {math.exp(fit.pi_high):.2f}]"
+    assert f"τ² = {fit.tau2:.3f}" in tx["het-overall"] and f"I² = {fit.i2:.0f}%" in tx["het-overall"]
+    assert f"Q = {fit.q:.2f}, df = {fit.q_df}" in tx["het-overall"]
+    assert tx["test-overall"] == f"Test for overall effect: z = {fmt_number(fit.stat, 2)} (p < 0.001)"
+    assert tx["header-ci"] == "RR [95% CI]" and tx["title"] == "BCG"
+    # squares: one per study, area proportional to the weight
+    sq = artist(fig, "study-squares")
+    assert len(sq.get_offsets()) == fit.k
+    np.testing.assert_allclose(np.exp(fit.yi), sq.get_offsets()[:, 0])
+    sizes = sq.get_sizes()
+    np.testing.assert_allclose(sizes / sizes.max(), st["weight"] / st["weight"].max(), rtol=1e-12)
+    # one diamond with the pooled estimate and CI as its corners; the prediction bar
+    d = artist(fig, "diamond-overall").get_xy()
+    np.testing.assert_allclose(sorted(set(np.round(d[:, 0], 12))),
+                               np.round(np.exp([fit.ci_low, fit.estimate, fit.ci_high]), 12))
+    seg = artist(fig, "pi-bar").get_segments()[0]
+    np.testing.assert_allclose(seg[:, 0], np.exp([fit.pi_low, fit.pi_high]))
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["0.05", "0.1", "0.5"]
+    assert artist(fig, "null-line").get_segments()[0][0, 0] == 1.0
+    assert tx["favours-left"].endswith("Favours intervention") and tx["favours-right"].startswith("Favours control")
+    # rows from top to bottom in input order
+    ys = [row_y(fig, f"study-{i}-label") for i in range(fit.k)]
+    assert ys == sorted(ys, reverse=True)
+
+
+def test_forest_dutch_uses_decimal_comma(bcg):
+    _, _, fit = bcg
+    tx = texts(plotting.forest_plot(fit, lang="nl"))
+    assert tx["header-study"] == "Studie" and tx["header-ci"] == "RR [95%-BI]" and tx["header-weight"] == "Gewicht"
+    assert tx["overall-ci"] == fmt_interval(math.exp(fit.estimate), math.exp(fit.ci_low), math.exp(fit.ci_high), 2, "nl")
+    assert "," in tx["overall-ci"] and "." not in tx["overall-ci"] and ";" in tx["overall-ci"]
+    assert tx["het-overall"].startswith("Heterogeniteit: τ² = " + fmt_number(fit.tau2, 3, "nl"))
+    assert tx["favours-left"].endswith("In het voordeel van interventie")
+    assert all("." not in s for g, s in tx.items() if g.endswith(("-ci", "-weight")))
+
+
+def test_forest_sorting_and_options(bcg):
+    _, _, fit = bcg
+    for sort, key in (("estimate", fit.yi), ("-estimate", -fit.yi), ("weight", -fit.weights), ("precision", fit.vi)):
+        fig = plotting.forest_plot(fit, sort=sort)
+        ys = np.array([row_y(fig, f"study-{i}-label") for i in range(fit.k)])
+        assert list(np.argsort(-ys)) == list(np.argsort(key, kind="stable")), sort
+    fig = plotting.forest_plot(fit, show_pi=False, show_weights=False, show_heterogeneity=False)
+    tx = texts(fig)
+    assert "pi-ci" not in tx and "overall-weight" not in tx and "het-overall" not in tx
+    with pytest.raises(ValueError, match="unknown sort 'year'.*estimate, weight, label, precision"):
+        plotting.forest_plot(fit, sort="year")
+    with pytest.raises(ValueError, match="unknown lang 'de'. Valid values: en, nl"):
+        plotting.forest_plot(fit, lang="de")
+    with pytest.raises(TypeError, match="expected a MetaAnalysis"):
+        plotting.forest_plot(fit.studies)
+
+
+def test_forest_extra_columns_and_risk_of_bias(bcg):
+    d, _, fit = bcg
+    cols = pd.DataFrame({"Events (V)": [f"{a}/{a + b}" for a, b in zip(d["tpos"], d["tneg"])], "Year": d["year"],
+                         "RoB": ["low", "Some concerns", "high", "unclear"] * 3 + [None]})
+    fig = plotting.forest_plot(fit, columns=cols, rob="RoB", sort="Year")
+    tx = texts(fig)
+    assert tx["header-Events (V)"] == "Events (V)" and tx["study-0-col-Events (V)"] == "4/123"
+    assert tx["study-3-col-Year"] == str(d["year"][3]) and "header-RoB" not in tx  # drawn as lights, not text
+    lights = [a.get_gid() for a in fig.axes[0].collections if (a.get_gid() or "").startswith("rob-")]
+    assert len(lights) == fit.k - 1  # the missing judgement leaves its cell empty
+    assert "rob-1-RoB-some_concerns" in lights and "rob-2-RoB-high" in lights
+    assert "Risk of bias: + low" in tx["rob-legend"]
+    years = [row_y(fig, f"study-{i}-label") for i in np.argsort(d["year"].to_numpy(), kind="stable")]
+    assert years == sorted(years, reverse=True)
+    # several domains (RoB 2)
+    doms = pd.DataFrame({"D1": ["low"] * fit.k, "D2": ["high"] * fit.k, "Overall": ["high"] * fit.k})
+    fig = plotting.forest_plot(fit, rob=doms)
+    assert sum((a.get_gid() or "").startswith("rob-") for a in fig.axes[0].collections) == 3 * fit.k
+    with pytest.raises(ValueError, match=r"study 'Aronson, 1948' \(row 1\): unknown risk-of-bias judgement 'moderate'"):
+        plotting.forest_plot(fit, rob=["moderate"] * fit.k)
+    with pytest.raises(ValueError, match="argument 'columns' has 2 rows but the analysis has 13 studies"):
+        plotting.forest_plot(fit, columns=cols.head(2))
+
+
+def test_forest_many_long_and_duplicate_labels():
+    rng = np.random.default_rng(7)
+    k = 64
+    v = rng.uniform(0.01, 0.2, k)
+    y = rng.normal(0.2, 0.3, k)
+    labels = ["Same label"] * 2 + [f"A very long label of a study with many authors, a subtitle and a registry number NTR{i:05d}" for i in range(k - 2)]
+    fit = koppmeta.meta_analysis(y, v, labels=labels, measure="SMD")
+    fig = plotting.forest_plot(fit)
+    tx = texts(fig)
+    assert tx["study-0-label"] == tx["study-1-label"] == "Same label"
+    assert row_y(fig, "study-0-label") != row_y(fig, "study-1-label")
+    assert all(f"study-{i}-label" in tx for i in range(k))
+    assert tx["study-5-label"].endswith("\u2026")
+    w, h = fig.get_size_inches()
+    assert w <= plotting.A4_WIDTH + 1e-9 and h <= plotting.A4_HEIGHT + 1.0  # fits an A4 page
+    assert fig.axes[0].get_xscale() == "linear"
+    # the label column is never wider than the longest shortened label
+    size = artist(fig, "study-5-label").get_fontsize()
+    assert text_width(tx["study-5-label"], size) <= text_width(labels[5], size)
+
+
+def test_forest_into_given_axes(bcg):
+    _, _, fit = bcg
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+    out = plotting.forest_plot(fit, ax=axes[1])
+    assert out is fig and artist(fig, "diamond-overall") in axes[1].patches
+
+
+# ---------------------------------------------------------------------------
+# subgroups
+# ---------------------------------------------------------------------------
+
+
+def test_forest_subgroups(bcg, bcg_sub):
+    _, es, _ = bcg
+    sg = bcg_sub
+    fig = plotting.forest_plot(sg)
+    tx = texts(fig)
+    weights = sg.overall.weights
+    for name, g in sg.groups.items():
+        idx = [i for i in range(len(es)) if es["alloc"][i] == name]
+        assert tx[f"head-{name}-label"] == f"{name} (k = {g.k})"
+        assert tx[f"group-{name}-ci"] == fmt_interval(math.exp(g.estimate), math.exp(g.ci_low), math.exp(g.ci_high), 2, "en")
+        assert tx[f"group-{name}-weight"] == f"{weights[idx].sum():.1f}%"
+        assert f"τ² = {g.tau2:.3f}" in tx[f"het-group-{name}"]
+        corners = artist(fig, f"diamond-group-{name}").get_xy()[:, 0]
+        assert math.isclose(corners.min(), math.exp(g.ci_low)) and math.isclose(corners.max(), math.exp(g.ci_high))
+        # each study sits between its group's header and subtotal
+        top, bottom = row_y(fig, f"head-{name}-label"), row_y(fig, f"group-{name}-ci")
+        assert all(bottom < row_y(fig, f"study-{i}-label") < top for i in idx)
+    o = sg.overall
+    assert tx["overall-label"] == "Overall (RE model, REML)"
+    assert tx["overall-ci"] == fmt_interval(math.exp(o.estimate), math.exp(o.ci_low), math.exp(o.ci_high), 2, "en")
+    assert tx["test-subgroups"] == (f"Test for subgroup differences: χ² = {sg.q_between:.2f}, df = {sg.q_between_df} "
+                                    f"(p = {sg.q_between_pval:.3f}); I² = {sg.i2_between:.0f}%")
+    diamonds = [p for p in fig.axes[0].patches if (p.get_gid() or "").startswith("diamond-")]
+    assert len(diamonds) == len(sg.groups) + 1
+
+
+def test_forest_subgroups_common_tau2_dutch(bcg):
+    _, es, _ = bcg
+    sg = koppmeta.subgroup_analysis(es["yi"], es["vi"], "alloc", data=es, labels=es["label"], measure="RR",
+                                    common_tau2=True, test="knha")
+    tx = texts(plotting.forest_plot(sg, lang="nl", group_labels={"random": "gerandomiseerd"}))
+    assert tx["head-random-label"] == "gerandomiseerd (k = 7)" and tx["group-random-weight"].endswith("%")
+    assert tx["test-subgroups"].startswith(f"Toets voor verschil tussen subgroepen: F = {fmt_number(sg.q_between, 2, 'nl')}, "
+                                           f"df = (2; 10)")
+    assert tx["test-overall"].startswith("Toets voor het totale effect: t(12) = ")
+
+
+def test_forest_project_data_by_intervention_type():
+    studies = koppmeta.load_studies()
+    eff = koppmeta.effects_for(studies, "incidence")
+    sg = koppmeta.subgroup_analysis(eff["yi"], eff["vi"], eff["intervention_type"].tolist(), labels=eff["citation"],
+                                    measure="RR")
+    fig = plotting.forest_plot(sg, columns={"Year": eff["year"]}, rob=eff["risk_of_bias"].tolist())
+    tx = texts(fig)
+    assert sum(g.startswith("study-") and g.endswith("-label") for g in tx) == len(eff)
+    arrows = [a for a in fig.axes[0].lines if (a.get_gid() or "").startswith("arrow-")]
+    lo = fig.axes[0].get_xlim()[0]
+    assert len(arrows) == int((np.exp(eff["yi"] - 1.959963984540054 * np.sqrt(eff["vi"])) < lo).sum())
+
+
+# ---------------------------------------------------------------------------
+# other figures
+# ---------------------------------------------------------------------------
+
+
+def test_funnel_with_trim_and_fill(bcg):
+    _, _, fit = bcg
+    tf = koppmeta.trim_and_fill(fit)
+    fig = plotting.funnel_plot(fit, trimfill=tf)
+    ax = fig.axes[0]
+    assert len(artist(fig, "studies").get_offsets()) == fit.k
+    assert len(artist(fig, "filled").get_offsets()) == tf.k0 > 0
+    assert artist(fig, "filled-line").get_xdata()[0] == tf.estimate
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "0.05 < p < 0.10" in legend and "p < 0.01" in legend and f"Imputed studies (trim-and-fill, {tf.k0})" in legend
+    nl = [t.get_text() for t in plotting.funnel_plot(fit, lang="nl").axes[0].get_legend().get_texts()]
+    assert "0,01 < p < 0,05" in nl
+
+
+def test_bubble_plot(bcg):
+    _, es, _ = bcg
+    reg = koppmeta.meta_regression(es["yi"], es["vi"], "ablat", data=es, labels=es["label"])
+    fig = plotting.bubble_plot(reg, measure="RR")
+    b = artist(fig, "bubbles")
+    np.testing.assert_allclose(b.get_offsets()[:, 0], es["ablat"])
+    w = 1 / (es["vi"] + reg.tau2)
+    np.testing.assert_allclose(b.get_sizes() / b.get_sizes().max(), w / w.max())
+    line = artist(fig, "fitted-line")
+    x, y = line.get_xdata(), line.get_ydata()
+    b0, b1 = reg.coefficients["estimate"]
+    np.testing.assert_allclose(np.log(y), b0 + b1 * x)
+    assert fig.axes[0].get_yscale() == "log"
+    with pytest.raises(ValueError, match="numeric moderator"):
+        plotting.bubble_plot(reg, "alloc")
+
+
+def test_baujat_and_gosh(bcg):
+    _, _, fit = bcg
+    tab = koppmeta.baujat(fit)
+    fig = plotting.baujat_plot(tab)
+    np.testing.assert_allclose(artist(fig, "points").get_offsets(), tab[["x", "y"]].to_numpy())
+    assert any((t.get_gid() or "").startswith("label-") for t in fig.axes[0].texts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = koppmeta.gosh(fit)
+    fig = plotting.gosh_plot(g, fit=fit)
+    assert len(fig.axes) == 3
+    assert len(artist(fig, "subsets").get_offsets()) == len(g)
+    np.testing.assert_allclose(artist(fig, "full-model").get_offsets()[0], [math.exp(fit.estimate), fit.i2])
+    with pytest.raises(ValueError, match="lacks column"):
+        plotting.gosh_plot(tab)
+
+
+def test_cumulative_and_leave_one_out(bcg):
+    _, _, fit = bcg
+    cum = koppmeta.cumulative(fit)
+    tx = texts(plotting.cumulative_plot(cum, fit=fit))
+    for j, (name, r) in enumerate(cum.iterrows()):
+        assert tx[f"row-{j}-label"] == f"+ {name}"
+        assert tx[f"row-{j}-ci"] == fmt_interval(math.exp(r["estimate"]), math.exp(r["ci_low"]), math.exp(r["ci_high"]), 2, "en")
+        assert tx[f"row-{j}-tau2"] == f"{r['tau2']:.3f}"
+    loo = koppmeta.leave_one_out(fit)
+    fig = plotting.leave_one_out_plot(loo, fit=fit, lang="nl")
+    tx = texts(fig)
+    assert tx["row-0-label"] == "\u2212 " + loo.index[0]
+    assert tx["row-0-ci"] == fmt_interval(*np.exp(loo.iloc[0][["estimate", "ci_low", "ci_high"]].to_numpy(float)), 2, "nl")
+    assert tx["overall-label"] == "Alle studies"
+    assert len(artist(fig, "points").get_offsets()) == fit.k
+
+
+# ---------------------------------------------------------------------------
+# files
+# ---------------------------------------------------------------------------
+
+
+def test_saved_files_are_byte_identical(bcg, bcg_sub, tmp_path):
+    _, _, fit = bcg
+    for name, make in (("forest", lambda: plotting.forest_plot(bcg_sub, title="BCG")),
+                       ("funnel", lambda: plotting.funnel_plot(fit))):
+        a = plotting.save_figure(make(), tmp_path / "a" / name, dpi=60)
+        b = plotting.save_figure(make(), tmp_path / "b" / name, dpi=60)
+        assert [p.suffix for p in a] == [".png", ".svg", ".pdf"]
+        for pa, pb in zip(a, b):
+            assert pa.read_bytes() == pb.read_bytes(), pa.name
+    pdf = (tmp_path / "a" / "forest.pdf").read_bytes()
+    assert b"CreationDate" not in pdf and b"Producer" not in pdf
+    assert b"<dc:date>" not in (tmp_path / "a" / "forest.svg").read_bytes()
+    one = plotting.save_figure(plotting.funnel_plot(fit), tmp_path / "x.pdf")
+    assert one == [tmp_path / "x.pdf"]
+    with pytest.raises(ValueError, match="unknown formats 'jpg'"):
+        plotting.save_figure(plotting.funnel_plot(fit), tmp_path / "y", formats=("jpg",))
+
+
+def _baseline_figures():
+    _, es = _bcg()
+    fit = koppmeta.meta_analysis(es["yi"], es["vi"], labels=es["label"], measure="RR")
+    sg = koppmeta.subgroup_analysis(es["yi"], es["vi"], "alloc", data=es, labels=es["label"], measure="RR")
+    return {
+        "forest_bcg": lambda: plotting.forest_plot(fit, title="BCG vaccine (dat.bcg)"),
+        "forest_bcg_subgroups_nl": lambda: plotting.forest_plot(sg, lang="nl", rob=["low", "high", "unclear"] * 4 + ["low"]),
+        "funnel_bcg": lambda: plotting.funnel_plot(fit, trimfill=koppmeta.trim_and_fill(fit)),
+    }
+
+
+@pytest.mark.parametrize("name", ["forest_bcg", "forest_bcg_subgroups_nl", "funnel_bcg"])
+def test_matches_stored_image(name, tmp_path):
+    expected = BASELINE / f"{name}.png"
+    assert expected.exists(), f"missing {expected}; run: .venv/bin/python tests/test_plotting.py --write-baselines"
+    actual = plotting.save_figure(_baseline_figures()[name](), tmp_path / f"{name}.png", dpi=BASELINE_DPI)[0]
+    result = compare_images(str(expected), str(actual), tol=IMAGE_TOL)
+    assert result is None, result
+
+
+# ---------------------------------------------------------------------------
+# command line
+# ---------------------------------------------------------------------------
+
+
+def test_cli_forest_by_column(tmp_path, monkeypatch, capsys):
+    from koppmeta.cli import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["forest", "--by", "intervention_type", "--lang", "nl", "--output", str(tmp_path / "by.pdf")]) == 0
+    assert (tmp_path / "by.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(SystemExit) as info:
+        main(["forest", "--by", "colour", "--output", str(tmp_path / "z.png")])
+    assert "unknown column 'colour' for --by" in str(info.value) and "intervention_type" in str(info.value)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write-baselines"]:
+        BASELINE.mkdir(parents=True, exist_ok=True)
+        for name, make in _baseline_figures().items():
+            for p in plotting.save_figure(make(), BASELINE / f"{name}.png", dpi=BASELINE_DPI):
+                print(f"wrote {p.relative_to(ROOT)}")
+    else:
+        print(__doc__)
