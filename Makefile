@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.koppmeta-installed
 
-.PHONY: setup reproduce test lab sync fixtures bench baselines clean
+.PHONY: setup reproduce test test-browser lab sync fixtures bench baselines clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -24,9 +24,14 @@ reproduce: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## Start JupyterLab on the notebooks with the project's environment.
+## Start JupyterLab on the notebooks with the project's environment and kernel (open the URL it prints).
+## JUPYTER_PREFER_ENV_PATH=1 picks the kernel of .venv even if you have a python3 kernel of your own.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	JUPYTER_PREFER_ENV_PATH=1 KOPPMETA_ROOT=$(CURDIR) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+## Run notebooks/10_explore in JupyterLab in headless Chromium (needs Debian's chromium and chromium-driver).
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -q -rs tests/test_browser.py
 
 ## Bring each notebook's .py (py:percent) and .ipynb back in step after editing either.
 sync: $(STAMP)

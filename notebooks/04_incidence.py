@@ -53,7 +53,7 @@ trials = effects_for(studies, "incidence", timepoint="longest")
 trials[["study_id", "effect_id", "timepoint_months", "route", "approximate", "yi", "vi"]]
 
 # %%
-trials.attrs["unused"]  # incidence rows that no route can use, with the reason
+pd.DataFrame(trials.attrs["unused"], columns=["effect_id", "reason"])  # rows no route can use, with the reason
 
 # %% [markdown]
 # ## Pooled, as the reviews did (random effects) — with REML and DerSimonian-Laird, z and Knapp-Hartung

@@ -11,8 +11,9 @@ named conversions and saying for every trial which route it took:
 4. a reported ratio (RR, HR, OR) or difference (SMD, d, g) with its 95% CI -> ``from_ci``;
    a hazard or odds ratio standing in for a risk ratio is flagged.
 
-Rows that none of the routes can use are listed in ``attrs["unused"]`` with the reason, so
-nothing is dropped silently.
+Rows that none of the routes can use are listed in ``attrs["unused"]`` as ``(effect_id, reason)``
+pairs, so nothing is dropped silently (a tuple, not a table, so that ``pd.concat`` of several
+results can compare their ``attrs``).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
     -------
     DataFrame
         The trial's descriptive columns plus ``yi, vi, measure, route, approximate, es_method``.
-        ``attrs["unused"]`` lists the outcome's rows that could not be used, with the reason.
+        ``attrs["unused"]`` is a tuple of ``(effect_id, reason)`` for the outcome's rows that could
+        not be used (``pd.DataFrame(out.attrs["unused"], columns=["effect_id", "reason"])`` shows it).
     """
     if outcome not in set(studies["outcome"].dropna()):
         valid = ", ".join(sorted(studies["outcome"].dropna().unique()))
@@ -115,5 +117,5 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
                 raise ValueError("effects_for: several usable rows for the same trial and time point: "
                                  + ", ".join(out.loc[dup, "effect_id"]) + "; choose the rows explicitly.")
     out = out.reset_index(drop=True)
-    out.attrs["unused"] = pd.DataFrame(unused, columns=["effect_id", "reason"])
+    out.attrs["unused"] = tuple((u["effect_id"], u["reason"]) for u in unused)
     return out

@@ -1,0 +1,219 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # By study quality: do better trials find smaller effects?
+#
+# **Question.** Meta-analyses often find that trials at higher risk of bias report larger effects.
+# Does that hold for the KOPP/KOV trials, and can our data show it?
+#
+# **Published numbers** (from `data/reviews.csv`, with source): Thanhäuser 2017 reports, in its
+# moderator analyses, that "Higher study quality was associated with smaller effects." The abstract
+# gives no coefficient, no p-value and no quality scale, so there is no number to reproduce, only a
+# direction.
+#
+# **Short answer.** Not on our data yet. Most trial rows are rated `unclear`, because the abstracts
+# that were read do not describe randomisation, blinding or attrition; and every trial with usable
+# numbers has the same rating, so there is nothing to compare. The notebook shows the ratings, runs
+# the quality analyses as far as they go, shows the same analysis on a dataset where quality varies,
+# and checks each of these statements.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import koppmeta
+from koppmeta.evidence import effects_for
+from koppmeta.paths import figures_dir
+
+reviews = koppmeta.load_reviews()
+thanhauser = reviews[reviews["review_id"] == "thanhauser2017"].iloc[0]
+quote = thanhauser["source_quote"]
+print(quote[quote.index("Interventions addressing"):])
+print("source:", thanhauser["source"], "|", thanhauser["source_location"])
+
+# %% [markdown]
+# ## The ratings in `data/studies.csv`
+# `risk_of_bias` follows the codebook rubric (`data/README.md`): a review's own rating where a source
+# shows one, otherwise the Cochrane domains as far as the trial's own text supports them: `low`,
+# `some_concerns`, `high`, or `unclear` when the source read says nothing on these domains.
+
+# %%
+LEVELS = ["low", "some_concerns", "high", "unclear"]
+studies = koppmeta.load_studies()
+by_row = studies["risk_of_bias"].value_counts().reindex(LEVELS, fill_value=0)
+trial_ratings = studies.groupby("study_id")["risk_of_bias"].agg(lambda r: ", ".join(sorted(set(r), key=LEVELS.index)))
+by_trial = trial_ratings.value_counts()
+print("rows:", {k: int(v) for k, v in by_row.items()}, f"(of {len(studies)})")
+print("trials:", {k: int(v) for k, v in by_trial.items()}, f"(of {studies['study_id'].nunique()})")
+not_reported = studies["risk_of_bias_basis"].str.startswith("not reported in the source read")
+print("rows whose basis is 'not reported in the source read':", int(not_reported.sum()))
+
+# %%
+table = pd.crosstab(studies["outcome"], studies["risk_of_bias"]).reindex(columns=LEVELS, fill_value=0)
+table = table.loc[table.sum(axis=1).sort_values().index]
+with koppmeta.plotting.style():
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    left = np.zeros(len(table))
+    colors = {"low": "#2b5c8a", "some_concerns": "#e0a030", "high": "#b22222", "unclear": "0.75"}
+    for level in LEVELS:
+        ax.barh(table.index, table[level], left=left, color=colors[level], label=f"{level} ({by_row[level]} rows)")
+        left += table[level].to_numpy()
+    ax.set_xlabel("trial rows in data/studies.csv")
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_title("Risk-of-bias ratings of the trial rows, by outcome", fontsize=9)
+koppmeta.save_figure(fig, figures_dir() / "quality_ratings_en")
+plt.close(fig)
+fig
+
+# %% [markdown]
+# No row is rated `low`: no abstract read describes all of randomisation, blinded assessment and
+# complete outcome data as adequate. The `high` rows are the pre-post pilot without a control group
+# (van der Zanden 2010) and the van Doesum follow-up with differential attrition. `unclear` mostly
+# means "not described in the abstract", not "poorly done".
+#
+# Eighteen `unclear` rows (five trials) quote one described domain in their basis, for example blinded
+# interviewers. The rubric gives `some_concerns` when "some domains are described as adequate and
+# others are not described"; whether one domain out of five is enough is a rater's judgement, so the
+# ratings are used as they are, and these rows are listed for the next curation round.
+
+# %%
+described = studies[(studies["risk_of_bias"] == "unclear") & ~not_reported]
+described.groupby("study_id")["risk_of_bias_basis"].first().to_frame("basis (quoted)")
+
+# %% [markdown]
+# ## The trials that can be analysed, by rating
+# Which trials have usable numbers (via `effects_for`, longest follow-up), per outcome and rating?
+
+# %%
+usable = []
+for outcome in sorted(studies["outcome"].unique()):
+    eff = effects_for(studies, outcome)
+    if len(eff):
+        usable.append(eff[["outcome", "study_id", "risk_of_bias", "intervention_type", "route", "yi", "vi"]])
+usable = pd.concat(usable, ignore_index=True)
+pd.crosstab(usable["outcome"], usable["risk_of_bias"]).reindex(columns=LEVELS, fill_value=0)
+
+# %% [markdown]
+# Only incidence has more than one usable trial, and its four trials are all `unclear`.
+
+# %% [markdown]
+# ## Subgroup analysis and meta-regression on `risk_of_bias`
+# The function below is what the analysis will be once ratings vary: trials rated `unclear` are set
+# aside (listed, not dropped silently), the rated trials are compared by subgroup (a separate τ² per
+# group, as RevMan) and by a meta-regression on an ordinal quality score (low = 0, some concerns = 1,
+# high = 2; Knapp-Hartung test, as advised for few studies). It returns the reason when a step is not
+# possible.
+
+# %%
+SCORE = {"low": 0, "some_concerns": 1, "high": 2}
+
+
+def by_quality(eff, measure):
+    """Quality subgroups and meta-regression for one outcome's trials, or the reason why not."""
+    out = {"k": len(eff), "rated": int(eff["risk_of_bias"].isin(SCORE).sum()),
+           "levels": ", ".join(sorted(set(eff["risk_of_bias"]), key=LEVELS.index))}
+    rated = eff[eff["risk_of_bias"].isin(SCORE)].assign(quality_score=lambda d: d["risk_of_bias"].map(SCORE).astype(float))
+    out["set aside (unclear)"] = ", ".join(eff.loc[~eff["risk_of_bias"].isin(SCORE), "study_id"])
+    try:
+        out["subgroups"] = koppmeta.subgroup_analysis("yi", "vi", "risk_of_bias", data=rated, labels="study_id",
+                                                      measure=measure)
+    except ValueError as err:
+        out["subgroups"] = None
+        out["subgroups: why not"] = str(err) if len(rated) else "no trial with a rating other than 'unclear'"
+    try:
+        out["regression"] = koppmeta.meta_regression("yi", "vi", ["quality_score"], data=rated, labels="study_id",
+                                                     test="knha")
+    except ValueError as err:
+        out["regression"] = None
+        out["regression: why not"] = str(err) if len(rated) else "no trial with a rating other than 'unclear'"
+    return out
+
+
+results = {o: by_quality(usable[usable.outcome == o], "RR" if o == "incidence" else "SMD")
+           for o in sorted(usable["outcome"].unique())}
+pd.DataFrame(results).T.drop(columns=["subgroups", "regression"])
+
+# %% [markdown]
+# Even with the `unclear` trials kept as a group of their own, incidence has one level only, and
+# the library says so rather than fitting a model that cannot be identified:
+
+# %%
+inc = usable[usable.outcome == "incidence"]
+for attempt in (lambda: koppmeta.subgroup_analysis("yi", "vi", "risk_of_bias", data=inc, labels="study_id", measure="RR"),
+                lambda: koppmeta.meta_regression("yi", "vi", ["risk_of_bias"], data=inc, labels="study_id")):
+    try:
+        attempt()
+    except ValueError as err:
+        print(err)
+
+# %% [markdown]
+# ## The same analysis where quality varies: metafor's BCG trials
+# To show what the output will look like, here is the analysis on the BCG vaccine trials
+# (`koppmeta.datasets.load_bcg()`, metafor's `dat.bcg`), whose `alloc` column records how patients
+# were allocated: random, alternate or systematic. Random allocation is a quality marker
+# (Cochrane domain 1). This is a method example, not evidence about KOPP/KOV programmes.
+
+# %%
+bcg = koppmeta.datasets.load_bcg()
+es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",
+                           label="label")
+es["allocation"] = np.where(es["alloc"] == "random", "random", "not random")
+bcg_sub = koppmeta.subgroup_analysis("yi", "vi", "allocation", data=es, labels="label", measure="RR")
+print(bcg_sub.summary())
+bcg_reg = koppmeta.meta_regression("yi", "vi", ["alloc"], data=es, labels="label", test="knha",
+                                   reference={"alloc": "random"})
+print(bcg_reg.summary())
+
+# %%
+tab = bcg_sub.to_frame()
+tab["label"] = [f"{g} allocation (k = {k})" if g != "overall" else f"all trials (k = {k})" for g, k in zip(tab["group"], tab["k"])]
+for col in ("estimate", "ci_low", "ci_high"):
+    tab[col] = np.exp(tab[col])
+fig = koppmeta.estimates_plot(tab, ratio=True, xlabel="Risk ratio of tuberculosis (95% CI)",
+                              title="Method example (BCG trials): pooled effect by allocation method")
+koppmeta.save_figure(fig, figures_dir() / "quality_method_example_bcg_en")
+fig
+
+# %% [markdown]
+# In the BCG trials the randomised trials show the *larger* protective effect (RR about 0.38 versus
+# 0.62), the opposite of Thanhäuser's direction, but the difference is not statistically secure
+# (p = 0.16). Whether better trials find smaller effects is an empirical question for each body of
+# evidence, which is why it matters that our ratings are mostly `unclear`.
+#
+# ## Thanhäuser's finding, checked on our data
+# It cannot be checked yet: the one outcome with enough usable trials (incidence, four trials) has
+# a single rating, `unclear`, for all of them. What would make the check possible: risk-of-bias
+# ratings from the reviews' full texts, where they report them (`data/GAPS.md` says where each full
+# text is), or from the trials' own full texts, and usable numbers for more trials. Note that the two Ginsburg trials, whose basis quotes blinded interviewers, are
+# also the two family programmes; if they were re-rated, quality and intervention type would be
+# confounded (notebook 06).
+
+# %% [markdown]
+# ## Checks
+
+# %%
+assert "Higher study quality was associated with smaller effects" in quote
+assert dict(by_row) == {"low": 0, "some_concerns": 35, "high": 8, "unclear": 77}, "ratings changed: update the text"
+assert by_row["unclear"] / len(studies) > 0.6, "most rows are 'unclear'"
+assert len(described) == 18 and described["study_id"].nunique() == 5
+high = set(studies.loc[studies.risk_of_bias == "high", "study_id"])
+assert high == {"vanderzanden2010", "vandoesum2008"}
+assert (usable.groupby("outcome").size().drop("incidence") < 2).all() and (usable.outcome == "incidence").sum() == 4
+assert (inc["risk_of_bias"] == "unclear").all()
+assert all(r["subgroups"] is None and r["regression"] is None for r in results.values()), "a quality comparison became possible"
+assert np.exp(bcg_sub.groups["random"].estimate) < np.exp(bcg_sub.groups["not random"].estimate)
+assert 0.05 < bcg_sub.q_between_pval < 0.2 and round(bcg_sub.q_between_pval, 2) == 0.16
+assert round(np.exp(bcg_sub.groups["random"].estimate), 2) == 0.38 and round(np.exp(bcg_sub.groups["not random"].estimate), 2) == 0.62
+print("All checks passed.")

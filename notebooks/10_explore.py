@@ -1,0 +1,185 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Explore: change the choices, watch the pooled effect move
+#
+# **For students.** A meta-analysis is a chain of choices: which outcome, which trials, which
+# estimator of the between-trial variance τ², which test, which subgroups. Run all cells, then use
+# the controls below; the forest plot and the pooled numbers update at once.
+#
+# **Question.** How much does the pooled effect depend on these choices, for the outcomes where our
+# data allow a re-analysis?
+#
+# **Published numbers** to compare with (from `data/reviews.csv`, each with its source): for the
+# incidence of a new disorder in the child, Siegenthaler 2012 RR 0.60 (0.45-0.79), Loechner 2018
+# 0.56 (0.41-0.77), Lannes 2021 0.53 (0.34-0.84).
+
+# %%
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import clear_output, display
+
+import koppmeta
+from koppmeta.evidence import effects_for
+from koppmeta.paths import figures_dir
+
+reviews = koppmeta.load_reviews()
+reviews.loc[(reviews["outcome"] == "incidence") & reviews["review_id"].isin(["siegenthaler2012", "loechner2018", "lannes2021"]),
+            ["review_id", "estimate", "ci_low", "ci_high", "source"]]
+
+# %% [markdown]
+# ## Which outcomes can be explored
+# An outcome is offered when at least two trials have usable numbers (see notebooks 04 and 05 for
+# what "usable" means). Today that is one outcome, incidence, with four trials; every symptom outcome
+# has none or one. When `data/studies.csv` grows, the list grows with it.
+
+# %%
+studies = koppmeta.load_studies()
+usable_counts = {o: len(effects_for(studies, o)) for o in sorted(studies["outcome"].unique())}
+OUTCOMES = [o for o, n in usable_counts.items() if n >= 2]
+print("usable trials per outcome:", {o: n for o, n in usable_counts.items() if n})
+print("offered:", OUTCOMES)
+
+# %% [markdown]
+# ## The analysis behind the controls
+# `analyse` does the work and returns the numbers; `update` shows them. Nothing is dropped
+# silently: when a choice leaves fewer than two trials, or a subgroup analysis is not possible, the
+# output says why (the library's own message).
+
+# %%
+METHODS = ["REML", "DL", "FE", "ML", "PM", "EB", "HE", "SJ", "HS"]
+SUBGROUPS = ["(none)", "intervention_type", "parent_disorder", "child_age", "comparator", "risk_of_bias", "route"]
+
+
+def analyse(outcome, method="REML", test="z", subgroup="(none)", exclude_approximate=False, timepoint="longest",
+            lang="en"):
+    """Pool the usable trials for one outcome with the chosen settings; returns a dict of results."""
+    eff = effects_for(studies, outcome, timepoint=timepoint)
+    measure = eff["measure"].iloc[0] if len(eff) else None
+    res = {"outcome": outcome, "settings": dict(method=method, test=test, subgroup=subgroup,
+                                                exclude_approximate=exclude_approximate, timepoint=timepoint),
+           "trials": eff, "excluded": [], "fit": None, "subgroups": None, "figure": None, "messages": []}
+    if exclude_approximate:
+        res["excluded"] = list(eff.loc[eff["approximate"], "citation"])
+        eff = eff[~eff["approximate"]]
+        if res["excluded"]:
+            res["messages"].append(f"Excluded as approximate ({len(res['excluded'])}): " + "; ".join(
+                f"{c} ({r})" for c, r in zip(res["trials"].loc[res["trials"]["approximate"], "citation"],
+                                               res["trials"].loc[res["trials"]["approximate"], "route"])))
+    res["k"] = len(eff)
+    if len(eff) < 2:
+        res["messages"].append(f"{len(eff)} trial(s) left: nothing to pool. Change the choices above.")
+        return res
+    fit = koppmeta.meta_analysis("yi", "vi", data=eff, labels="citation", measure=measure, method=method, test=test)
+    res["fit"] = fit
+    tr = np.exp if fit.is_ratio else (lambda x: x)
+    res["pooled"] = {"k": fit.k, "estimate": float(tr(fit.estimate)), "ci_low": float(tr(fit.ci_low)),
+                     "ci_high": float(tr(fit.ci_high)), "pval": fit.pval, "tau2": fit.tau2, "i2": fit.i2}
+    res["figure"] = koppmeta.forest_plot(fit, lang=lang, title=f"{outcome}: {method}, {test} test, k = {fit.k}")
+    plt.close(res["figure"])
+    if subgroup != "(none)":
+        try:
+            res["subgroups"] = koppmeta.subgroup_analysis("yi", "vi", subgroup, data=eff, labels="citation",
+                                                          measure=measure, method=method, test=test)
+        except ValueError as err:
+            res["messages"].append(f"Subgroups by {subgroup}: not possible. {err}")
+    return res
+
+
+def update(outcome, method, test, subgroup, exclude_approximate, timepoint, lang):
+    """Show the analysis for the current choices (called by the controls on every change)."""
+    res = analyse(outcome, method, test, subgroup, exclude_approximate, timepoint, lang)
+    print(f"{outcome}: estimator {method}, {test} test, {timepoint} follow-up per trial"
+          + (f", subgroups by {subgroup}" if subgroup != "(none)" else "")
+          + (", approximate inputs excluded" if exclude_approximate else ""))
+    for message in res["messages"]:
+        print(message)
+    if res["fit"] is not None:
+        p = res["pooled"]
+        name = "RR" if res["fit"].is_ratio else "SMD"
+        print(f"Pooled {name} = {p['estimate']:.2f} (95% CI {p['ci_low']:.2f} to {p['ci_high']:.2f}), "
+              f"p = {p['pval']:.4f}, tau^2 = {p['tau2']:.3f}, I^2 = {p['i2']:.0f}%, k = {p['k']}")
+        display(res["figure"])
+        display(res["fit"])
+    if res["subgroups"] is not None:
+        display(res["subgroups"])
+    return res
+
+
+# %% [markdown]
+# ## The controls
+# - **Outcome**: outcomes with at least two usable trials.
+# - **Time point**: each trial's longest or shortest usable follow-up.
+# - **Estimator** of τ² (REML is the default of metafor; DL is what most published reviews used).
+# - **Test**: z (normal) or Knapp-Hartung (t with k - 1 df, wider intervals with few trials).
+# - **Subgroups**: a column of the trial table; each group pooled on its own, with the test of
+#   subgroup differences.
+# - **Exclude approximate inputs**: leave out trials whose effect rests on an approximation
+#   (counts reconstructed from percentages, a hazard ratio standing in for a risk ratio).
+
+# %%
+style = {"description_width": "110px"}
+controls = {
+    "outcome": widgets.Dropdown(options=OUTCOMES, value=OUTCOMES[0], description="Outcome", style=style),
+    "timepoint": widgets.Dropdown(options=["longest", "shortest"], value="longest", description="Time point", style=style),
+    "method": widgets.Dropdown(options=METHODS, value="REML", description="Estimator (τ²)", style=style),
+    "test": widgets.ToggleButtons(options=[("z", "z"), ("Knapp-Hartung", "knha")], value="z", description="Test", style=style),
+    "subgroup": widgets.Dropdown(options=SUBGROUPS, value="(none)", description="Subgroups", style=style),
+    "exclude_approximate": widgets.Checkbox(value=False, description="Exclude approximate inputs", indent=False),
+    "lang": widgets.ToggleButtons(options=[("English", "en"), ("Nederlands", "nl")], value="en", description="Language", style=style),
+}
+out = widgets.interactive_output(update, controls)
+ui = widgets.VBox([
+    widgets.HBox([controls["outcome"], controls["timepoint"]]),
+    widgets.HBox([controls["method"], controls["subgroup"]]),
+    controls["test"], controls["lang"], controls["exclude_approximate"],
+])
+display(ui, out)
+
+# %% [markdown]
+# ## Things to try
+# 1. Switch the estimator from REML to DL, then to FE. Which one gives the narrowest interval, and why?
+# 2. Switch the test to Knapp-Hartung. Does the interval still exclude RR = 1?
+# 3. Choose subgroups by `intervention_type` (notebook 06) and by `risk_of_bias` (notebook 07). Why is
+#    the second not possible?
+# 4. Tick "Exclude approximate inputs". What is left, and what would you need to read to do better?
+#    (`data/GAPS.md` says where the exact counts are.)
+
+# %% [markdown]
+# ## Checks (the same analysis without a browser)
+# The cell below calls `update` once with the controls' current values, so the notebook also runs
+# headless (as in `make test`), and checks what the text above says.
+
+# %%
+with out:
+    clear_output(wait=True)
+    result = update(**{name: w.value for name, w in controls.items()})
+koppmeta.save_figure(result["figure"], figures_dir() / "explore_incidence_forest_en")
+
+assert OUTCOMES == ["incidence"] and usable_counts["incidence"] == 4, "offered outcomes changed: update the text"
+assert all(n < 2 for o, n in usable_counts.items() if o != "incidence")
+assert result["fit"] is not None and result["k"] == 4 and result["pooled"]["estimate"] < 1
+assert result["pooled"]["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
+everything_approximate = analyse("incidence", exclude_approximate=True)
+assert everything_approximate["fit"] is None and everything_approximate["k"] == 0 and len(everything_approximate["excluded"]) == 4
+by_rob = analyse("incidence", subgroup="risk_of_bias")
+assert by_rob["subgroups"] is None and any("only one group" in m for m in by_rob["messages"])
+by_type = analyse("incidence", subgroup="intervention_type")
+assert by_type["subgroups"] is not None and set(by_type["subgroups"].groups) == {"child", "family"}
+for method in METHODS:
+    r = analyse("incidence", method=method, test="z")
+    assert r["fit"].method == method and r["pooled"]["estimate"] < 1
+print("All checks passed.")
