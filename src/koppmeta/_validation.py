@@ -185,3 +185,38 @@ def check_level(func: str, level: Any) -> float:
             f"{func}: argument 'level' is {level:g}; it is a percentage and must lie strictly between 1 and 100 (e.g. 95).{hint}"
         )
     return level
+
+
+def resolve_column(func: str, arg: str, value: Any, data: pd.DataFrame | None) -> Any:
+    """``data[value]`` when ``value`` names a column of ``data``; the value itself otherwise."""
+    if data is not None and isinstance(value, str):
+        if value not in data.columns:
+            raise ValueError(f"{func}: column {value!r} (argument {arg!r}) is not in the data. "
+                             f"Available columns: {', '.join(map(str, data.columns))}.")
+        return data[value]
+    return value
+
+
+def effect_inputs(func: str, yi: Any, vi: Any, labels: Any, data: Any, *, allow_nan: bool = False):
+    """The checked inputs shared by the model functions: ``(y, v, labels or None, k, raw_labels)``.
+
+    ``yi``, ``vi`` and ``labels`` may be arrays or column names in ``data``. Values are checked as
+    :func:`numeric_vector` does; with ``allow_nan`` missing values pass (for an explicit drop policy).
+    Variances must be positive unless ``allow_nan`` (the caller checks them after dropping).
+    """
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise TypeError(f"{func}: argument 'data' must be a pandas DataFrame; got {type(data).__name__}.")
+    yi_raw = resolve_column(func, "yi", yi, data)
+    vi_raw = resolve_column(func, "vi", vi, data)
+    lab_raw = resolve_column(func, "labels", labels, data)
+    try:
+        k_guess = len(yi_raw)
+    except TypeError:
+        raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
+    lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
+    y = numeric_vector(func, "yi", yi_raw, lab, allow_nan=allow_nan)
+    v = numeric_vector(func, "vi", vi_raw, lab, allow_nan=allow_nan)
+    k = check_same_length(func, yi=y, vi=v)
+    if not allow_nan and not (v > 0).all():
+        check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
+    return y, v, lab, k

@@ -37,8 +37,7 @@ from ._validation import (
     check_level,
     check_positive,
     check_same_length,
-    make_labels,
-    numeric_vector,
+    effect_inputs,
     study_name,
 )
 
@@ -283,15 +282,6 @@ def _summary_html(r: MetaAnalysis) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _resolve(func: str, arg: str, value: Any, data: pd.DataFrame | None) -> Any:
-    if data is not None and isinstance(value, str):
-        if value not in data.columns:
-            raise ValueError(f"{func}: column {value!r} (argument {arg!r}) is not in the data. "
-                             f"Available columns: {', '.join(map(str, data.columns))}.")
-        return data[value]
-    return value
-
-
 def meta_analysis(
     yi: Any,
     vi: Any,
@@ -375,21 +365,9 @@ def meta_analysis(
     check_choice(func, "method", method, het.METHODS)
     check_choice(func, "test", test, TESTS)
     level = check_level(func, level)
-    if data is not None and not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{func}: argument 'data' must be a pandas DataFrame; got {type(data).__name__}.")
-    yi_raw = _resolve(func, "yi", yi, data)
-    vi_raw = _resolve(func, "vi", vi, data)
-    lab_raw = _resolve(func, "labels", labels, data)
-    try:
-        k_guess = len(yi_raw)
-    except TypeError:
-        raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
-    lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
     check_choice(func, "missing", missing, ("raise", "drop"))
     drop = missing == "drop"
-    y = numeric_vector(func, "yi", yi_raw, lab, allow_nan=drop)
-    v = numeric_vector(func, "vi", vi_raw, lab, allow_nan=drop)
-    k = check_same_length(func, yi=y, vi=v)
+    y, v, lab, k = effect_inputs(func, yi, vi, labels, data, allow_nan=drop)
     if drop:
         gone = np.flatnonzero(np.isnan(y) | np.isnan(v))
         if gone.size:

@@ -52,10 +52,8 @@ from ._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 from ._validation import (
     check_choice,
     check_level,
-    check_positive,
-    check_same_length,
-    make_labels,
-    numeric_vector,
+    effect_inputs,
+    resolve_column,
     study_name,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
@@ -254,15 +252,6 @@ def _fit_variance_components(model: _Nested) -> tuple[np.ndarray, bool, int, lis
 # ---------------------------------------------------------------------------
 # Input handling
 # ---------------------------------------------------------------------------
-
-
-def _resolve(func: str, arg: str, value: Any, data: pd.DataFrame | None) -> Any:
-    if data is not None and isinstance(value, str):
-        if value not in data.columns:
-            raise ValueError(f"{func}: column {value!r} (argument {arg!r}) is not in the data. "
-                             f"Available columns: {', '.join(map(str, data.columns))}.")
-        return data[value]
-    return value
 
 
 def _is_missing(x: Any) -> bool:
@@ -572,21 +561,8 @@ def three_level(
     check_choice(func, "method", method, METHODS)
     check_choice(func, "test", test, TESTS)
     level = check_level(func, level)
-    if data is not None and not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{func}: argument 'data' must be a pandas DataFrame; got {type(data).__name__}.")
-    yi_raw = _resolve(func, "yi", yi, data)
-    vi_raw = _resolve(func, "vi", vi, data)
-    cl_raw = _resolve(func, "cluster", cluster, data)
-    lab_raw = _resolve(func, "labels", labels, data)
-    try:
-        k_guess = len(yi_raw)
-    except TypeError:
-        raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
-    lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
-    y = numeric_vector(func, "yi", yi_raw, lab)
-    v = numeric_vector(func, "vi", vi_raw, lab)
-    k = check_same_length(func, yi=y, vi=v)
-    check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
+    y, v, lab, k = effect_inputs(func, yi, vi, labels, data)
+    cl_raw = resolve_column(func, "cluster", cluster, data)
     codes, names = _cluster_codes(func, "cluster", cl_raw, lab, k)
     if lab is None:
         lab = [f"Effect {i + 1}" for i in range(k)]

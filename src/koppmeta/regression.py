@@ -39,16 +39,8 @@ import pandas as pd
 from scipy import stats
 
 from . import heterogeneity as het
-from ._validation import (
-    check_choice,
-    check_level,
-    check_positive,
-    check_same_length,
-    make_labels,
-    numeric_vector,
-    study_name,
-)
-from .models import TESTS, MetaAnalysis, _assemble, _fmt_p, _resolve, meta_analysis
+from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
+from .models import TESTS, MetaAnalysis, _assemble, _fmt_p, meta_analysis
 
 __all__ = [
     "MetaRegression",
@@ -597,20 +589,7 @@ def _regression_html(r: MetaRegression) -> str:
 
 
 def _inputs(func: str, yi, vi, data, labels):
-    if data is not None and not isinstance(data, pd.DataFrame):
-        raise TypeError(f"{func}: argument 'data' must be a pandas DataFrame; got {type(data).__name__}.")
-    yi_raw = _resolve(func, "yi", yi, data)
-    vi_raw = _resolve(func, "vi", vi, data)
-    lab_raw = _resolve(func, "labels", labels, data)
-    try:
-        k_guess = len(yi_raw)
-    except TypeError:
-        raise TypeError(f"{func}: argument 'yi' must be a sequence of numbers or a column name; got {yi_raw!r}.") from None
-    lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
-    y = numeric_vector(func, "yi", yi_raw, lab)
-    v = numeric_vector(func, "vi", vi_raw, lab)
-    k = check_same_length(func, yi=y, vi=v)
-    check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
+    y, v, lab, k = effect_inputs(func, yi, vi, labels, data)
     if lab is None:
         lab = [f"Study {i + 1}" for i in range(k)]
     return y, v, lab, k
@@ -1022,7 +1001,7 @@ def subgroup_analysis(
         raise TypeError(f"{func}: argument 'common_tau2' must be True or False; got {common_tau2!r}.")
     y, v, lab, k = _inputs(func, yi, vi, data, labels)
     group_name = groups if isinstance(groups, str) else getattr(groups, "name", None)
-    g_raw = _resolve(func, "groups", groups, data)
+    g_raw = resolve_column(func, "groups", groups, data)
     if isinstance(g_raw, str) or np.ndim(g_raw) != 1:
         raise TypeError(f"{func}: argument 'groups' must be one group per study (a sequence or a column name in 'data').")
     g_vals = list(g_raw.to_list() if isinstance(g_raw, pd.Series) else list(g_raw))
