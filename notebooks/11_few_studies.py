@@ -38,27 +38,27 @@ reviews[reviews["review_id"].isin(["siegenthaler2012", "loechner2018"])][["resul
 # True effect mu = -0.2 (a small SMD, like the pooled symptom effects), between-trial SD tau = 0.2,
 # trial arm sizes drawn between 20 and 150 per arm (as in the KOPP trials), so the sampling variances
 # are those of Hedges' g for those arm sizes. For each k, `REPS` meta-analyses are simulated and
-# fitted with REML, once with the z test and once with Knapp-Hartung.
+# fitted with REML, once with the z test and once with Knapp-Hartung (all at once with `fit_many`).
 
 # %%
 SEED = 20261125
-REPS = 400
+REPS = 4000
 MU, TAU = -0.2, 0.2
 KS = [5, 7, 10, 15]
 rng = np.random.default_rng(SEED)
 
+# all replications for one k are fitted at once with koppmeta.fit_many (the numbers of meta_analysis)
 rows = []
 for k in tqdm(KS, desc="k"):
-    for _ in range(REPS):
-        n = rng.integers(20, 151, size=k)
-        theta = rng.normal(MU, TAU, size=k)
-        v = 2 / n + theta**2 / (4 * n)          # variance of g with n per arm (Hedges & Olkin 1985)
-        y = rng.normal(theta, np.sqrt(v))
-        for test in ("z", "knha"):
-            fit = koppmeta.meta_analysis(y, v, method="REML", test=test)
-            rows.append({"k": k, "test": test, "covered": fit.ci_low <= MU <= fit.ci_high,
-                         "width": fit.ci_high - fit.ci_low})
-sim = pd.DataFrame(rows)
+    n = rng.integers(20, 151, size=(REPS, k))
+    theta = rng.normal(MU, TAU, size=(REPS, k))
+    V = 2 / n + theta**2 / (4 * n)          # variance of g with n per arm (Hedges & Olkin 1985)
+    Y = rng.normal(theta, np.sqrt(V))
+    for test in ("z", "knha"):
+        res = koppmeta.fit_many(Y, V, method="REML", test=test)
+        rows.append(pd.DataFrame({"k": k, "test": test, "covered": (res["ci_low"] <= MU) & (MU <= res["ci_high"]),
+                                  "width": res["ci_high"] - res["ci_low"]}))
+sim = pd.concat(rows, ignore_index=True)
 coverage = sim.groupby(["k", "test"]).agg(coverage=("covered", "mean"), mean_width=("width", "mean")).unstack("test")
 coverage
 

@@ -75,6 +75,33 @@ def _refit(fit: MetaAnalysis, idx: Sequence[int] | np.ndarray) -> MetaAnalysis:
                              labels=[labels[i] for i in idx], measure=fit.measure)
 
 
+def _rows_many(fit: MetaAnalysis, sets: Sequence[np.ndarray], progress: bool) -> pd.DataFrame:
+    """The model of ``fit`` refitted to each index set at once through :func:`koppmeta.fit_many`.
+
+    Sets of one study under Knapp-Hartung are fitted with the z test, as metafor does.
+    """
+    from .fast import fit_many
+
+    n, k = len(sets), fit.k
+    Y = np.full((n, k), np.nan)
+    V = np.full((n, k), np.nan)
+    y, v = fit.yi, fit.vi
+    for r, idx in enumerate(sets):
+        Y[r, : len(idx)] = y[idx]
+        V[r, : len(idx)] = v[idx]
+    sizes = np.array([len(idx) for idx in sets])
+    out = pd.DataFrame(np.nan, index=range(n), columns=_COLUMNS)
+    single = (sizes == 1) & (fit.test == "knha")
+    with warnings.catch_warnings():
+        # the user was already told when the model itself was fitted
+        warnings.filterwarnings("ignore", message=r".*Knapp-Hartung method is meant", category=UserWarning)
+        for rows, test in ((~single, fit.test), (single, "z")):
+            if rows.any():
+                res = fit_many(Y[rows], V[rows], method=fit.method, test=test, level=fit.level, progress=progress)
+                out.loc[rows, _COLUMNS] = res[_COLUMNS].to_numpy()
+    return out
+
+
 def _s2w(sub: MetaAnalysis) -> float:
     """Knapp-Hartung scale factor of a fitted model (1 for the z test): Var(mu) * sum(w)."""
     if sub.test != "knha":
@@ -155,12 +182,10 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.Data
     fit = _check_fit(func, fit)
     _check_k(func, fit, 2, "one study is left out at a time")
     k = fit.k
-    rows = []
-    for i in tqdm(range(k), desc="leave-one-out", disable=not _want_progress(progress, k)):
-        rows.append(_row(_refit(fit, np.delete(np.arange(k), i))))
+    out = _rows_many(fit, [np.delete(np.arange(k), i) for i in range(k)], _want_progress(progress, k))
     if fit.test == "knha" and k == 2:
         _warn_z_fallback(func, fit, "each leave-one-out model")
-    out = pd.DataFrame(rows, columns=_COLUMNS, index=pd.Index(fit.labels, name="omitted"))
+    out.index = pd.Index(fit.labels, name="omitted")
     return out
 
 
@@ -444,15 +469,13 @@ def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False
         keys = _order_keys(func, fit, order)
         ranks = pd.Series(keys).rank(method="dense").to_numpy()
         perm = np.argsort(-ranks if decreasing else ranks, kind="stable")
-    rows = []
-    for j in tqdm(range(1, k + 1), desc="cumulative", disable=not _want_progress(progress, k)):
-        row = _row(_refit(fit, perm[:j]))
-        row["k"] = j
-        rows.append(row)
+    out = _rows_many(fit, [perm[:j] for j in range(1, k + 1)], _want_progress(progress, k))
+    out.insert(0, "k", np.arange(1, k + 1))
     if fit.test == "knha":
         _warn_z_fallback(func, fit, "the first cumulative model")
     labels = fit.labels
-    return pd.DataFrame(rows, columns=["k", *_COLUMNS], index=pd.Index([labels[i] for i in perm], name="added"))
+    out.index = pd.Index([labels[i] for i in perm], name="added")
+    return out
 
 
 # ---------------------------------------------------------------------------
