@@ -61,6 +61,8 @@ _LAZY = {
     "TrimAndFill": "koppmeta.bias",
     "PetPeese": "koppmeta.bias",
     "FailSafeN": "koppmeta.bias",
+    "bootstrap": "koppmeta.resampling",
+    "BootstrapResult": "koppmeta.resampling",
     "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",

@@ -25,7 +25,7 @@ over the studies of one row; formulas of Viechtbauer 2005, J Educ Behav Stat
 
 Rows that an iterative method does not settle are refitted one by one on the
 scalar path of :func:`koppmeta.heterogeneity.estimate_tau2` (for ML/REML its
-bounded maximisation of the likelihood, for PM/EB its Brent root finder), so no
+root-based fallback over the likelihood's score, for PM/EB its Brent root finder), so no
 row ends as NaN; one warning lists the rows concerned. Work is done in chunks of
 rows so that memory stays bounded (100,000 analyses of k = 13 need about 40 MiB
 besides the input and the result).
@@ -504,8 +504,8 @@ def _warn_notes(func: str, method: str, notes: dict[str, list[int]], what: str =
         return f"in {len(rows)} {what} (rows {_row_list(rows)})"
 
     if notes["fallback"]:
-        how = ("Fisher scoring did not converge in %d iterations; tau^2 was found by direct maximisation of the "
-               "likelihood instead (as meta_analysis does). Check the data, or compare with method='PM' or 'DL'."
+        how = ("Fisher scoring did not converge in %d iterations; tau^2 was found instead as the "
+               "root of the likelihood's score with the highest likelihood (as meta_analysis does). Check the data, or compare with method='PM' or 'DL'."
                % het.MAXITER_SCORING) if method in ("ML", "REML") else \
             "the vectorised root finder did not settle; tau^2 was found by the scalar root finder instead."
         warnings.warn(f"{func}: {method}: {where(notes['fallback'])} {how}", het.ConvergenceWarning, stacklevel=3)

@@ -319,12 +319,12 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
         if not fit.converged:
             t = _maximize_likelihood(y, v, X, method)
             warnings.warn(
-                f"{method}: Fisher scoring did not converge in {MAXITER_SCORING} iterations; tau^2 = {t:.6g} was found by "
-                "direct maximisation of the likelihood instead. Check the data, or compare with method='PM' or 'DL'.",
+                f"{method}: Fisher scoring did not converge in {MAXITER_SCORING} iterations; tau^2 = {t:.6g} was found "
+                "instead as the root of the likelihood's score with the highest likelihood. Check the data, or compare with method='PM' or 'DL'.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-            return Tau2Fit(t, True, MAXITER_SCORING, "fallback: bounded likelihood maximisation")
+            return Tau2Fit(t, True, MAXITER_SCORING, "fallback: root of the score with the highest likelihood")
         reml = method == "REML"
         gain = (_ll_gain_at_zero(y, v, fit.tau2, reml, M) if one
                 else _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml)) if fit.tau2 > THRESHOLD else 0.0
