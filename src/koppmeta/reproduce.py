@@ -42,7 +42,8 @@ def execute_notebook(source: Path, timeout: int = 600):
     for i, cell in enumerate(nb.cells):  # stable ids, so reports are byte-identical across runs
         cell.id = f"cell-{i:03d}"
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(source.parent)}}, record_timing=False)
+                            resources={"metadata": {"path": str(source.parent)}}, record_timing=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # keeps the progress bar readable
     client.execute()
     return nb
 
