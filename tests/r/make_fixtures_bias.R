@@ -51,12 +51,13 @@ RMA_CONTROL <- "list(threshold = 1e-12, tol = 1e-12, maxiter = 5000)"
 ctrl <- eval(parse(text = RMA_CONTROL))
 
 ## JSON writer shared by every generator (numbers with "%.17g", exact round trip).
-source(file.path("tests", "r", "json.R"))  # json_num, json_str, json_scalar, to_json
+source(file.path("tests", "r", "common.R"))  # json_num, json_str, json_scalar, to_json
 arr <- function(x) if (is.null(x)) NULL else I(as.vector(unname(unclass(x))))
 num <- function(x) if (is.null(x)) NULL else as.numeric(unclass(x))[1]
 
-## Evaluate an expression, collecting warnings instead of printing them.
-capture <- function(expr) {
+## Evaluate an expression, collecting (unique) warnings instead of printing them; unlike common.R's
+## capture(), errors are not caught: every bias fixture must fit.
+capture_warnings <- function(expr) {
   warns <- character(0)
   val <- withCallingHandlers(
     expr,
@@ -169,10 +170,10 @@ for (nm in names(dataset_specs)) {
     entry <- list(dataset = nm, method = md$method, test = md$test, r_call = fit_call,
                   estimate = num(fit$beta), tau2 = num(fit$tau2))
 
-    l1o <- capture(leave1out(fit))
+    l1o <- capture_warnings(leave1out(fit))
     entry$leave1out <- with_warning(c(list(r_call = "leave1out(fit)"), l1o_json(l1o$value)), l1o$warnings)
 
-    inf <- capture(influence(fit))
+    inf <- capture_warnings(influence(fit))
     infl <- inf$value
     entry$influence <- with_warning(list(
       r_call = "influence(fit)",
@@ -183,16 +184,16 @@ for (nm in names(dataset_specs)) {
       dfbetas = arr(infl$dfbs$intrcpt),
       inf = arr(infl$is.infl)), inf$warnings)
 
-    cu <- capture(cumul(fit))
+    cu <- capture_warnings(cumul(fit))
     entry$cumul <- with_warning(c(list(r_call = "cumul(fit)"), cumul_json(cu$value)), cu$warnings)
-    cy <- capture(eval(parse(text = order_call)))
+    cy <- capture_warnings(eval(parse(text = order_call)))
     entry$cumul_ordered <- with_warning(c(list(r_call = order_call), cumul_json(cy$value)), cy$warnings)
     dec_call <- sub(")$", ", decreasing = TRUE)", order_call)
-    cd <- capture(eval(parse(text = dec_call)))
+    cd <- capture_warnings(eval(parse(text = dec_call)))
     entry$cumul_decreasing <- with_warning(c(list(r_call = dec_call), cumul_json(cd$value)), cd$warnings)
 
     pdf(NULL)
-    bj <- capture(baujat(fit))
+    bj <- capture_warnings(baujat(fit))
     dev.off()
     entry$baujat <- with_warning(list(r_call = "baujat(fit)", x = arr(bj$value$x), y = arr(bj$value$y)),
                                  bj$warnings)
@@ -211,7 +212,7 @@ for (nm in names(dataset_specs)) {
       list(side = "left", estimator = "R0"), list(side = "right", estimator = "R0"))
     tf_use <- if (small) 3:6 else seq_along(tf_calls)
     entry$trimfill <- lapply(tf_use, function(j) {
-      tf <- capture(eval(parse(text = tf_calls[j])))
+      tf <- capture_warnings(eval(parse(text = tf_calls[j])))
       with_warning(c(list(r_call = tf_calls[j], side_arg = tf_args[[j]]$side,
                           estimator_arg = tf_args[[j]]$estimator),
                      trimfill_json(tf$value, fit)), tf$warnings)
@@ -225,7 +226,7 @@ for (nm in names(dataset_specs)) {
   reg <- list()
   for (pred in c("sei", "vi")) {
     rt_call <- sprintf("regtest(fit, model = \"lm\", predictor = \"%s\")", pred)
-    rt <- capture(eval(parse(text = rt_call)))
+    rt <- capture_warnings(eval(parse(text = rt_call)))
     cf <- coef(summary(rt$value$fit))
     reg[[pred]] <- with_warning(list(
       r_call = rt_call,
@@ -234,7 +235,7 @@ for (nm in names(dataset_specs)) {
       intercept = arr(cf[1, ]), slope = arr(cf[2, ]),
       coef_columns = arr(colnames(cf))), rt$warnings)
   }
-  rk <- capture(ranktest(fit))
+  rk <- capture_warnings(ranktest(fit))
   ranktest_json <- with_warning(list(r_call = "ranktest(fit)", tau = num(rk$value$tau), pval = num(rk$value$pval)),
                                 rk$warnings)
   fsn_calls <- list(
@@ -245,7 +246,7 @@ for (nm in names(dataset_specs)) {
     rosenberg = "fsn(yi, vi, data = dat, type = \"Rosenberg\")",
     rosenthal_alpha = "fsn(yi, vi, data = dat, alpha = 0.01)")
   fsn_json <- lapply(fsn_calls, function(cl) {
-    f <- capture(eval(parse(text = cl)))
+    f <- capture_warnings(eval(parse(text = cl)))
     with_warning(list(r_call = cl, fsnum = num(f$value$fsnum), alpha = num(f$value$alpha),
                       pval = num(f$value$pval), meanes = num(f$value$meanes), target = num(f$value$target)),
                  f$warnings)

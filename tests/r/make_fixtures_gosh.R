@@ -38,8 +38,8 @@ dir.create(dirname(out_json), recursive = TRUE, showWarnings = FALSE)
 
 RMA_CONTROL <- "list(threshold = 1e-12, tol = 1e-12, maxiter = 5000)"
 
-## JSON writer shared by every generator (numbers with "%.17g", exact round trip).
-source(file.path("tests", "r", "json.R"))  # json_num, json_str, json_scalar, to_json
+## JSON writer and capture() shared by every generator (numbers with "%.17g", exact round trip).
+source(file.path("tests", "r", "common.R"))  # json_num, json_str, json_scalar, to_json, capture
 arr <- function(x) I(as.vector(unclass(x)))
 
 cases <- list(

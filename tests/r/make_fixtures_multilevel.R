@@ -49,8 +49,8 @@ MV_CONTROL <- "list(rel.tol = 1e-12, eval.max = 10000, iter.max = 10000)"
 MV_CONTROL_FALLBACK <- "list(rel.tol = 1e-10, eval.max = 10000, iter.max = 10000)"
 RMA_CONTROL <- "list(threshold = 1e-12, tol = 1e-12, maxiter = 5000)"
 
-## JSON writer shared by every generator (numbers with "%.17g", exact round trip).
-source(file.path("tests", "r", "json.R"))  # json_num, json_str, json_scalar, to_json
+## JSON writer and capture() shared by every generator (numbers with "%.17g", exact round trip).
+source(file.path("tests", "r", "common.R"))  # json_num, json_str, json_scalar, to_json, capture
 arr <- function(x) I(as.vector(unclass(x)))
 num <- function(x) as.numeric(unclass(x))[1]
 
@@ -113,17 +113,6 @@ for (nm in names(dataset_specs)) {
 kd <- datasets$konstantopoulos2011$district
 datasets_json$konstantopoulos2011$district_pair <- arr(as.character(ceiling(match(kd, unique(kd)) / 2)))
 
-## Evaluate, returning the value or the error/warnings.
-capture <- function(expr) {
-  warns <- character(0)
-  val <- withCallingHandlers(
-    tryCatch(expr, error = function(e) e),
-    warning = function(w) {
-      warns <<- c(warns, conditionMessage(w))
-      invokeRestart("muffleWarning")
-    })
-  list(value = val, error = if (inherits(val, "error")) conditionMessage(val) else NULL, warnings = warns)
-}
 
 ## Multilevel I^2 (Cheung 2014; dmetar var.comp): typical sampling variance
 ## s2 = (k - 1) sum(w) / (sum(w)^2 - sum(w^2)), w = 1/vi.

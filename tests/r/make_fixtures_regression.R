@@ -47,27 +47,10 @@ CONFINT_CONTROL <- "list(tol = 1e-12)"
 METHODS <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 TESTS <- c("z", "knha")
 
-## JSON writer shared by every generator (numbers with "%.17g", exact round trip).
-source(file.path("tests", "r", "json.R"))  # json_num, json_str, json_scalar, to_json
+## JSON writer and capture() shared by every generator (numbers with "%.17g", exact round trip).
+source(file.path("tests", "r", "common.R"))  # json_num, json_str, json_scalar, to_json, capture
 arr <- function(x) I(as.vector(unclass(x)))
 num <- function(x) as.numeric(unclass(x))[1]
-
-capture <- function(expr) {
-  warns <- character(0)
-  msgs <- character(0)
-  val <- withCallingHandlers(
-    tryCatch(expr, error = function(e) e),
-    warning = function(w) {
-      warns <<- c(warns, conditionMessage(w))
-      invokeRestart("muffleWarning")
-    },
-    message = function(m) {
-      msgs <<- c(msgs, sub("\n$", "", conditionMessage(m)))
-      invokeRestart("muffleMessage")
-    })
-  list(value = val, error = if (inherits(val, "error")) conditionMessage(val) else NULL,
-       warnings = warns, messages = msgs)
-}
 
 ## ---------------------------------------------------------------------------
 ## Datasets

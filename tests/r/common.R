@@ -1,11 +1,11 @@
-## json.R -- the JSON writer shared by the fixture generators in tests/r/.
+## common.R -- what the fixture generators in tests/r/ share: the JSON writer and capture().
 ##
 ## jsonlite's toJSON caps numbers at 15 significant digits, which does not
 ## round-trip; here every number is written with "%.17g" and checked to read
 ## back exactly. Conventions: named list -> object; unnamed list -> array;
 ## atomic vector wrapped in I() -> array; other atomic vector of length 1 ->
 ## scalar; NULL / NA / NaN / Inf -> null. Strings are escaped by jsonlite.
-## Each generator loads it with source(file.path("tests", "r", "json.R")).
+## Each generator loads it with source(file.path("tests", "r", "common.R")).
 
 json_num <- function(x) {
   if (is.na(x) || !is.finite(x)) return("null")
@@ -40,4 +40,23 @@ to_json <- function(x, indent = 0L) {
     return(paste0("[", paste(vapply(seq_along(x), function(i) json_scalar(x[[i]]), character(1)), collapse = ", "), "]"))
   }
   json_scalar(x)
+}
+
+## Evaluate an expression, collecting warnings and messages instead of printing them;
+## an error is returned as a condition (its message in $error).
+capture <- function(expr) {
+  warns <- character(0)
+  msgs <- character(0)
+  val <- withCallingHandlers(
+    tryCatch(expr, error = function(e) e),
+    warning = function(w) {
+      warns <<- c(warns, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    },
+    message = function(m) {
+      msgs <<- c(msgs, sub("\n$", "", conditionMessage(m)))
+      invokeRestart("muffleMessage")
+    })
+  list(value = val, error = if (inherits(val, "error")) conditionMessage(val) else NULL,
+       warnings = warns, messages = msgs)
 }
