@@ -83,18 +83,37 @@ def test_three_level_parity(entry):
 
 @pytest.mark.parametrize("entry", [e for e in THREE if e["test"] == "z"], ids=_id)
 def test_optimum_is_at_least_as_good_as_metafor(entry):
-    """The (restricted) likelihood at koppmeta's estimates is not below metafor's, and the
-    projected gradient there is zero: the parameters are the exact maximiser."""
+    """koppmeta's variance components are the maximiser, on the scale the optimiser works to.
+
+    The optimiser stops when the relative step is below ``ml.XTOL``, so a raw gradient threshold
+    depends on the curvature (and on the last rounding of a BLAS kernel). What must hold instead:
+    - interior components: the Newton step still available is below 1e-6 of the component's
+      standard error (the parity contract's 1e-6, on the statistical scale of the quantity);
+    - boundary components (0): the gradient points out of the parameter space, within the same
+      scale (one standard error into the interior gains at most 1e-6 log-likelihood units);
+    - the log-likelihood at metafor's estimates is not above ours by more than the gain still
+      available plus the rounding of the likelihood (a sum over k studies: 16 k eps |ll|).
+    """
     fit = _fit(entry["dataset"], method=entry["method"])
     assert fit.converged
-    assert fit.loglik >= entry["loglik"] - 1e-10
     ds = DATA[entry["dataset"]]
     codes = pd.factorize(pd.Series(ds["cluster"]))[0]
     model = ml._Nested(np.array(ds["yi"]), np.array(ds["vi"]), codes, codes.max() + 1, entry["method"] == "REML")
-    grad = model.evaluate(np.array(fit.sigma2)).grad
-    for s, g in zip(fit.sigma2, grad):
-        assert (abs(g) < 1e-7) if s > 0 else (g <= 1e-7)
-    assert model.ll(np.array(fit.sigma2)) >= model.ll(np.array(entry["sigma2"])) - 1e-12
+    s = np.array(fit.sigma2)
+    ev = model.evaluate(s)
+    rounding = 16 * fit.k * np.finfo(float).eps * max(1.0, abs(ev.ll))
+    interior = s > 0
+    gain = 0.0
+    if interior.any():
+        H = -ev.hess[np.ix_(interior, interior)]
+        step = np.linalg.solve(H, ev.grad[interior])
+        se = np.sqrt(np.diag(np.linalg.inv(H)))
+        assert np.all(np.abs(step) <= 1e-6 * se), (step, se)
+        gain = 0.5 * float(ev.grad[interior] @ step)
+    for i in np.flatnonzero(~interior):
+        assert ev.grad[i] / np.sqrt(ev.info[i, i]) <= 1e-6, ev.grad
+    assert fit.loglik >= entry["loglik"] - (gain + 2 * rounding)
+    assert model.ll(np.array(entry["sigma2"])) <= model.ll(s) + gain + rounding
 
 
 def test_published_variance_split_konstantopoulos():
