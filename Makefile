@@ -1,17 +1,24 @@
 # koppmeta: the two commands a newcomer needs are `make reproduce` and `make test`.
-# Both create .venv (Python 3.11+) and install the package with what it needs when missing.
+# Both create .venv (Python 3.11+) and install the package with what it needs when missing,
+# at the exact versions (and hashes) of requirements.lock, so every machine runs the same code.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.koppmeta-installed
+LOCK   := requirements.lock
+UV     := uv==0.13.9
+PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: setup reproduce test test-browser lab sync fixtures bench baselines clean
+.PHONY: setup reproduce test test-browser lab sync fixtures bench baselines lock clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[notebooks,test]'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -53,6 +60,13 @@ bench: $(STAMP)
 ## Redraw the stored comparison images of tests/test_plotting.py after an intended change to a figure.
 baselines: $(STAMP)
 	$(BIN)/python tests/test_plotting.py --write-baselines
+
+## Regenerate requirements.lock from the ranges in pyproject.toml (newest versions they allow,
+## with hashes, for CPython 3.11 and newer on every platform); then run make test.
+lock: | $(BIN)/python
+	$(PIP) install --quiet $(UV)
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra notebooks --extra test \
+	  --universal --python-version 3.11 --generate-hashes --quiet -o $(LOCK)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache

@@ -85,3 +85,52 @@ def test_readme_subgroup_example_prints_what_the_readme_says():
     finally:
         os.chdir(cwd)
     assert expected.strip() in out.getvalue()
+
+
+def _locked_versions() -> dict[str, list[tuple[str, str]]]:
+    """requirements.lock as {name: [(version, marker), ...]} (a name is pinned once per marker branch)."""
+    pins: dict[str, list[tuple[str, str]]] = {}
+    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^ ;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$", line)
+        if m:
+            pins.setdefault(m.group(1).lower().replace("_", "-"), []).append((m.group(2), (m.group(3) or "").strip()))
+    return pins
+
+
+def test_lock_pins_every_declared_package_within_its_range_with_hashes():
+    """`make` installs from requirements.lock: every package the two commands need is pinned there
+    (for this interpreter), inside the range pyproject.toml declares, with hashes; environment.yml
+    declares the same ranges as pyproject.toml. Regenerate with `make lock` after changing a range."""
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = py["dependencies"] + py["optional-dependencies"]["notebooks"] + py["optional-dependencies"]["test"]
+    specs += [ln for ln in (ROOT / "requirements-build.in").read_text(encoding="utf-8").splitlines()
+              if ln.strip() and not ln.startswith("#")]
+    lock_text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pins = _locked_versions()
+    problems = []
+    for spec in specs:
+        req = Requirement(spec)
+        name = req.name.lower().replace("_", "-")
+        here = [v for v, marker in pins.get(name, []) if not marker or Marker(marker).evaluate()]
+        if len(here) != 1:
+            problems.append(f"{spec}: pinned {len(here)} times for this interpreter in requirements.lock")
+        elif not req.specifier.contains(here[0], prereleases=True):
+            problems.append(f"{spec}: requirements.lock pins {here[0]}, outside the declared range")
+    assert not problems, "; ".join(problems) + " (run make lock)"
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.\-]+==)", lock_text.split("\n", 2)[2])
+    assert all("--hash=sha256:" in b for b in blocks if "==" in b.split("\n")[0]), "a pin without hashes"
+
+    env_text = (ROOT / "environment.yml").read_text(encoding="utf-8").split("dependencies:")[1]
+    env_specs = {}
+    for ln in env_text.splitlines():
+        item = ln.strip()[2:].split("#")[0].strip() if ln.strip().startswith("- ") else ""
+        if item and item not in ("pip", "pip:") and not item.startswith("-e") and not item.startswith("python"):
+            r = Requirement(item)
+            env_specs[r.name.lower()] = str(r.specifier)
+    declared = {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in
+                py["dependencies"] + [x for e in py["optional-dependencies"].values() for x in e]}
+    assert env_specs == declared, {n: (env_specs.get(n), declared.get(n)) for n in set(env_specs) | set(declared)
+                                   if env_specs.get(n) != declared.get(n)}
