@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import platform
 import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
 
@@ -41,10 +43,16 @@ def execute_notebook(source: Path, timeout: int = 600):
     nb = jupytext.read(source)
     for i, cell in enumerate(nb.cells):  # stable ids, so reports are byte-identical across runs
         cell.id = f"cell-{i:03d}"
+    # The kernel shares nothing with other kernels or with the user's IPython set-up: its own
+    # IPython folder (no startup files, no shared history database, whose "database is locked"
+    # messages land in cell outputs when several notebooks run at once) and a fixed hash seed
+    # (the order of iteration over sets of strings does not change between runs).
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(source.parent)}}, record_timing=False,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])  # keeps the progress bar readable
-    client.execute()
+                            extra_arguments=["--IPKernelApp.log_level=ERROR",  # keeps the progress bar readable
+                                             "--HistoryManager.enabled=False"])
+    with tempfile.TemporaryDirectory(prefix="koppmeta-ipython-") as ipython_dir:
+        client.execute(env={**os.environ, "IPYTHONDIR": ipython_dir, "PYTHONHASHSEED": "0"})
     return nb
 
 
