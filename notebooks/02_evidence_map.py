@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -83,10 +85,42 @@ trials.groupby("country", dropna=False).size().sort_values(ascending=False)
 
 # %% [markdown]
 # ## The reviews and how much they overlap
-# Overlap is measured by the corrected covered area (Pieper et al. 2014, J Clin Epidemiol 67:368-375),
-# which needs each review's list of included trials. The public sources read so far do not show those
-# lists (they are in the reviews' full texts; see `data/GAPS.md`), so `in_reviews` is still empty and
-# the overlap cannot be computed honestly yet. What the abstracts do say:
+# Overlap is measured by the corrected covered area (CCA; Pieper et al. 2014, J Clin Epidemiol 67:368-375),
+# CCA = (N - r) / (r c - r) over the trial-by-review matrix (N ticks, r trials, c reviews): 0 means no trial
+# is in two reviews, 1 that every review holds every trial. It needs each review's list of included
+# trials. `in_reviews` records a review only where a public text names its included trials (with the
+# source in the row's note); most reviews' lists are still in paywalled full texts (see `data/GAPS.md`
+# and `data/gaps.csv`), so the matrix below is sparse and the CCA is defined only once two reviews are mapped.
+
+# %%
+from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+
+review_order = list(dict.fromkeys(reviews.sort_values(["year", "review_id"])["review_id"]))
+matrix = inclusion_matrix(studies, reviews=review_order)
+mapped_reviews = [r for r in matrix.columns if matrix[r].any()]
+cca = corrected_covered_area(matrix[mapped_reviews])
+cca_text = "undefined: fewer than two reviews mapped" if np.isnan(cca) else f"{cca:.2f}"
+print(f"{len(matrix)} trials mapped to {len(mapped_reviews)} of {len(review_order)} reviews; corrected covered area {cca_text}")
+with koppmeta.plotting.style():
+    fig, ax = plt.subplots(figsize=(7.4, 0.9 + 0.32 * max(len(matrix), 1)))
+    grid = matrix.to_numpy().astype(float)
+    ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.4, aspect="auto")
+    ax.set_xticks(range(len(review_order)), review_order, rotation=45, ha="right", fontsize=7)
+    ax.set_yticks(range(len(matrix)), matrix.index, fontsize=7)
+    for (i, j), v in np.ndenumerate(grid):
+        if v:
+            ax.text(j, i, "x", ha="center", va="center", fontsize=7, color="white")
+    ax.set_xticks(np.arange(-0.5, len(review_order)), minor=True)
+    ax.set_yticks(np.arange(-0.5, len(matrix)), minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.8)
+    ax.tick_params(which="minor", length=0)
+    ax.set_title(f"Trials by review (included-trial lists from public texts)\ncorrected covered area: {cca_text}", fontsize=9)
+    fig.tight_layout()
+koppmeta.save_figure(fig, figures_dir() / "review_overlap_en")
+fig
+
+# %% [markdown]
+# What the reviews' abstracts say about their size:
 
 # %%
 reviews.groupby(["review_id", "pooled"]).size().rename("pooled results").reset_index()
@@ -97,6 +131,8 @@ reviews.groupby(["review_id", "pooled"]).size().rename("pooled results").reset_i
 # %%
 assert trials.index.is_unique and len(trials) >= 15
 assert set(trials["intervention_type"]) <= {"parent", "family", "child", "mixed"}
-assert (studies["in_reviews"].isna()).all(), "inclusion lists have arrived: add the corrected covered area here"
+assert set(matrix.columns) == set(reviews["review_id"]) and matrix.to_numpy().any(axis=1).all()
+assert set(mapped_reviews) <= set(reviews["review_id"])
+assert np.isnan(cca) == (len(mapped_reviews) < 2)
 assert cells.to_numpy().sum() >= len(trials)
 print("All checks passed.")

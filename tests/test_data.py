@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -235,3 +236,113 @@ def test_codebook_documents_every_column():
     for resource in ("studies", "reviews"):
         for field in read_schema(resource)["fields"]:
             assert f"`{field['name']}`" in text, f"data/README.md does not document {resource}.{field['name']}"
+
+
+# --- risk of bias: one rule for every row ------------------------------------------------------------------
+
+DOMAINS = ["rob_randomisation", "rob_deviations", "rob_missing_data", "rob_measurement", "rob_reporting"]
+
+
+def _overall(domains: list[str]) -> str:
+    """The codebook rule (data/README.md): any high -> high; all low -> low; all unclear -> unclear; else some_concerns."""
+    if "high" in domains:
+        return "high"
+    if all(d == "low" for d in domains):
+        return "low"
+    if all(d == "unclear" for d in domains):
+        return "unclear"
+    return "some_concerns"
+
+
+def test_every_row_is_rated_on_all_five_domains_by_the_rule():
+    s = _raw("studies.csv")
+    wrong = []
+    for _, row in s.iterrows():
+        domains = [row[c] for c in DOMAINS]
+        if "" in domains:
+            wrong.append(f"{row.effect_id}: a domain is empty")
+        elif row.risk_of_bias != _overall(domains):
+            wrong.append(f"{row.effect_id}: overall {row.risk_of_bias}, domains {domains}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_ratings_say_what_they_rest_on():
+    s = _raw("studies.csv")
+    for _, row in s.iterrows():
+        assert row.risk_of_bias_basis, row.effect_id
+        if row.risk_of_bias == "unclear":
+            assert "not reported in the source read" in row.risk_of_bias_basis, row.effect_id
+        else:  # every rated domain names itself in the basis (D1 ... D5)
+            for i, col in enumerate(DOMAINS, start=1):
+                if row[col] != "unclear" and row.review_rob == "":
+                    assert f"D{i}" in row.risk_of_bias_basis, f"{row.effect_id}: {col} rated but D{i} not in the basis"
+    non_random = s[s.design.isin(["pre-post", "quasi-experimental"])]
+    assert (non_random.risk_of_bias == "high").all()
+
+
+def test_review_ratings_carry_source_and_quote():
+    s = _raw("studies.csv")
+    rated = s[s.review_rob != ""]
+    assert len(rated) >= 1
+    assert (rated.review_rob_source.str.startswith("http")).all() and (rated.review_rob_quote != "").all()
+    assert (s.loc[s.review_rob == "", ["review_rob_source", "review_rob_quote"]] == "").all().all()
+
+
+def test_in_reviews_names_reviews_that_exist():
+    s, r = _raw("studies.csv"), _raw("reviews.csv")
+    known = set(r.review_id)
+    named = {rid for cell in s.in_reviews for rid in cell.split(";") if rid}
+    assert named, "no trial is mapped to a review"
+    assert named <= known, named - known
+
+
+def test_pmid_beside_pubmed_urls():
+    s = _raw("studies.csv")
+    for _, row in s.iterrows():
+        m = re.search(r"pubmed(?:\.ncbi\.nlm\.nih\.gov)?/(\d{6,9})", row.source)
+        if m:
+            assert row.pmid == m.group(1), row.effect_id
+
+
+# --- gaps.csv: the extraction sheet ------------------------------------------------------------------------
+
+
+def test_gaps_sheet_validates_and_points_at_known_trials():
+    gaps = koppmeta.data.load_gaps()
+    s = _raw("studies.csv")
+    assert len(gaps) >= 10 and gaps["gap_id"].is_unique
+    assert set(gaps["study_id"]) <= set(s.study_id), set(gaps["study_id"]) - set(s.study_id)
+    named = set(gaps["effect_id"].dropna())
+    assert named <= set(s.effect_id), named - set(s.effect_id)
+    allowed = {f["name"] for f in read_schema("studies")["fields"]} | {"numbers assessed"}
+    for cell in gaps["missing"]:
+        cols = {re.sub(r"\s*\(.*\)", "", c).strip() for c in str(cell).split(",")}
+        assert cols <= allowed, cols - allowed
+
+
+def test_gaps_loader_names_the_broken_cell(tmp_path):
+    shutil.copy(DATA / "datapackage.json", tmp_path / "datapackage.json")
+    df = _raw("gaps.csv")
+    df.loc[0, "access"] = "library"
+    df.to_csv(tmp_path / "gaps.csv", index=False)
+    with pytest.raises(DataError, match=r"row 1 \(line 2\), column 'access', value 'library': unknown code; allowed: open, paywalled, unknown"):
+        koppmeta.data.load_gaps(tmp_path / "gaps.csv")
+
+
+# --- review overlap ----------------------------------------------------------------------------------------
+
+
+def test_corrected_covered_area_bounds_and_mapping():
+    from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+
+    trials = [f"t{i}" for i in range(5)]
+    every = pd.DataFrame({"study_id": trials, "in_reviews": ["a;b;c"] * 5})
+    disjoint = pd.DataFrame({"study_id": trials, "in_reviews": ["a", "a", "b", "c", "c"]})
+    assert corrected_covered_area(inclusion_matrix(every)) == 1.0  # every review holds every trial
+    assert corrected_covered_area(inclusion_matrix(disjoint)) == 0.0  # no trial in two reviews
+    one = inclusion_matrix(pd.DataFrame({"study_id": ["t0", "t1"], "in_reviews": ["a", pd.NA]}))
+    assert one.shape == (1, 1) and np.isnan(corrected_covered_area(one))  # overlap needs two reviews
+    # one trial in two of three reviews, three trials in one: N - r = 1 extra tick over r (c - 1) = 8 cells
+    partial = inclusion_matrix(pd.DataFrame({"study_id": ["t0", "t1", "t2", "t3"], "in_reviews": ["a;b", "a", "b", "c"]}))
+    n, r, c = int(partial.to_numpy().sum()), partial.shape[0], partial.shape[1]
+    assert corrected_covered_area(partial) == pytest.approx((n - r) / (r * c - r)) and (n, r, c) == (5, 4, 3)

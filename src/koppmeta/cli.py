@@ -1,7 +1,7 @@
 """The ``koppmeta`` command line.
 
     koppmeta reproduce [--only NAME ...]   execute every notebook, write figures/ and reports/
-    koppmeta validate [FILE ...]           check data/studies.csv and data/reviews.csv against the schema
+    koppmeta validate [FILE ...]           check data/studies.csv, data/reviews.csv and data/gaps.csv against the schema
     koppmeta forest [--outcome O] [--timepoint T] [--by COLUMN] [--method M] [--test knha] [--lang nl|en] --output FILE
                                            forest plot of the trials for one outcome (default: incidence);
                                            --by draws one block per subgroup of that column
@@ -28,12 +28,13 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .data import DataError, load_reviews, load_studies
+    from .data import DataError, load_gaps, load_reviews, load_studies
 
-    files = args.files or [None, None]
+    files = args.files or [None, None, None]
     ok = True
     for i, f in enumerate(files):
-        loader = load_reviews if (f and Path(f).name.startswith("reviews")) or (f is None and i == 1) else load_studies
+        name = Path(f).name if f else ("studies", "reviews", "gaps")[i]
+        loader = load_reviews if name.startswith("reviews") else load_gaps if name.startswith("gaps") else load_studies
         try:
             df = loader(f)
         except DataError as exc:
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-html", action="store_true", help="skip the HTML reports")
     p.set_defaults(func=_reproduce)
     p = sub.add_parser("validate", help="validate the data files against data/datapackage.json")
-    p.add_argument("files", nargs="*", help="files to check (default: data/studies.csv and data/reviews.csv)")
+    p.add_argument("files", nargs="*", help="files to check (default: data/studies.csv, data/reviews.csv and data/gaps.csv)")
     p.set_defaults(func=_validate)
     from .heterogeneity import METHODS
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .paths import data_dir
 
-__all__ = ["DataError", "Problem", "load_studies", "load_reviews", "read_schema"]
+__all__ = ["DataError", "Problem", "load_studies", "load_reviews", "load_gaps", "read_schema"]
 
 MAX_LISTED = 25
 
@@ -215,6 +215,8 @@ def _row_rules(resource: str, name: str, row: int, line: int, r: dict) -> list[P
     def bad(col, val, rule):
         out.append(Problem(name, row, line, col, None if val is None else str(val), rule))
 
+    if resource == "gaps":  # an extraction sheet: no numbers, no cross-column rules
+        return out
     if resource == "studies":
         for arm in ("1", "2"):
             e, n = r[f"events{arm}"], r[f"n{arm}"]
@@ -260,3 +262,8 @@ def load_studies(path: str | Path | None = None) -> pd.DataFrame:
 def load_reviews(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate ``data/reviews.csv`` (one row per published pooled result)."""
     return _load(path, "reviews")
+
+
+def load_gaps(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate ``data/gaps.csv`` (one row per number known to exist but not yet extracted)."""
+    return _load(path, "gaps")

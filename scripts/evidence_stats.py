@@ -1,0 +1,102 @@
+"""Measure the evidence base against its targets and print the table.
+
+    python scripts/evidence_stats.py [--data DIR]
+
+Every count is computed from data/studies.csv and data/reviews.csv through the library's own routes:
+a trial counts as *analysable* when :func:`koppmeta.evidence.effects_for` turns at least one of its
+rows into an effect with a sampling variance (for any outcome and time point). Nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from koppmeta.data import load_reviews, load_studies
+from koppmeta.evidence import effects_for
+from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+
+SYMPTOMS = ("internalizing", "anxiety_symptoms", "depressive_symptoms")
+CHILD_OUTCOMES = ("incidence", "internalizing", "externalizing", "depressive_symptoms", "anxiety_symptoms",
+                  "global_psychopathology", "child_development")
+# hosts of primary records; any other source URL is a mirror or a secondary page
+PRIMARY_HOSTS = ("doi.org", "pubmed", "ncbi.nlm.nih.gov", "jamanetwork.com", "cambridge.org", "psychiatryonline.org",
+                 "onlinelibrary.wiley.com", "springermedizin.de", "biomedcentral.com", "jmir.org", "frontiersin.org",
+                 "thelancet.com")
+RANK = {"high": 3, "some_concerns": 2, "low": 1}
+
+
+def trial_rating(ratings: pd.Series) -> str:
+    """A trial's rating from its rows: the worst rated row; unclear only when every row is unclear."""
+    rated = [r for r in ratings.dropna() if r in RANK]
+    return max(rated, key=RANK.get) if rated else "unclear"
+
+
+def analysable(studies: pd.DataFrame) -> dict[str, set[str]]:
+    """Trials with at least one analysable effect, per outcome (all time points)."""
+    out = {}
+    for outcome in sorted(studies["outcome"].dropna().unique()):
+        eff = effects_for(studies, outcome, timepoint="shortest")
+        out[outcome] = set(eff["study_id"])
+    return out
+
+
+def measure(data_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
+    studies = load_studies(None if data_dir is None else data_dir / "studies.csv")
+    reviews = load_reviews(None if data_dir is None else data_dir / "reviews.csv")
+    trials = studies["study_id"].unique()
+    by_outcome = analysable(studies)
+    any_analysable = set().union(*by_outcome.values())
+    incidence = by_outcome.get("incidence", set())
+    symptoms = set().union(*(by_outcome.get(o, set()) for o in SYMPTOMS))
+    child = set().union(*(by_outcome.get(o, set()) for o in CHILD_OUTCOMES))
+    kind = studies.groupby("study_id")["intervention_type"].first()
+    parent_in_child = sorted(t for t in child if kind[t] == "parent")
+    rating = studies.groupby("study_id")["risk_of_bias"].agg(trial_rating)
+    unclear = rating[rating == "unclear"]
+    mapped = sorted(studies.loc[studies["in_reviews"].notna(), "study_id"].unique())
+    matrix = inclusion_matrix(studies)
+    cca = corrected_covered_area(matrix)
+    mirror = ~studies["source"].astype(str).str.contains("|".join(PRIMARY_HOSTS), regex=True)
+    no_id = studies[mirror & studies["doi"].isna() & studies["pmid"].isna()]
+    rows = [
+        ("trials in studies.csv", len(trials), ">= 40"),
+        ("trials with analysable numbers (effects_for)", len(any_analysable), ">= 24"),
+        ("trials with incidence re-analysable", len(incidence), ">= 6"),
+        ("trials with an analysable symptom outcome (internalizing, anxiety, depressive)", len(symptoms), ">= 5"),
+        ("parent-focused trials in a child-outcome re-analysis", len(parent_in_child), ">= 1"),
+        ("trials with in_reviews filled", len(mapped), ">= 10"),
+        ("trials rated unclear (worst row counts)", f"{len(unclear)} of {len(trials)} ({100 * len(unclear) / len(trials):.0f}%)", "<= 35%"),
+        ("reviews mapped to trials / corrected covered area", f"{matrix.shape[1]} / {'undefined (< 2 reviews)' if math.isnan(cca) else f'{cca:.3f}'}", "-"),
+        ("reviews.csv rows with k", f"{int(reviews['k'].notna().sum())} of {len(reviews)}", "-"),
+        ("rows citing a mirror or secondary page without DOI or PMID", len(no_id), "-"),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "value", "target"])
+    detail = {"ratings": rating.value_counts().to_dict(), "unclear": list(unclear.index), "incidence": sorted(incidence),
+              "symptoms": sorted(symptoms), "analysable": sorted(any_analysable), "parent_in_child": parent_in_child,
+              "mapped": mapped, "no_primary_id": list(no_id["effect_id"])}
+    return table, detail
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", type=Path, default=None, help="folder holding studies.csv and reviews.csv (default: data/)")
+    args = p.parse_args(argv)
+    table, detail = measure(args.data)
+    print(table.to_string(index=False))
+    print()
+    print("trial ratings:", ", ".join(f"{k} {v}" for k, v in sorted(detail["ratings"].items())))
+    print("unclear:", ", ".join(detail["unclear"]) or "none")
+    print("analysable:", ", ".join(detail["analysable"]))
+    print("incidence:", ", ".join(detail["incidence"]))
+    print("symptom outcome:", ", ".join(detail["symptoms"]))
+    print("in_reviews:", ", ".join(detail["mapped"]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
