@@ -6,7 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.koppmeta-installed
 
-.PHONY: setup reproduce test test-browser lab sync fixtures bench baselines clean
+.PHONY: setup reproduce test test-browser lab sync sync-data fixtures bench baselines clean
+
+# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.paths.EVIDENCE_FILES).
+EVIDENCE_FILES := studies.csv reviews.csv datapackage.json README.md GAPS.md
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -36,6 +39,11 @@ test-browser: $(STAMP)
 ## Bring each notebook's .py (py:percent) and .ipynb back in step after editing either.
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
+
+## Copy the curated evidence base (data/, the source of truth) into the package, so an installed wheel carries it.
+## Run after every change to data/; tests/test_packaging.py fails until the copies are equal.
+sync-data:
+	cp $(addprefix data/,$(EVIDENCE_FILES)) src/koppmeta/datasets/evidence/
 
 ## Regenerate the metafor and clubSandwich reference values (needs R with metafor, metadat, clubSandwich).
 fixtures:
