@@ -43,7 +43,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
+        if self.row == 0:
+            where.append(f"header (line {self.line})")
+        elif self.row is not None:
             where.append(f"row {self.row} (line {self.line})")
         if self.column is not None:
             where.append(f"column {self.column!r}")

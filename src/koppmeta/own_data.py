@@ -194,6 +194,7 @@ T = {
         "p_by": "no column {by!r}; columns in the file: {found}",
         "p_sheet": "no sheet {sheet!r}; sheets: {found}",
         "p_rob": "unknown risk-of-bias judgement; valid: low, some_concerns, high, unclear (or empty)",
+        "where_header": "header (line {line})", "where_row_only": "row {row}",
         "where_row": "row {row} (line {line})", "where_row_xlsx": "row {row} (spreadsheet row {line})",
         "where_col": "column {col!r}", "where_val": "value {val!r}",
         "n_problems": "{n} problem(s) in {file}:",
@@ -301,6 +302,7 @@ T = {
         "p_by": "geen kolom {by!r}; kolommen in het bestand: {found}",
         "p_sheet": "geen werkblad {sheet!r}; werkbladen: {found}",
         "p_rob": "onbekend oordeel over risico op vertekening; geldig: low, some_concerns, high, unclear (of leeg)",
+        "where_header": "kopregel (regel {line})", "where_row_only": "rij {row}",
         "where_row": "rij {row} (regel {line})", "where_row_xlsx": "rij {row} (rij {line} in het werkblad)",
         "where_col": "kolom {col!r}", "where_val": "waarde {val!r}",
         "n_problems": "{n} probleem/problemen in {file}:",
@@ -339,7 +341,11 @@ class OwnDataError(DataError):
 def format_problem(p: Problem, lang: str = "en", xlsx: bool = False) -> str:
     """``file, row 3 (line 4), column 'n1', value 'x': rule`` in English or Dutch."""
     where = [p.file]
-    if p.row is not None:
+    if p.row == 0:
+        where.append(_t(lang, "where_header", line=p.line))
+    elif p.row is not None and p.line is None:
+        where.append(_t(lang, "where_row_only", row=p.row))
+    elif p.row is not None:
         where.append(_t(lang, "where_row_xlsx" if xlsx else "where_row", row=p.row, line=p.line))
     if p.column is not None:
         where.append(_t(lang, "where_col", col=p.column))
