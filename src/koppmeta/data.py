@@ -146,16 +146,18 @@ def _load(path: str | Path | None, resource: str) -> pd.DataFrame:
                                  "'CSV (comma delimited)' with a decimal point, or analyse a short table of your own "
                                  "trials with `koppmeta analyse FILE`, which reads both")])
     missing = [f for f in fields if f not in header]
-    for f in missing:
-        problems.append(Problem(name, 0, 1, f, None, f"required column is missing from the header (expected columns: {', '.join(fields)})"))
-    unknown = [h for h in header if h not in fields]
-    for h in unknown:
-        problems.append(Problem(name, 0, 1, h, None, f"unknown column; the schema (data/datapackage.json) allows: {', '.join(fields)}"))
-    if missing and len(missing) > len(fields) // 2:
+    if len(missing) > len(fields) // 2:
         problems.append(Problem(name, 0, 1, None, None,
-                                f"{len(missing)} of the {len(fields)} columns of the curated layout are missing; for a "
-                                "short table of your own trials (study, events or means per arm, or estimates) use "
-                                "`koppmeta analyse FILE` instead; `koppmeta template` writes such a table"))
+                                f"{len(missing)} of the {len(fields)} columns of the curated layout are missing "
+                                f"({', '.join(missing)}); for a short table of your own trials (study, events or "
+                                "means per arm, or estimates) use `koppmeta analyse FILE` instead; `koppmeta "
+                                "template` writes such a table"))
+    else:
+        for f in missing:
+            problems.append(Problem(name, 0, 1, f, None, f"required column is missing from the header (expected columns: {', '.join(fields)})"))
+    unknown = [h for h in header if h not in fields]
+    for h in unknown if len(missing) <= len(fields) // 2 else ():
+        problems.append(Problem(name, 0, 1, h, None, f"unknown column; the schema (data/datapackage.json) allows: {', '.join(fields)}"))
     if problems:
         raise DataError(problems)
     records: list[dict] = []

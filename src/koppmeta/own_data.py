@@ -26,6 +26,7 @@ import io
 import math
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ T = {
         "m_REML_knha": "REML, Hartung-Knapp", "m_REML_adhoc": "REML, Hartung-Knapp (ad hoc)",
         "m_DL_z": "DerSimonian-Laird, z test", "m_PM_knha": "Paule-Mandel, Hartung-Knapp",
         "m_DL_knha": "DerSimonian-Laird, Hartung-Knapp", "m_PM_z": "Paule-Mandel, z test",
-        "figure": "Figure: {path}",
+        "figure": "Figure: {path}", "warning": "Warning: {text}",
         "title": "{k} trials: random effects ({method}), {test_short}",
         "title_fe": "{k} trials: common effect, {test_short}",
         "title_by": "{k} trials by {by}: random effects ({method}), {test_short}",
@@ -254,7 +255,7 @@ T = {
         "m_REML_knha": "REML, Hartung-Knapp", "m_REML_adhoc": "REML, aangepaste Hartung-Knapp",
         "m_DL_z": "DerSimonian-Laird, z-toets", "m_PM_knha": "Paule-Mandel, Hartung-Knapp",
         "m_DL_knha": "DerSimonian-Laird, Hartung-Knapp", "m_PM_z": "Paule-Mandel, z-toets",
-        "figure": "Figuur: {path}",
+        "figure": "Figuur: {path}", "warning": "Waarschuwing van de schatter: {text}",
         "title": "{k} studies: random-effectsmodel ({method}), {test_short}",
         "title_fe": "{k} studies: fixed-effectmodel, {test_short}",
         "title_by": "{k} studies per {by}: random-effectsmodel ({method}), {test_short}",
@@ -1032,7 +1033,9 @@ def _comparison(eff: pd.DataFrame, measure, level, chosen: tuple[str, str], lang
     for method, test in runs:
         if test != "z" and len(yi) < 2:
             continue
-        f = meta_analysis(yi, vi, method=method, test=test, level=level, labels=labels, measure=measure)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the chosen fit's warnings are in the notes already
+            f = meta_analysis(yi, vi, method=method, test=test, level=level, labels=labels, measure=measure)
         rows.append({"method": method, "test": test, "label": T[lang].get(f"m_{method}_{test}", f"{method}, {test}"),
                      "k": f.k, "estimate": f.estimate, "ci_low": f.ci_low, "ci_high": f.ci_high, "pval": f.pval,
                      "tau2": f.tau2, "pi_low": f.pi_low if method != "FE" else np.nan,
@@ -1079,8 +1082,11 @@ def analyse(source: str | Path | pd.DataFrame, *, measure: str | None = None, by
     if len(eff) < 2:
         raise OwnDataError([Problem(fname, None, None, None, None, _t(lang, "p_too_few", k=len(eff)))]
                            + [Problem(fname, r, None, None, lab, why) for r, lab, why in unused], lang)
-    fit = meta_analysis(eff["yi"], eff["vi"], method=method, test=test, level=level, labels=eff["study"].tolist(),
-                        measure=m)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = meta_analysis(eff["yi"], eff["vi"], method=method, test=test, level=level, labels=eff["study"].tolist(),
+                            measure=m)
+        notes += [_t(lang, "warning", text=str(w.message)) for w in caught]
     subgroups = None
     if by is not None:
         key = _ALIAS.get(_norm_header(by), _norm_header(by))
@@ -1181,6 +1187,9 @@ def template_explanation(kind: str, lang: str = "en") -> str:
     return head + "\n" + "\n".join(f"  {HEADERS[lang][c]:<{w}}  {EXPLAIN[lang][c]}" for c in KINDS[kind])
 
 
+_FIXED_DATE = __import__("datetime").datetime(2000, 1, 1)
+
+
 def write_template(path: str | Path, kind: str = "counts", *, lang: str = "en", example: bool = False) -> Path:
     """Write the template as XLSX (a data sheet and a sheet explaining the columns) or CSV (by suffix)."""
     path = Path(path)
@@ -1198,7 +1207,7 @@ def write_template(path: str | Path, kind: str = "counts", *, lang: str = "en", 
         ex = wb.create_sheet("uitleg" if lang == "nl" else "explanation")
         for c in KINDS[kind]:
             ex.append([HEADERS[lang][c], EXPLAIN[lang][c]])
-        wb.properties.created = wb.properties.modified = None
+        wb.properties.created = wb.properties.modified = _FIXED_DATE  # the same bytes on every run
         wb.save(path)
     else:
         sep = ";" if lang == "nl" else ","
