@@ -259,3 +259,16 @@ def test_cli_template_writes_csv_and_explains_columns(capsys, tmp_path, monkeypa
 def test_library_function_is_public():
     assert koppmeta.analyse is analyse and koppmeta.read_trials is read_trials
     assert isinstance(template("estimates"), pd.DataFrame)
+
+
+def test_readme_your_own_trials_example_is_real(tmp_path, capsys, monkeypatch):
+    from conftest import ROOT
+
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("## Your own trials")[1].split("\n## ")[0]
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1).strip().splitlines()
+    monkeypatch.chdir(tmp_path)
+    assert main(["template", "--kind", "counts", "--example"]) == 0
+    (tmp_path / "bcg.csv").write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["analyse", "bcg.csv", "--output", "bcg.png"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert all(line in out for line in shown) and (tmp_path / "bcg.png").is_file()
