@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import DataError, Problem, shorten_value
+from .data import DataError, Problem
 from .effect_sizes import effect_sizes, from_ci
 from .models import TESTS, MetaAnalysis, meta_analysis
 
@@ -701,12 +701,12 @@ def _check_values(t: pd.DataFrame, fname: str, lang: str, header: dict) -> list[
 # ---------------------------------------------------------------------------
 
 
-def _row_layout(r: pd.Series, candidates: list[str]) -> tuple[str | None, str | None]:
-    """The first layout whose numbers the row holds completely, or (None, why)."""
+def _row_layout(r: pd.Series, candidates: list[str]) -> str | None:
+    """The first layout whose numbers the row holds completely, or None."""
     for lay in candidates:
         if all(c in r.index and pd.notna(r[c]) for c in LAYOUTS[lay]):
-            return lay, None
-    return None, None
+            return lay
+    return None
 
 
 def _measure_for(table: pd.DataFrame, layouts: list[str], measure: str | None, fname: str, lang: str,
@@ -772,7 +772,7 @@ def trial_effects(table: pd.DataFrame, *, measure: str | None = None, lang: str 
     problems: list[Problem] = []
     for _, r in table.iterrows():
         label = r["study"] if r.get("study") is not None else f"#{int(r['row'])}"
-        lay, _ = _row_layout(r, usable)
+        lay = _row_layout(r, usable)
         if lay is None:
             partial = [k for k in usable if any(pd.notna(r.get(c)) for c in LAYOUTS[k])]
             if partial:
@@ -879,6 +879,8 @@ class TrialAnalysis:
     def _num(self, x: float, digits: int = 2) -> str:
         from .plotting._common import fmt_number
 
+        if x is None or not math.isfinite(x):
+            return ""
         return fmt_number(x, digits, self.lang).replace("\u2212", "-")
 
     def _tr(self, x: float) -> float:
@@ -1018,8 +1020,12 @@ def _comparison(eff: pd.DataFrame, measure, level, chosen: tuple[str, str], lang
                         frame[c] = np.nan
                 if "test" not in frame:
                     frame["test"] = ""
-                frame["label"] = [f"{m}, {t}" if t else str(m) for m, t in zip(frame["method"], frame["test"])]
+                frame["label"] = [T[lang].get(f"m_{m}_{t}", f"{m}, {t}" if t else str(m))
+                                  for m, t in zip(frame["method"], frame["test"])]
                 frame["chosen"] = [(m, t) == chosen for m, t in zip(frame["method"], frame["test"])]
+                if not frame["chosen"].any():
+                    frame = pd.concat([frame, _comparison_rows(yi, vi, labels, measure, level, [chosen], chosen, lang)],
+                                      ignore_index=True)
                 return frame
         except (TypeError, ValueError):
             pass  # another signature: fall back to the table below, built from meta_analysis
@@ -1029,6 +1035,10 @@ def _comparison(eff: pd.DataFrame, measure, level, chosen: tuple[str, str], lang
     runs.append(("PM", "knha"))
     if chosen not in runs:
         runs.append(chosen)
+    return _comparison_rows(yi, vi, labels, measure, level, runs, chosen, lang)
+
+
+def _comparison_rows(yi, vi, labels, measure, level, runs, chosen, lang) -> pd.DataFrame:
     rows = []
     for method, test in runs:
         if test != "z" and len(yi) < 2:
