@@ -45,23 +45,38 @@ def fail(message: str) -> SystemExit:
     return SystemExit(f"koppmeta: {message}")
 
 
-def check_output(path: str, *, suffixes=FIGURE_SUFFIXES, bare: bool = True, option: str = "--output") -> Path:
+_OUTPUT_TEXT = {
+    "en": {"suffix": "{opt} {path!r}: unknown file type '.{suffix}'; use {valid}{also}.",
+           "also": " (or no suffix for all three)", "bare": "{opt} {path!r}: give the file type as its suffix: {valid}.",
+           "dir": "{opt} {path!r} is a folder; give a file name in it.",
+           "parent": "{opt} {path!r}: the folder {parent} does not exist; create it first (koppmeta does not create folders)."},
+    "nl": {"suffix": "{opt} {path!r}: onbekend bestandstype '.{suffix}'; gebruik {valid}{also}.",
+           "also": " (of geen extensie voor alle drie)", "bare": "{opt} {path!r}: geef het bestandstype als extensie: {valid}.",
+           "dir": "{opt} {path!r} is een map; geef een bestandsnaam in die map.",
+           "parent": "{opt} {path!r}: de map {parent} bestaat niet; maak die eerst aan (koppmeta maakt geen mappen aan)."},
+}
+
+
+def check_output(path: str, *, suffixes=FIGURE_SUFFIXES, bare: bool = True, option: str = "--output",
+                 lang: str = "en") -> Path:
     """An output path the user named: a known suffix (or none, when ``bare``: all formats) in an existing folder.
 
-    Nothing is created silently: a missing folder is an error, not made.
+    Nothing is created silently: a missing folder is an error, not made. Messages in ``lang``.
     """
+    t = _OUTPUT_TEXT[lang]
     p = Path(path)
     suffix = p.suffix.lower().lstrip(".")
+    valid = ", ".join("." + s for s in suffixes)
     if suffix and suffix not in suffixes:
-        also = " (or no suffix for all three)" if bare and len(suffixes) == 3 else ""
-        raise fail(f"{option} {path!r}: unknown file type '.{suffix}'; use " + ", ".join("." + s for s in suffixes) + also + ".")
+        also = t["also"] if bare and len(suffixes) == 3 else ""
+        raise fail(t["suffix"].format(opt=option, path=path, suffix=suffix, valid=valid, also=also))
     if not suffix and not bare:
-        raise fail(f"{option} {path!r}: give the file type as its suffix: " + ", ".join("." + s for s in suffixes) + ".")
+        raise fail(t["bare"].format(opt=option, path=path, valid=valid))
     if p.is_dir():
-        raise fail(f"{option} {path!r} is a folder; give a file name in it, e.g. {p / ('figure.' + suffixes[0])}.")
+        raise fail(t["dir"].format(opt=option, path=path))
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise fail(f"{option} {path!r}: the folder {parent} does not exist; create it first (koppmeta does not create folders).")
+        raise fail(t["parent"].format(opt=option, path=path, parent=parent))
     return p
 
 
@@ -332,7 +347,7 @@ def _register_curated(sub, name: str) -> None:
 def _analyse(args: argparse.Namespace) -> int:
     from .own_data import analyse
 
-    out = check_output(args.output) if args.output else None
+    out = check_output(args.output, lang=args.lang) if args.output else None
     result = analyse(args.file, measure=args.measure, by=args.by, method=args.method, test=args.test,
                      lang=args.lang, sheet=args.sheet)
     text = result.summary(args.format)
@@ -354,12 +369,16 @@ def _template(args: argparse.Namespace) -> int:
     from .own_data import template_csv, template_explanation, write_template
 
     if args.example and args.kind != "counts":
-        raise fail("--example exists for --kind counts (real trials: the BCG vaccine trials of Colditz et al. 1994).")
+        raise fail("--example bestaat voor --kind counts (echte trials: de BCG-vaccinstudies van Colditz e.a. 1994)."
+                   if args.lang == "nl" else
+                   "--example exists for --kind counts (real trials: the BCG vaccine trials of Colditz et al. 1994).")
     if args.xlsx or args.output:
         default = f"{'sjabloon' if args.lang == 'nl' else 'template'}_{args.kind}.{'xlsx' if args.xlsx else 'csv'}"
-        path = check_output(args.output or default, suffixes=("xlsx",) if args.xlsx else ("csv", "xlsx"), bare=False)
+        path = check_output(args.output or default, suffixes=("xlsx",) if args.xlsx else ("csv", "xlsx"), bare=False,
+                            lang=args.lang)
         if path.exists() and not args.force:
-            raise fail(f"{path} exists; choose another --output or add --force to overwrite it.")
+            raise fail(f"{path} bestaat al; kies een andere --output of voeg --force toe om het te overschrijven."
+                       if args.lang == "nl" else f"{path} exists; choose another --output or add --force to overwrite it.")
         write_template(path, args.kind, lang=args.lang, example=args.example)
         print(("Geschreven: " if args.lang == "nl" else "Wrote ") + str(path), file=sys.stderr)
     else:
