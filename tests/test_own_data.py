@@ -293,3 +293,12 @@ def test_uses_the_library_method_comparison_when_there_is_one(tmp_path, monkeypa
     assert close(res.comparison["estimate"][1], BCG["first5_RR"]["REML_knha"]["estimate"])
     res_pm = analyse(_bcg5_dutch(tmp_path), measure="RR", method="PM")  # the chosen fit is added when missing
     assert res_pm.comparison["chosen"].tolist() == [False, False, True]
+
+
+def test_subgroup_with_one_trial_says_the_test_changed(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("study,events1,n1,events2,n2,type\nA,4,45,14,49,child\nB,33,159,52,157,child\nC,3,50,8,52,family\n",
+                    encoding="utf-8")
+    res = analyse(path, by="type")
+    assert res.fit.test == "knha" and res.subgroups.test == "z"
+    assert any("the group(s) 'family' hold one trial" in n for n in res.notes)

@@ -270,6 +270,9 @@ def _row_rules(resource: str, name: str, row: int, line: int, r: dict) -> list[P
 def load_studies(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate ``data/studies.csv`` (one row per extracted trial effect).
 
+    Without ``path``: the repository's ``data/`` inside a clone, else the copy the installed
+    package carries (:func:`koppmeta.paths.data_dir`), so it works from any folder.
+
     Raises
     ------
     DataError

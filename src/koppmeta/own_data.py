@@ -139,6 +139,8 @@ T = {
         "cmp_note": "With few trials the z test gives intervals that are too narrow; read the Hartung-Knapp row "
                     "and the prediction interval.",
         "sg_head": "By {by} (a separate tau² per group):",
+        "sg_single": "Subgroups pooled with the z test: the group(s) {groups} hold one trial, and the Hartung-Knapp "
+                     "test needs two per group.",
         "sg_test": "Test for subgroup differences: Q = {q} (df = {df}), p {p}",
         "col_method": "method", "col_k": "k", "col_est": "{m}", "col_ci": "{level}% CI", "col_p": "p",
         "col_tau2": "tau²", "col_pi": "prediction interval", "col_group": "group", "col_i2": "I²",
@@ -247,6 +249,8 @@ T = {
         "cmp_note": "Bij weinig studies geeft de z-toets te smalle intervallen; lees de rij van Hartung-Knapp en "
                     "het predictie-interval.",
         "sg_head": "Per {by} (een eigen tau² per groep):",
+        "sg_single": "Subgroepen gepoold met de z-toets: de groep(en) {groups} bevat(ten) één studie, en de toets "
+                     "van Hartung-Knapp vraagt er twee per groep.",
         "sg_test": "Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p {p}",
         "col_method": "methode", "col_k": "k", "col_est": "{m}", "col_ci": "{level}%-BI", "col_p": "p",
         "col_tau2": "tau²", "col_pi": "predictie-interval", "col_group": "groep", "col_i2": "I²",
@@ -1109,9 +1113,13 @@ def analyse(source: str | Path | pd.DataFrame, *, measure: str | None = None, by
                   for v in eff[key]]
         from .regression import subgroup_analysis
 
+        single = sorted(g for g in set(groups) if groups.count(g) < 2)
+        sg_test = test
+        if single and test != "z":
+            sg_test = "z"
+            notes.append(_t(lang, "sg_single", groups=", ".join(repr(g) for g in single)))
         subgroups = subgroup_analysis(eff["yi"], eff["vi"], groups, labels=eff["study"].tolist(), method=method,
-                                      test=test if all(groups.count(g) >= 2 for g in set(groups)) else "z",
-                                      level=level, measure=m)
+                                      test=sg_test, level=level, measure=m)
         by = info.columns.get(key, by)
     comparison = _comparison(eff, m, level, (method, test), lang)
     return TrialAnalysis(info=info, effects=eff, unused=unused, measure=m, fit=fit, subgroups=subgroups,
