@@ -302,3 +302,19 @@ def test_subgroup_with_one_trial_says_the_test_changed(tmp_path):
     res = analyse(path, by="type")
     assert res.fit.test == "knha" and res.subgroups.test == "z"
     assert any("the group(s) 'family' hold one trial" in n for n in res.notes)
+
+
+def test_xlsx_sheet_is_chosen_by_name(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "notes"
+    ws = wb.create_sheet("trials")
+    ws.append(["study", "yi", "sei"])
+    for i, (y, v) in enumerate(zip(BCG["first5_RR"]["REML_z"]["yi"], BCG["first5_RR"]["REML_z"]["vi"])):
+        ws.append([f"T{i}", y, v ** 0.5])
+    path = tmp_path / "two_sheets.xlsx"
+    wb.save(path)
+    _same_fit(analyse(path, sheet="trials", test="z").fit, BCG["first5_RR"]["REML_z"])
+    with pytest.raises(DataError, match="no sheet 'data'; sheets: notes, trials"):
+        analyse(path, sheet="data")
