@@ -6,7 +6,9 @@ layout a researcher would use (tests/r/make_fixtures_own_data.R -> tests/fixture
 
 from __future__ import annotations
 
+import io
 import json
+import math
 import re
 
 import pandas as pd
@@ -201,7 +203,11 @@ def test_dutch_summary_is_dutch(tmp_path):
         assert not re.search(rf"\b{english}\b", text, re.I), english
     assert "RR 0," in text and "95%-BI" in text and "toets van Hartung-Knapp" in text
     csv = res.summary("csv")
-    assert csv.splitlines()[0].startswith("methode;RR;95%-BI") and "0," in csv
+    assert csv.splitlines()[0] == "methode;k;schatting;bi_onder;bi_boven;p;tau2;pi_onder;pi_boven;gebruikt"
+    back = pd.read_csv(io.StringIO(csv), sep=";", decimal=",")
+    chosen = back[back["gebruikt"] == "ja"].iloc[0]
+    ref = BCG["first5_RR"]["REML_knha"]
+    assert close(chosen["schatting"], math.exp(ref["estimate"])) and close(chosen["pi_boven"], math.exp(ref["pi_high"]))
 
 
 def test_forest_figure_names_the_test(tmp_path):

@@ -888,7 +888,7 @@ class TrialAnalysis:
         return fmt_number(x, digits, self.lang).replace("\u2212", "-")
 
     def _tr(self, x: float) -> float:
-        return math.exp(x) if self.measure in RATIO else x
+        return math.exp(x) if self.measure in RATIO and math.isfinite(x) else x
 
     def _p(self, p: float) -> str:
         return "< " + self._num(0.001, 3) if p < 0.001 else "= " + self._num(p, 3)
@@ -930,6 +930,19 @@ class TrialAnalysis:
         })
         return out
 
+    def comparison_numbers(self) -> pd.DataFrame:
+        """The method comparison as numbers (unrounded; ratios back-transformed), headers in ``lang``."""
+        L = self.lang
+        c = self.comparison
+        words = {"en": ("estimate", "ci_low", "ci_high", "pval", "tau2", "pi_low", "pi_high"),
+                 "nl": ("schatting", "bi_onder", "bi_boven", "p", "tau2", "pi_onder", "pi_boven")}[L]
+        out = pd.DataFrame({_t(L, "col_method"): c["label"], "k": c["k"] if "k" in c else self.fit.k})
+        for name, col in zip(words, ("estimate", "ci_low", "ci_high", "pval", "tau2", "pi_low", "pi_high")):
+            vals = c[col].astype(float)
+            out[name] = vals.map(self._tr) if col not in ("pval", "tau2") else vals
+        out[_t(L, "col_chosen")] = [_t(L, "yes") if x else _t(L, "no") for x in c["chosen"]]
+        return out
+
     def subgroup_table(self) -> pd.DataFrame | None:
         if self.subgroups is None:
             return None
@@ -952,8 +965,9 @@ class TrialAnalysis:
             raise ValueError(f"summary: unknown format {format!r}. Valid values: text, markdown, csv.")
         L = self.lang
         cmp = self.comparison_table()
-        if format == "csv":
-            return cmp.to_csv(index=False, sep=";" if L == "nl" else ",")
+        if format == "csv":  # unrounded numbers (ratios back-transformed); Dutch: ';' and decimal commas
+            return self.comparison_numbers().to_csv(index=False, sep=";" if L == "nl" else ",",
+                                                    decimal="," if L == "nl" else ".")
         md = format == "markdown"
         table = (lambda df: "\n" + _markdown(df) + "\n") if md else (lambda df: df.to_string(index=False))
         out = [*self.info.lines(L), *self.notes]
