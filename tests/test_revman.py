@@ -77,3 +77,14 @@ def test_files_that_are_not_reviews_are_named(tmp_path):
     broken.write_text(RM5.read_text(encoding="utf-8").replace('EVENTS_1="4"', 'EVENTS_1="four"'), encoding="utf-8")
     with pytest.raises(DataError, match="DICH_DATA STD-BCG-1 EVENTS_1', value 'four': must be a number"):
         koppmeta.read_revman(broken)
+
+
+def test_a_trial_entered_twice_is_labelled_and_said(tmp_path):
+    """Multi-arm trials are entered in RevMan once per pair of arms (seen in public review files)."""
+    text = RM5.read_text(encoding="utf-8").replace('STUDY_ID="STD-BCG-2"', 'STUDY_ID="STD-BCG-1"', 1)
+    path = tmp_path / "twice.rm5"
+    path.write_text(text, encoding="utf-8")
+    r = koppmeta.read_revman(path)
+    with pytest.warns(UserWarning, match=r"Aronson, 1948 appear\(s\) more than once .* section 23.3.4"):
+        table = r.outcome(1, 1)
+    assert table["study"].tolist()[:2] == ["Aronson, 1948 (1)", "Aronson, 1948 (2)"]

@@ -19,6 +19,7 @@ can be compared with the published one.
 from __future__ import annotations
 
 import math
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,9 @@ class RevManReview:
     def outcome(self, comparison: int, outcome: int) -> pd.DataFrame:
         """The trials of one outcome in the layout of ``koppmeta analyse`` (``study, events1, n1, ...``).
 
+        A trial entered more than once in the outcome (a multi-arm trial, one entry per pair of arms)
+        gets labels ``"Name (1)"``, ``"Name (2)"`` and a ``UserWarning`` says so.
+
         The result can be passed to :func:`koppmeta.analyse` directly (with ``measure=`` from
         ``outcomes.effect_measure``); a ``subgroup_name`` column allows ``by="subgroup_name"``.
         """
@@ -79,7 +83,19 @@ class RevManReview:
         numbers = {"counts": ["events1", "n1", "events2", "n2"], "means": ["m1", "sd1", "n1", "m2", "sd2", "n2"],
                    "estimates": ["yi", "sei"]}[kind]
         cols = ["study", "year", *numbers] + (["subgroup_name"] if rows["subgroup_name"].notna().any() else [])
-        return rows[cols].reset_index(drop=True)
+        out = rows[cols].reset_index(drop=True)
+        key = out["study"].astype(str) + "\x00" + (out["subgroup_name"].astype(str) if "subgroup_name" in out else "")
+        repeated = key.duplicated(keep=False)
+        if repeated.any():
+            # a multi-arm trial entered once per comparison of arms: label the entries, and say so
+            n = key.groupby(key).cumcount() + 1
+            out.loc[repeated, "study"] = [f"{s} ({i})" for s, i in zip(out.loc[repeated, "study"], n[repeated])]
+            names = ", ".join(sorted(set(rows.loc[repeated.to_numpy(), "study"].astype(str))))
+            warnings.warn(f"RevManReview.outcome: {names} appear(s) more than once in comparison {comparison}, outcome "
+                          f"{outcome} (a multi-arm trial entered once per pair of arms); the entries are labelled "
+                          "(1), (2), ... Pooling them all counts a shared group more than once (Cochrane Handbook "
+                          "v6.4, section 23.3.4): choose or combine the entries before pooling.", UserWarning, stacklevel=2)
+        return out
 
 
 def _number(text: str | None) -> float:
