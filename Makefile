@@ -10,7 +10,10 @@ LOCK   := requirements.lock
 UV     := uv==0.13.9
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
-.PHONY: setup reproduce test test-browser lab sync fixtures bench baselines lock clean
+.PHONY: setup reproduce test test-browser lab sync sync-data fixtures bench baselines lock clean
+
+# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.paths.EVIDENCE_FILES).
+EVIDENCE_FILES := studies.csv reviews.csv gaps.csv datapackage.json README.md GAPS.md
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'
@@ -44,6 +47,11 @@ test-browser: $(STAMP)
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/[0-9][0-9]_*.py
 
+## Copy the curated evidence base (data/, the source of truth) into the package, so an installed wheel carries it.
+## Run after every change to data/; tests/test_packaging.py fails until the copies are equal.
+sync-data:
+	cp $(addprefix data/,$(EVIDENCE_FILES)) src/koppmeta/datasets/evidence/
+
 ## Regenerate the metafor and clubSandwich reference values (needs R with metafor, metadat, clubSandwich).
 fixtures:
 	Rscript tests/r/make_fixtures.R
@@ -51,6 +59,7 @@ fixtures:
 	Rscript tests/r/make_fixtures_bias.R
 	Rscript tests/r/make_fixtures_multilevel.R
 	Rscript tests/r/make_fixtures_gosh.R
+	Rscript tests/r/make_fixtures_own_data.R
 
 ## Time koppmeta against statsmodels, PyMARE and metafor (if Rscript is present); writes benchmarks/RESULTS.md.
 bench: $(STAMP)

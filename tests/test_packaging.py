@@ -134,3 +134,37 @@ def test_lock_pins_every_declared_package_within_its_range_with_hashes():
                 py["dependencies"] + [x for e in py["optional-dependencies"].values() for x in e]}
     assert env_specs == declared, {n: (env_specs.get(n), declared.get(n)) for n in set(env_specs) | set(declared)
                                    if env_specs.get(n) != declared.get(n)}
+
+def test_packaged_evidence_base_equals_data_folder():
+    """The wheel carries a copy of data/ (the source of truth); after changing data/ run `make sync-data`."""
+    from koppmeta.paths import EVIDENCE_FILES
+
+    packaged = ROOT / "src" / "koppmeta" / "datasets" / "evidence"
+    assert sorted(p.name for p in packaged.iterdir() if p.is_file()) == sorted(EVIDENCE_FILES)
+    stale = [f for f in EVIDENCE_FILES if (ROOT / "data" / f).read_bytes() != (packaged / f).read_bytes()]
+    assert not stale, f"src/koppmeta/datasets/evidence/ differs from data/ for {stale}: run `make sync-data`"
+    make_list = re.search(r"^EVIDENCE_FILES := (.*)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M).group(1)
+    assert tuple(make_list.split()) == EVIDENCE_FILES
+    toml = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "datasets/evidence/*" in toml["tool"]["setuptools"]["package-data"]["koppmeta"]
+
+
+def test_data_folder_is_found_from_anywhere(tmp_path, monkeypatch):
+    """Inside a clone: its data/; a user's own project with pyproject.toml and data/ is not mistaken for it."""
+    from koppmeta import paths
+
+    monkeypatch.delenv("KOPPMETA_ROOT", raising=False)
+    monkeypatch.delenv("KOPPMETA_FIGURES_DIR", raising=False)
+    monkeypatch.chdir(ROOT / "notebooks")
+    assert paths.data_dir() == ROOT / "data" and paths.figures_dir() == ROOT / "figures"
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'mine'\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert paths.find_project_root() is None
+    assert paths.data_dir() == ROOT / "data"  # this checkout (editable install); a wheel uses its packaged copy
+    assert paths.figures_dir() == tmp_path  # outputs go to the current folder, never into the package
+    monkeypatch.setattr(paths, "_source_checkout", lambda: None)
+    assert paths.data_dir() == paths.packaged_data_dir()
+    import koppmeta
+
+    assert len(koppmeta.load_studies()) == len(koppmeta.load_studies(ROOT / "data" / "studies.csv"))

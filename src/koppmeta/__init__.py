@@ -66,6 +66,10 @@ _LAZY = {
     "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
+    "analyse": "koppmeta.own_data",
+    "read_trials": "koppmeta.own_data",
+    "TrialAnalysis": "koppmeta.own_data",
+    "read_revman": "koppmeta.revman",
 }
 
 __all__ = [
@@ -93,7 +97,8 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "own_data",
+               "revman", "cli")
 
 
 def __getattr__(name: str) -> Any:

@@ -43,7 +43,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = [self.file]
-        if self.row is not None:
+        if self.row == 0:
+            where.append(f"header (line {self.line})")
+        elif self.row is not None:
             where.append(f"row {self.row} (line {self.line})")
         if self.column is not None:
             where.append(f"column {self.column!r}")
@@ -77,6 +79,11 @@ def read_schema(resource: str, package: Path | None = None) -> dict:
 
 _INT = re.compile(r"^[+-]?\d+$")
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def shorten_value(text: str, n: int = 60) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis, for messages."""
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -117,7 +124,8 @@ def _load(path: str | Path | None, resource: str) -> pd.DataFrame:
     path = Path(path) if path is not None else data_dir() / f"{resource}.csv"
     name = str(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{name}: no such file")
+        rule = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise DataError([Problem(name, None, None, None, None, f"{rule} (looked in {path.resolve().parent})")])
     schema = read_schema(resource, path.parent / "datapackage.json" if (path.parent / "datapackage.json").is_file() else None)
     fields = {f["name"]: f for f in schema["fields"]}
     text = _decode(path, path.read_bytes())
@@ -131,11 +139,24 @@ def _load(path: str | Path | None, resource: str) -> pd.DataFrame:
     dupes = sorted({h for h in header if header.count(h) > 1})
     for h in dupes:
         problems.append(Problem(name, 0, 1, h, None, "column appears more than once in the header"))
+    if len(header) == 1 and header[0].count(";") >= 2:
+        raise DataError([Problem(name, 0, 1, None, shorten_value(header[0]),
+                                 "the header is one cell holding semicolons: the file looks semicolon-separated "
+                                 "(as Dutch Excel saves CSV), but this layout is comma-separated; save it as "
+                                 "'CSV (comma delimited)' with a decimal point, or analyse a short table of your own "
+                                 "trials with `koppmeta analyse FILE`, which reads both")])
     missing = [f for f in fields if f not in header]
-    for f in missing:
-        problems.append(Problem(name, 0, 1, f, None, f"required column is missing from the header (expected columns: {', '.join(fields)})"))
+    if len(missing) > len(fields) // 2:
+        problems.append(Problem(name, 0, 1, None, None,
+                                f"{len(missing)} of the {len(fields)} columns of the curated layout are missing "
+                                f"({', '.join(missing)}); for a short table of your own trials (study, events or "
+                                "means per arm, or estimates) use `koppmeta analyse FILE` instead; `koppmeta "
+                                "template` writes such a table"))
+    else:
+        for f in missing:
+            problems.append(Problem(name, 0, 1, f, None, f"required column is missing from the header (expected columns: {', '.join(fields)})"))
     unknown = [h for h in header if h not in fields]
-    for h in unknown:
+    for h in unknown if len(missing) <= len(fields) // 2 else ():
         problems.append(Problem(name, 0, 1, h, None, f"unknown column; the schema (data/datapackage.json) allows: {', '.join(fields)}"))
     if problems:
         raise DataError(problems)
@@ -250,6 +271,9 @@ def _row_rules(resource: str, name: str, row: int, line: int, r: dict) -> list[P
 
 def load_studies(path: str | Path | None = None) -> pd.DataFrame:
     """Read and validate ``data/studies.csv`` (one row per extracted trial effect).
+
+    Without ``path``: the repository's ``data/`` inside a clone, else the copy the installed
+    package carries (:func:`koppmeta.paths.data_dir`), so it works from any folder.
 
     Raises
     ------
