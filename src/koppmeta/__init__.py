@@ -66,6 +66,13 @@ _LAZY = {
     "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
+    "summary_of_findings": "koppmeta.findings",
+    "SummaryOfFindings": "koppmeta.findings",
+    "optimal_information_size": "koppmeta.findings",
+    "rob_traffic_light": "koppmeta.plotting",
+    "rob_summary": "koppmeta.plotting",
+    "prisma_flow": "koppmeta.plotting",
+    "rob_sensitivity": "koppmeta.rob",
 }
 
 __all__ = [
@@ -93,7 +100,8 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "findings",
+               "translations", "reporting")
 
 
 def __getattr__(name: str) -> Any:

@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("--format", default="text", choices=("text", "csv", "markdown"))
         p.set_defaults(func=func)
+    from .reporting.report import add_parser as add_report_parser
+
+    add_report_parser(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
