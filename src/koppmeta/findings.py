@@ -469,7 +469,7 @@ def summary_of_findings(
     ...                                    participants={"incidence": 600})
     >>> row = sof.to_frame().iloc[0]
     >>> round(row["assumed_per_1000"]), round(row["corrected_per_1000"])
-    (300, 179)
+    (300, 177)
     """
     func = "summary_of_findings"
     if not isinstance(fits, Mapping) or not fits:

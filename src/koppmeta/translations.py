@@ -149,6 +149,8 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "months": ("months", "maanden"),
         "post_test": ("post-test", "nameting"),
         "hksj": ("Hartung-Knapp", "Hartung-Knapp"),
+        "random_effects": ("Random effects", "Random-effectsmodel"),
+        "fixed_effect": ("Fixed effect", "Vast effect"),
     },
     "column": {
         "outcome": ("Outcome", "Uitkomst"),

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import translations as tr
-from ._common import A4_WIDTH, ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS, check_lang, fit_text, fmt_number, style
+from ._common import A4_WIDTH, ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS, check_lang, fit_text, fmt_number, style, text_width
 from .forest import normalise_rob
 
 __all__ = ["rob_traffic_light", "rob_summary"]
@@ -116,11 +116,12 @@ def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequ
         has_domains = m > 1
         legend_lines = (m - 1 if has_domains else 0)
         height = 0.75 + row_h * n + 0.14 * max(legend_lines, 4) + 0.45
-        width = min(A4_WIDTH, label_w + 0.42 * m + 2.2)
+        col_w = max(0.42, max(text_width(head, 7, True) for _, head, _ in cols) / 72 + 0.12)
+        width = min(A4_WIDTH, label_w + col_w * m + 2.2)
         fig = plt.figure(figsize=(width, height))
         top = 1 - 0.55 / height
         grid_h = row_h * (n + 1) / height
-        ax = fig.add_axes([label_w / width, top - grid_h, 0.42 * m / width, grid_h])
+        ax = fig.add_axes([label_w / width, top - grid_h, col_w * m / width, grid_h])
         ax.set_xlim(-0.5, m - 0.5)
         ax.set_ylim(n - 0.5, -1.5)
         ax.axis("off")
@@ -144,7 +145,7 @@ def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequ
         ax.annotate(w["study"], xy=(-0.5, -1), xytext=(-6, 0), textcoords="offset points", ha="right", va="center",
                     fontsize=7, fontweight="bold", annotation_clip=False)
         fig.text(0.02, 1 - 0.12 / height, title or w["t_light"], fontsize=9, fontweight="bold", ha="left", va="top")
-        legend_x = (label_w + 0.42 * m + 0.15) / width
+        legend_x = (label_w + col_w * m + 0.15) / width
         _legend(fig, lang, present or {"unclear"}, loc="upper left", bbox_to_anchor=(legend_x, top))
         if has_domains:
             dom_text = "\n".join(f"{head}: {name}" for _, head, name in cols[: m - (overall is not None)])
