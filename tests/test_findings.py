@@ -142,3 +142,21 @@ def test_bad_input_is_named():
         koppmeta.summary_of_findings({"x": fit}, downgrades={"y": {"imprecision": 1}})
     with pytest.raises(ValueError, match="judgements for 13 trials"):
         koppmeta.summary_of_findings({"x": fit}, rob={"x": ["low"]})
+
+
+def test_published_results_sit_beside_reanalyses():
+    from koppmeta.findings import PublishedEffect
+
+    pub = PublishedEffect("RR", 0.60, 0.45, 0.79, k=7, source="Siegenthaler 2012")
+    fit = _fit()
+    sof = koppmeta.summary_of_findings({"pub": pub, "re": fit}, baseline_risks=[0.288])
+    row = sof.to_frame().set_index("outcome").loc["pub"]
+    p = 0.288
+    assert row["corrected_per_1000"] == pytest.approx(1000 * p * 0.60, rel=1e-12)
+    assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx((1000 * p * (0.45 - 1), 1000 * p * (0.79 - 1)))
+    assert math.ceil(row["nnt"]) == math.ceil(1 / (p * 0.4)) == 9
+    _, _, notes = sof.cells("nl")
+    assert any("zoals de review het vermeldt (Siegenthaler 2012)" in n for n in notes)
+    assert any("niet vermeld" in n for n in notes)
+    with pytest.raises(ValueError, match="must contain the estimate"):
+        PublishedEffect("RR", 0.9, 0.45, 0.79)

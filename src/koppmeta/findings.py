@@ -52,7 +52,7 @@ from . import translations as tr
 from ._validation import check_choice
 from .models import MetaAnalysis
 
-__all__ = ["summary_of_findings", "SummaryOfFindings", "optimal_information_size", "nnt_interval", "DOMAINS"]
+__all__ = ["summary_of_findings", "SummaryOfFindings", "PublishedEffect", "optimal_information_size", "nnt_interval", "DOMAINS"]
 
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 LEVELS = ("very_low", "low", "moderate", "high")
@@ -91,6 +91,9 @@ WORDS = {
         "pub_few": "{k} trials: too few to test for small-study effects",
         "pub_ok": "{k} trials",
         "indirect": "a judgement of the author",
+        "fn_published": "Pooled result as the review printed it ({source}); no prediction interval printed.",
+        "i2_unknown": "I² and the prediction interval are not printed",
+        "pub_unknown": "the number of trials is not printed",
         "levels": "levels", "level": "level",
         "start": "Randomised trials start at high certainty; each level of downgrade lowers it by one.",
         "nnt_b": "NNTB", "nnt_h": "NNTH", "inf": "∞",
@@ -129,6 +132,9 @@ WORDS = {
         "pub_few": "{k} studies: te weinig om op effecten van kleine studies te toetsen",
         "pub_ok": "{k} studies",
         "indirect": "een oordeel van de auteur",
+        "fn_published": "Gepoold resultaat zoals de review het vermeldt ({source}); geen predictie-interval vermeld.",
+        "i2_unknown": "I² en het predictie-interval zijn niet vermeld",
+        "pub_unknown": "het aantal studies is niet vermeld",
         "levels": "niveaus", "level": "niveau",
         "start": "Gerandomiseerde studies beginnen op hoge zekerheid; elk niveau afwaardering verlaagt die met één.",
         "nnt_b": "NNTB", "nnt_h": "NNTH", "inf": "∞",
@@ -140,6 +146,45 @@ WORDS = {
 
 TEST_NAME = {"en": {"knha": "Hartung-Knapp", "adhoc": "ad hoc Hartung-Knapp", "z": "z (normal)", "t": "t"},
              "nl": {"knha": "Hartung-Knapp", "adhoc": "aangepaste Hartung-Knapp", "z": "z (normale verdeling)", "t": "t"}}
+
+
+@dataclass(frozen=True)
+class PublishedEffect:
+    """A pooled result as a review printed it, for :func:`summary_of_findings` beside re-analyses.
+
+    ``estimate, ci_low, ci_high`` on the printed scale (a ratio for RR, OR, HR); ``k`` and ``i2``
+    when printed (None otherwise). There is no prediction interval and no per-trial weight, so the
+    inconsistency and risk-of-bias suggestions say that they cannot be computed.
+    """
+
+    measure: str
+    estimate_printed: float
+    ci_low_printed: float
+    ci_high_printed: float
+    k: int | None = None
+    i2_printed: float | None = None
+    source: str = ""
+
+    def __post_init__(self):
+        lo, est, hi = self.ci_low_printed, self.estimate_printed, self.ci_high_printed
+        if not (lo <= est <= hi):
+            raise ValueError(f"PublishedEffect: the interval {lo} to {hi} must contain the estimate {est}.")
+        if self.measure in RATIO and not lo > 0:
+            raise ValueError(f"PublishedEffect: a {self.measure} and its interval must be > 0; got {lo}.")
+
+    def _t(self, x):
+        return math.log(x) if self.measure in RATIO else x
+
+    estimate = property(lambda self: self._t(self.estimate_printed))
+    ci_low = property(lambda self: self._t(self.ci_low_printed))
+    ci_high = property(lambda self: self._t(self.ci_high_printed))
+    pi_low = property(lambda self: math.nan)
+    pi_high = property(lambda self: math.nan)
+    i2 = property(lambda self: math.nan if self.i2_printed is None else float(self.i2_printed))
+    tau2 = property(lambda self: math.nan)
+    method = property(lambda self: "published")
+    test = property(lambda self: "published")
+    level = property(lambda self: 95.0)
 
 
 def optimal_information_size(*, baseline_risk: float | None = None, rrr: float = 0.25, smd: float = 0.2,
@@ -238,7 +283,7 @@ class SummaryOfFindings:
             d = r["digits"]
             m1 = mark(r["_fn_method"][lang])
             rel = f"{r['measure']} {tr.number(r['relative'], d, lang)} ({tr.interval(r['relative_ci_low'], r['relative_ci_high'], d, lang)}){m1}"
-            if r["pi_low"] == r["pi_low"] and r["k"] >= 2:
+            if r["pi_low"] == r["pi_low"] and r["k"] >= 2:  # NaN for published results
                 rel += mark(r["_fn_pi"][lang])
             if r["absolute"]:
                 assumed = tr.integer(r["assumed_per_1000"], lang) + mark(r["_fn_baseline"][lang])
@@ -249,7 +294,8 @@ class SummaryOfFindings:
             else:
                 assumed = corrected = diff = nnt = "–"
                 rel += mark(w["fn_smd"])
-            part = f"{tr.integer(r['participants'], lang) if r['participants'] == r['participants'] else '–'} ({r['k']})"
+            k_txt = str(int(r["k"])) if r["k"] == r["k"] else "–"
+            part = f"{tr.integer(r['participants'], lang) if r['participants'] == r['participants'] else '–'} ({k_txt})"
             cert = tr.term("certainty", r["certainty"], lang) + "".join(mark(t) for t in r["_fn_grade"][lang])
             body.append([r["outcome_label"][lang], rel, assumed, corrected, diff, nnt, part, cert])
         notes.append(w["start"])
@@ -484,8 +530,10 @@ def summary_of_findings(
             check_choice(func, "GRADE domain", domain, DOMAINS)
     rows = []
     for outcome, fit in fits.items():
-        if not isinstance(fit, MetaAnalysis):
-            raise TypeError(f"{func}: fits[{outcome!r}] must be a MetaAnalysis; got {type(fit).__name__}.")
+        if not isinstance(fit, (MetaAnalysis, PublishedEffect)):
+            raise TypeError(f"{func}: fits[{outcome!r}] must be a MetaAnalysis or a PublishedEffect; got {type(fit).__name__}.")
+        published = isinstance(fit, PublishedEffect)
+        k_num = fit.k if fit.k is not None else 0
         ratio = fit.measure in RATIO
         back = np.exp if ratio else (lambda x: x)
         null = 1.0 if ratio else 0.0
@@ -501,12 +549,13 @@ def summary_of_findings(
         ois_met = None if (math.isnan(n) or math.isnan(ois)) else bool(n >= ois)
         imp = int(ci_null) + int(ois_met is False)
         sugg["imprecision"] = (imp, {"ci_null": ci_null, "ois": ois, "n": n, "ois_met": ois_met})
-        pi_null = fit.k >= 2 and fit.pi_low == fit.pi_low and plo <= null <= phi
-        inc = int(fit.k >= 2 and (fit.i2 >= 50 or (pi_null and not ci_null)))
-        sugg["inconsistency"] = (inc, {"i2": fit.i2, "pi_null": pi_null, "ci_null": ci_null, "k": fit.k})
+        pi_null = k_num >= 2 and fit.pi_low == fit.pi_low and plo <= null <= phi
+        inc = int(k_num >= 2 and (fit.i2 >= 50 or (pi_null and not ci_null)))
+        sugg["inconsistency"] = (inc, {"i2": fit.i2, "pi_null": pi_null, "ci_null": ci_null, "k": k_num,
+                                       "published": published})
         rob_info: dict = {}
         rob_n = 0
-        if rob and outcome in rob:
+        if rob and outcome in rob and not published:
             judg = [str(j).strip().lower().replace(" ", "_") for j in rob[outcome]]
             if len(judg) != fit.k:
                 raise ValueError(f"{func}: argument 'rob', outcome {outcome!r}: {len(judg)} judgements for {fit.k} trials; "
@@ -517,7 +566,7 @@ def summary_of_findings(
             rob_n = 2 if share_high >= 0.5 else 1 if share_bad >= 0.5 else 0
             rob_info = {"share_bad": share_bad, "share_high": share_high}
         sugg["risk_of_bias"] = (rob_n, rob_info)
-        sugg["publication_bias"] = (0, {"k": fit.k})
+        sugg["publication_bias"] = (0, {"k": k_num})
         sugg["indirectness"] = (0, {})
         used: dict[str, tuple[int, str, bool]] = {}
         for domain in DOMAINS:
@@ -529,15 +578,21 @@ def summary_of_findings(
         total = sum(v[0] for v in used.values())
         start = 3 if design == "RCT" else 1
         certainty = LEVELS[max(0, start - total)]
+        if published and not all(used[d][2] for d in DOMAINS):
+            certainty = "not_assessed"  # a printed result carries too little to judge every domain from the data
         fn_grade = {lang: _grade_notes(used, sugg, fit, lang) for lang in tr.LANGS}
-        fn_method = {lang: WORDS[lang]["fn_method"].format(
-            method=fit.method, test=TEST_NAME[lang].get(fit.test, fit.test), k=fit.k,
-            why=(WORDS[lang]["fn_few"] if fit.test != "z" else WORDS[lang]["fn_z_few"]) if fit.k < 10 else "") for lang in tr.LANGS}
+        if published:
+            fn_method = {lang: WORDS[lang]["fn_published"].format(source=fit.source or "–") for lang in tr.LANGS}
+        else:
+            fn_method = {lang: WORDS[lang]["fn_method"].format(
+                method=fit.method, test=TEST_NAME[lang].get(fit.test, fit.test), k=fit.k,
+                why=(WORDS[lang]["fn_few"] if fit.test != "z" else WORDS[lang]["fn_z_few"]) if fit.k < 10 else "")
+                for lang in tr.LANGS}
         fn_pi = {lang: WORDS[lang]["fn_pi"].format(pi=tr.interval(plo, phi, digits, lang)) for lang in tr.LANGS}
         base_rows = bases if bases else [(math.nan, "")]
         for p, blabel in base_rows:
             row = {
-                "outcome": outcome, "measure": fit.measure, "k": fit.k, "participants": n,
+                "outcome": outcome, "measure": fit.measure, "k": fit.k if fit.k is not None else math.nan, "participants": n,
                 "method": fit.method, "test": fit.test, "level": fit.level,
                 "relative": rel, "relative_ci_low": rlo, "relative_ci_high": rhi, "pi_low": plo, "pi_high": phi,
                 "i2": fit.i2, "tau2": fit.tau2, "baseline_risk": p, "baseline_label": blabel,
@@ -610,7 +665,9 @@ def _suggest_reason(domain: str, s: tuple[int, dict], fit: MetaAnalysis, lang: s
             parts.append(w[key].format(n=tr.integer(info["n"], lang), ois=tr.integer(math.ceil(info["ois"]), lang)))
         return "; ".join(parts)
     if domain == "inconsistency":
-        if info["k"] < 2:
+        if info["published"] and info["i2"] != info["i2"]:
+            return w["i2_unknown"]
+        if info["k"] < 2 and not info["published"]:
             return w["k1"]
         i2 = tr.percent(info["i2"], 0, lang)
         if info["i2"] >= 50:
@@ -626,5 +683,7 @@ def _suggest_reason(domain: str, s: tuple[int, dict], fit: MetaAnalysis, lang: s
         key = "rob_w" if info["share_bad"] >= 0.5 else "rob_ok"
         return w[key].format(share=tr.percent(100 * info["share_bad"], 0, lang))
     if domain == "publication_bias":
+        if fit.k is None:
+            return w["pub_unknown"]
         return (w["pub_few"] if fit.k < 10 else w["pub_ok"]).format(k=fit.k)
     return w["indirect"]
