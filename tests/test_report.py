@@ -154,6 +154,16 @@ def test_report_content_and_real_word_tables(dutch_report):
     assert not re.search(r"20[2-3]\d-\d\d-\d\d", text)
 
 
+def test_landing_page_shows_the_headline_findings(dutch_report):
+    from koppmeta.reproduce import landing_page
+
+    _, rep, _, _ = dutch_report
+    page = landing_page([("01_getting_started", "Getting started")], {"nl": rep}, ["koppmeta_report_nl.html", "koppmeta_report_nl.docx"])
+    assert len(rep.headlines) == 3 and all(answers for _, answers in rep.headlines)
+    assert "Belangrijkste bevindingen" in page and "koppmeta_report_nl.docx" in page and "<style>" in page
+    assert htmllib.escape(rep.headlines[0][1][0]) in page and "01_getting_started.html" in page
+
+
 def test_english_html_is_byte_identical_between_two_builds(tmp_path):
     a = report.write("en", "html", tmp_path / "a.html", ROOT)
     b = report.write("en", "html", tmp_path / "b.html", ROOT)

@@ -112,6 +112,13 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "very_low": ("Very low", "Zeer laag"),
         "not_assessed": ("Not assessed", "Niet beoordeeld"),
     },
+    "certainty_adjective": {  # "with ... certainty" / "met ... zekerheid" (Dutch inflects the adjective)
+        "high": ("high", "hoge"),
+        "moderate": ("moderate", "redelijke"),
+        "low": ("low", "lage"),
+        "very_low": ("very low", "zeer lage"),
+        "not_assessed": ("unassessed", "onbeoordeelde"),
+    },
     "grade_domain": {
         "risk_of_bias": ("Risk of bias", "Risico op vertekening"),
         "inconsistency": ("Inconsistency", "Inconsistentie"),

@@ -29,7 +29,7 @@ import pandas as pd
 from .. import translations as tr
 from ..translations import integer, interval, number, term
 
-__all__ = ["build", "render_html", "render_docx", "render_pdf", "write", "main", "add_parser", "trial_table"]
+__all__ = ["build", "render_html", "render_docx", "render_pdf", "write", "write_all", "main", "add_parser", "trial_table", "CSS"]
 
 FORMATS = ("html", "docx", "pdf")
 METHOD = "REML"
@@ -55,6 +55,7 @@ class Report:
     title: str
     subtitle: str
     blocks: list
+    headlines: list = field(default_factory=list)  # (question, answer) pairs for the landing page
 
 
 # ----------------------------------------------------------------------------- words
@@ -473,7 +474,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     if inc_fit is not None:
         e = lambda x: float(np.exp(x))  # noqa: E731
         blocks.append(Block("p", w["a1_can"].format(
-            certainty=term("certainty", sof_certainty, lang).lower(),
+            certainty=term("certainty_adjective", sof_certainty, lang),
             pi_null=w["pi_null"] if inc_fit.pi_low <= 0 <= inc_fit.pi_high else "",
             k=inc_fit.k, rr=number(e(inc_fit.estimate), 2, lang), ci=interval(e(inc_fit.ci_low), e(inc_fit.ci_high), 2, lang),
             pi=interval(e(inc_fit.pi_low), e(inc_fit.pi_high), 2, lang),
@@ -494,6 +495,14 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
             h24=f"{number(h24['estimate'], 2, lang)} ({interval(h24['ci_low'], h24['ci_high'], 2, lang)})",
             h9=f"{number(h9['estimate'], 2, lang)} ({interval(h9['ci_low'], h9['ci_high'], 2, lang)})")))
     blocks.append(Block("p", w["a3_cannot"]))
+    answers = blocks[blocks.index(next(b for b in blocks if b.text == w["h_answers"])) + 1:]
+    current = None
+    for b in answers:
+        if b.kind == "h2":
+            current = [b.text, []]
+            rep.headlines.append(current)
+        elif b.kind == "p" and current is not None:
+            current[1].append(b.text)
 
     # ---- 3. evidence base
     blocks.append(Block("pagebreak"))
@@ -907,6 +916,28 @@ def write(lang: str, fmt: str, output: str | Path | None = None, root: Path | No
         rep = build(lang, Path(tmp), root)
         {"html": render_html, "docx": render_docx, "pdf": render_pdf}[fmt](rep, out)
     return out
+
+
+def write_all(folder: Path, langs=tr.LANGS, formats=("html", "docx"), root: Path | None = None) -> tuple[list[Path], dict]:
+    """Build the report once per language and write each format to ``folder/koppmeta_report_<lang>.<fmt>``.
+
+    Returns the written paths and the built reports by language (for the landing page).
+    """
+    from ..paths import project_root
+
+    root = root or project_root()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written, reports = [], {}
+    for lang in langs:
+        with tempfile.TemporaryDirectory() as tmp:
+            rep = build(lang, Path(tmp), root)
+            for fmt in formats:
+                out = folder / f"koppmeta_report_{lang}.{fmt}"
+                {"html": render_html, "docx": render_docx, "pdf": render_pdf}[fmt](rep, out)
+                written.append(out)
+        reports[lang] = rep
+    return written, reports
 
 
 def main(args) -> int:
