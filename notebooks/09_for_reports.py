@@ -61,14 +61,14 @@ published[["result_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %%
 WORDS = {
-    "en": {"t_reanalysis": "New disorder in the child: re-analysis of {k} trials (Hartung-Knapp interval; "
-                           "prediction interval because k < 10)",
+    "en": {"t_reanalysis": "New disorder in the child: re-analysis of {k} trials (Hartung-Knapp)",
+           "x_reanalysis": "Risk ratio; Hartung-Knapp interval and prediction interval (k < 10)",
            "t_incidence": "New disorder in the child: published pooled risk ratios and the re-analysis",
            "t_symptoms": "Child symptoms: published pooled standardized mean differences",
            "reanalysis": "Re-analysis, {k} trials (Hartung-Knapp)",
            "t_sof": "Summary of findings: new disorder in the child, per 1,000 children"},
-    "nl": {"t_reanalysis": "Nieuwe stoornis bij het kind: heranalyse van {k} studies (Hartung-Knapp-interval; "
-                           "predictie-interval omdat k < 10)",
+    "nl": {"t_reanalysis": "Nieuwe stoornis bij het kind: heranalyse van {k} studies (Hartung-Knapp)",
+           "x_reanalysis": "Relatief risico; Hartung-Knapp-interval en predictie-interval (k < 10)",
            "t_incidence": "Nieuwe stoornis bij het kind: gepubliceerde gepoolde relatieve risico's en de heranalyse",
            "t_symptoms": "Klachten bij het kind: gepubliceerde gepoolde effecten",
            "reanalysis": "Heranalyse, {k} studies (Hartung-Knapp)",
@@ -95,7 +95,8 @@ fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="R
 fit_z = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
 print(fit.summary())
 for lang in LANGS:
-    fig = koppmeta.forest_plot(fit, lang=lang, title=WORDS[lang]["t_reanalysis"].format(k=fit.k))
+    fig = koppmeta.forest_plot(fit, lang=lang, title=WORDS[lang]["t_reanalysis"].format(k=fit.k),
+                               xlabel=WORDS[lang]["x_reanalysis"])
     koppmeta.save_figure(fig, figures_dir() / f"report_incidence_reanalysis_{lang}")
     plt.close(fig)
 fig

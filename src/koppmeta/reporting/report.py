@@ -104,6 +104,8 @@ W = {
                      "The prediction interval shows where the effect of a new trial is expected to lie. The table "
                      "beside each figure compares the methods: when they disagree, the evidence is fragile."),
         "forest_title": "{outcome}: {k} trials (Hartung-Knapp interval; prediction interval because k < 10)",
+        "forest_short": "{outcome}: {k} trials (Hartung-Knapp)",
+        "forest_x": "{measure}; Hartung-Knapp interval and prediction interval (k < 10)",
         "one_trial": "{outcome}: one trial ({trial}), {measure} {est} ({ci}); nothing to pool.",
         "t_methods": "{outcome}: the same trials pooled by several methods",
         "methods_cols": ["Method", "Estimate (95% CI)", "Prediction interval", "τ²", "I²"],
@@ -117,6 +119,7 @@ W = {
                         "trials per group neither test is secure."),
         "type_none": "{outcome}: too few trials per intervention type to compare them.",
         "subgroup_title": "{outcome} by intervention type (Hartung-Knapp per group; prediction interval)",
+        "subgroup_short": "{outcome} by intervention type (Hartung-Knapp)",
         "h_quality": "6. By study quality",
         "quality": ("The pooled effect of all trials beside the trials at low risk of bias or with some concerns, "
                     "and the trials at low risk only (Hartung-Knapp)."),
@@ -225,6 +228,8 @@ W = {
                      "te smal. Het predictie-interval laat zien waar het effect van een nieuwe studie naar verwachting "
                      "ligt. De tabel bij elke figuur vergelijkt de methoden: als die verschillen, is het bewijs kwetsbaar."),
         "forest_title": "{outcome}: {k} studies (Hartung-Knapp-interval; predictie-interval omdat k < 10)",
+        "forest_short": "{outcome}: {k} studies (Hartung-Knapp)",
+        "forest_x": "{measure}; Hartung-Knapp-interval en predictie-interval (k < 10)",
         "one_trial": "{outcome}: één studie ({trial}), {measure} {est} ({ci}); er valt niets te poolen.",
         "t_methods": "{outcome}: dezelfde studies gepoold met verschillende methoden",
         "methods_cols": ["Methode", "Schatting (95%-BI)", "Predictie-interval", "τ²", "I²"],
@@ -238,6 +243,7 @@ W = {
                         "twee studies per groep is geen van beide toetsen betrouwbaar."),
         "type_none": "{outcome}: te weinig studies per type interventie om ze te vergelijken.",
         "subgroup_title": "{outcome} per type interventie (Hartung-Knapp per groep; predictie-interval)",
+        "subgroup_short": "{outcome} per type interventie (Hartung-Knapp)",
         "h_quality": "6. Per kwaliteit van de studies",
         "quality": ("Het gepoolde effect van alle studies naast dat van de studies met laag risico op vertekening of "
                     "enige zorgen, en alleen de studies met laag risico (Hartung-Knapp)."),
@@ -567,7 +573,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         months = pd.DataFrame({term("column", "timepoint", lang):
                                [term("word", "post_test", lang) if m == 0 else f"{number(m, 0 if float(m).is_integer() else 1, lang)} "
                                 f"{term('word', 'months', lang)}" if m == m else "–" for m in eff["timepoint_months"].astype(float)]})
-        fig = forest_plot(fit, lang=lang, columns=months, title=w["forest_title"].format(outcome=t_out(outcome), k=fit.k))
+        fig = forest_plot(fit, lang=lang, columns=months, title=w["forest_short"].format(outcome=t_out(outcome), k=fit.k),
+                          xlabel=w["forest_x"].format(measure=term("measure", fit.measure, lang) if fit.measure in tr.TERMS["measure"] else fit.measure))
         figure(fig, f"forest_{outcome}", w["forest_title"].format(outcome=t_out(outcome), k=fit.k))
         ratio = fit.is_ratio
         back = (lambda x: float(np.exp(x))) if ratio else float
@@ -587,7 +594,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         blocks.append(Block("p", s))
     for outcome, sg in subgroup_results.items():
         fig = forest_plot(sg, lang=lang, group_labels={g: t_type(g) for g in sg.groups},
-                          title=w["subgroup_title"].format(outcome=t_out(outcome)))
+                          title=w["subgroup_short"].format(outcome=t_out(outcome)),
+                          xlabel=w["forest_x"].format(measure=term("measure", sg.overall.measure, lang)))
         figure(fig, f"subgroups_{outcome}", w["subgroup_title"].format(outcome=t_out(outcome)))
 
     # ---- 6. by study quality
