@@ -339,6 +339,9 @@ class SummaryOfFindings:
             cells = table.add_row().cells
             for cell, text in zip(cells, row):
                 _docx_text(cell.paragraphs[0], text, Pt(8))
+        from .reporting import docx_column_widths
+
+        docx_column_widths(table, 25.0 if doc.sections[-1].page_width > doc.sections[-1].page_height else 16.5)
         for i, n in enumerate(notes, 1):
             p = doc.add_paragraph()
             _docx_text(p, (f"{i}. " if i < len(notes) else "") + n, Pt(7.5))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["prisma_counts", "save_docx", "FIXED_DATE"]
+__all__ = ["prisma_counts", "save_docx", "docx_column_widths", "FIXED_DATE"]
 
 # Fixed date for the document properties of every DOCX and PDF (no build dates in outputs).
 FIXED_DATE = datetime(2000, 1, 1)
@@ -49,6 +49,25 @@ def save_docx(doc, path) -> Path:
     path = Path(path)
     path.write_bytes(out.getvalue())
     return path
+
+
+def docx_column_widths(table, total_cm: float) -> None:
+    """Give a python-docx table column widths in proportion to the longest word and the text length
+    of each column, so that words are not broken inside a cell (Word and LibreOffice honour cell widths)."""
+    from docx.shared import Cm
+
+    cols = len(table.columns)
+    need = []
+    for j in range(cols):
+        texts = [row.cells[j].text for row in table.rows]
+        longest_word = max((len(w) for t in texts for w in t.split()), default=4)
+        longest = max((len(t) for t in texts), default=4)
+        need.append(max(longest_word * 1.1, min(longest, 40) * 0.55, 5))
+    scale = total_cm / sum(need)
+    table.autofit = False
+    for row in table.rows:
+        for j, cell in enumerate(row.cells):
+            cell.width = Cm(need[j] * scale)
 
 
 def _counts_table() -> pd.DataFrame:

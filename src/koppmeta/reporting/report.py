@@ -352,9 +352,9 @@ def trial_table(studies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _fingerprint(root: Path) -> str:
+def _fingerprint(data: Path) -> str:
     h = hashlib.sha256()
-    for p in sorted((root / "data").glob("*")):
+    for p in sorted(data.glob("*")):
         if p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -369,7 +369,11 @@ def _review_label(citation: str, year) -> str:
 
 # ----------------------------------------------------------------------------- build
 def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
-    """Compute every number and figure of the report in ``lang``; figures are written to ``workdir``."""
+    """Compute every number and figure of the report in ``lang``; figures are written to ``workdir``.
+
+    ``root``: a project folder whose ``data/`` to use; by default the tables that
+    :func:`koppmeta.load_studies` and :func:`koppmeta.load_reviews` find.
+    """
     import matplotlib.pyplot as plt
 
     from .. import __version__
@@ -377,7 +381,6 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     from ..evidence import effects_for
     from ..findings import summary_of_findings
     from ..models import meta_analysis
-    from ..paths import project_root
     from ..plotting import estimates_plot, forest_plot, prisma_flow, rob_summary, rob_traffic_light, save_figure
     from ..regression import subgroup_analysis
     from ..rob import rob_sensitivity
@@ -385,8 +388,11 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
 
     tr._check_lang("report", lang)
     w = W[lang]
-    root = root or project_root()
-    studies, reviews = load_studies(root / "data" / "studies.csv"), load_reviews(root / "data" / "reviews.csv")
+    if root is not None:
+        studies, reviews = load_studies(Path(root) / "data" / "studies.csv"), load_reviews(Path(root) / "data" / "reviews.csv")
+    else:
+        studies, reviews = load_studies(), load_reviews()
+    data_folder = Path(studies.attrs["path"]).parent
     trials = trial_table(studies)
     labels = dict(zip(trials["study_id"], trials["study"]))
     blocks: list[Block] = []
@@ -423,7 +429,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
 
     # ---- title page
     rep = Report(lang, w["title"], w["subtitle"], blocks)
-    blocks.append(Block("title", text=w["title"], items=[w["subtitle"], w["made"].format(version=__version__, fp=_fingerprint(root))]))
+    blocks.append(Block("title", text=w["title"], items=[w["subtitle"], w["made"].format(version=__version__, fp=_fingerprint(data_folder))]))
     blocks.append(Block("pagebreak"))
 
     # ---- 1. question
@@ -661,7 +667,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     blocks.append(Block("bullets", items=[s.format(unused=integer(unused_total, lang)) for s, c in zip(w["limits"], conds) if c]))
     blocks.append(Block("p", w["missing"]))
     blocks.append(Block("bullets", items=w["missing_items"]))
-    gaps = (root / "data" / "GAPS.md")
+    gaps = data_folder / "GAPS.md"
     ids = re.findall(r"^## ([a-z]+[0-9]{4}[a-z]?):", gaps.read_text(encoding="utf-8"), flags=re.M) if gaps.is_file() else []
     names = [_review_label(reviews.loc[reviews["review_id"] == i, "citation"].iloc[0], reviews.loc[reviews["review_id"] == i, "year"].iloc[0])
              for i in ids if (reviews["review_id"] == i).any()]
@@ -737,7 +743,7 @@ def render_docx(rep: Report, path: Path) -> Path:
     from docx.enum.section import WD_ORIENT  # noqa: F401
     from docx.shared import Cm, Pt, RGBColor
 
-    from . import save_docx
+    from . import docx_column_widths, save_docx
 
     doc = Document()
     sec = doc.sections[0]
@@ -788,9 +794,14 @@ def render_docx(rep: Report, path: Path) -> Path:
                 for cell, v in zip(cells, row):
                     cell.text = ""
                     cell.paragraphs[0].add_run(str(v)).font.size = Pt(9)
+            docx_column_widths(t, 16.5)
             doc.add_paragraph()
         elif b.kind == "figure":
-            doc.add_picture(str(b.path), width=Cm(16.5))
+            from PIL import Image
+
+            with Image.open(b.path) as im:
+                wpx, hpx = im.size
+            doc.add_picture(str(b.path), width=Cm(min(16.5, 22.0 * wpx / hpx)))  # at most 22 cm tall
             cap = doc.add_paragraph()
             cap.add_run(b.text).italic = True
         elif b.kind == "sof":
@@ -912,8 +923,13 @@ def write(lang: str, fmt: str, output: str | Path | None = None, root: Path | No
 
     tr._check_lang("report", lang)
     check_choice("report", "format", fmt, FORMATS)
-    root = root or project_root()
-    out = Path(output) if output else root / "reports" / f"koppmeta_report_{lang}.{fmt}"
+    if output:
+        out = Path(output)
+    else:
+        try:
+            out = (root or project_root()) / "reports" / f"koppmeta_report_{lang}.{fmt}"
+        except FileNotFoundError:  # outside the project: the current folder
+            out = Path.cwd() / f"koppmeta_report_{lang}.{fmt}"
     if out.suffix.lower() != f".{fmt}":
         raise ValueError(f"report: output {str(out)!r} must end in .{fmt} for --format {fmt}.")
     if not out.parent.is_dir():
@@ -931,9 +947,6 @@ def write_all(folder: Path, langs=tr.LANGS, formats=("html", "docx"), root: Path
 
     Returns the written paths and the built reports by language (for the landing page).
     """
-    from ..paths import project_root
-
-    root = root or project_root()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written, reports = [], {}
