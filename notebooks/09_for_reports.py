@@ -117,16 +117,19 @@ SYMPTOMS = ("internalizing", "externalizing", "depressive_symptoms")
 symptoms = reviews[reviews["outcome"].isin(SYMPTOMS) & reviews["measure"].isin(["SMD", "g"]) & reviews["ci_low"].notna()]
 for lang in LANGS:
     tab = published.assign(label=[review_label(r, lang) for _, r in published.iterrows()])
-    tab = pd.concat([tab, pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
-                                          "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high)}])], ignore_index=True)
+    tab = pd.concat([tab.assign(k=tab["k"].astype(float)),
+                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
+                                    "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high), "k": np.nan}])], ignore_index=True)
     xlabel = f"{term('measure', 'RR', lang)} ({term('word', 'ci', lang)})"
-    fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=xlabel, title=WORDS[lang]["t_incidence"])
+    fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=xlabel, title=WORDS[lang]["t_incidence"], k="k",
+                                  headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))
     koppmeta.save_figure(fig, figures_dir() / f"report_published_incidence_{lang}")
     plt.close(fig)
-    sym = symptoms.assign(label=[review_label(r, lang) for _, r in symptoms.iterrows()],
+    sym = symptoms.assign(label=[review_label(r, lang) for _, r in symptoms.iterrows()], k=symptoms["k"].astype(float),
                           outcome=[term("outcome", o, lang) for o in symptoms["outcome"]])
-    fig_s = koppmeta.estimates_plot(sym, group="outcome", lang=lang, title=WORDS[lang]["t_symptoms"],
-                                    xlabel=f"{term('measure', 'SMD', lang)} ({term('word', 'ci', lang)})")
+    fig_s = koppmeta.estimates_plot(sym, group="outcome", lang=lang, title=WORDS[lang]["t_symptoms"], k="k",
+                                    xlabel=f"{term('measure', 'SMD', lang)} ({term('word', 'ci', lang)})",
+                                    headers=(term("column", "review", lang), f"SMD [{term('word', 'ci', lang)}]"))
     koppmeta.save_figure(fig_s, figures_dir() / f"report_published_symptoms_{lang}")
     plt.close(fig_s)
 fig

@@ -273,3 +273,28 @@ def test_translation_table_is_complete_for_the_data():
     with pytest.raises(ValueError, match="no translation of outcome 'sleep'"):
         tr.term("outcome", "sleep", "nl")
     assert tr.number(1490.5, 1, "nl") == "1.490,5" and tr.number(-0.25, 2, "nl") == "\u22120,25"
+
+
+def test_forest_axis_holds_every_interval():
+    """Ginsburg 2009's interval reaches 0.004: the axis goes that far instead of cutting it with an arrow."""
+    inc = koppmeta.effects_for(koppmeta.load_studies(), "incidence")
+    fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="knha")
+    fig = koppmeta.forest_plot(fit, lang="nl")
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    st = fit.studies
+    assert lo <= np.exp(st["ci_low"]).min() and hi >= np.exp(st["ci_high"]).max()
+    assert lo <= np.exp(fit.pi_low) and hi >= np.exp(fit.pi_high)
+    assert not [ln for ln in ax.lines if (ln.get_gid() or "").startswith("arrow-")]
+    stated = koppmeta.forest_plot(fit, lang="nl", xlim=(0.05, 5))
+    assert [ln for ln in stated.axes[0].lines if (ln.get_gid() or "").startswith("arrow-")]
+    plt.close("all")
+
+
+def test_published_estimates_have_headers_and_k():
+    tab = pd.DataFrame({"label": ["A 2001", "B 2002"], "estimate": [0.6, 0.5], "ci_low": [0.4, 0.3], "ci_high": [0.9, 0.8],
+                        "k": [7, np.nan]})
+    fig = koppmeta.estimates_plot(tab, ratio=True, lang="nl", k="k", headers=("Review", "RR [95%-BI]"))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "Review" in texts and "RR [95%-BI]" in texts and "A 2001 (k = 7)" in texts and "B 2002" in texts
+    plt.close("all")

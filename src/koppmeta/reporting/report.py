@@ -628,11 +628,12 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
                                       + (f", {term('timepoint', r['timepoint'], lang)}" if r["timepoint"] not in ("unspecified", None) and r["timepoint"] == r["timepoint"] else "")
                                       for _, r in pub_inc.iterrows()],
                             "estimate": pub_inc["estimate"].to_numpy(), "ci_low": pub_inc["ci_low"].to_numpy(),
-                            "ci_high": pub_inc["ci_high"].to_numpy()})
+                            "ci_high": pub_inc["ci_high"].to_numpy(), "k": pub_inc["k"].astype(float).to_numpy()})
         tab.loc[len(tab)] = [w["reanalysis_row"].format(k=inc_fit.k), float(np.exp(inc_fit.estimate)),
-                             float(np.exp(inc_fit.ci_low)), float(np.exp(inc_fit.ci_high))]
+                             float(np.exp(inc_fit.ci_low)), float(np.exp(inc_fit.ci_high)), float("nan")]
         fig = estimates_plot(tab, ratio=True, lang=lang, xlabel=term("measure", "RR", lang) + f" ({term('word', 'ci', lang)})",
-                             title=w["published_title"])
+                             title=w["published_title"], k="k",
+                             headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))
         figure(fig, "published_incidence", w["published_title"])
     pub = reviews[(reviews["pooled"] == "yes") & reviews["ci_low"].notna()]
     table(w["t_published"], w["published_cols"],
