@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## Execute every notebook headless; write figures/, reports/ (HTML + index) and the manifest.
+## Execute every notebook headless; write figures/, reports/ (notebook pages, the evidence report in Dutch and
+## English as HTML and DOCX, the landing page index.html) and the manifest.
 reproduce: $(STAMP)
 	$(BIN)/koppmeta reproduce
 
