@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -25,6 +27,12 @@
 # children in the control arm who developed a disorder (`percent2` in `data/studies.csv`), for
 # example 28.8% in Clarke 2001 and 32.7% in Garber 2009.
 #
+# **Few trials, honestly.** The re-analysis pools four trials. With so few trials the z interval is
+# too narrow (notebook 11), so every exported figure and table here uses the Hartung-Knapp interval
+# and shows the prediction interval, and says so on the figure. The summary-of-findings table comes
+# from the library (`koppmeta.summary_of_findings`), which also gives the GRADE certainty with the
+# downgrades it suggests from the data. `koppmeta report` builds the complete report from the same calls.
+#
 # Everything is written to `figures/` with the suffix `_en` or `_nl`.
 
 # %%
@@ -36,7 +44,10 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.evidence import effects_for
+from koppmeta.findings import PublishedEffect
 from koppmeta.paths import figures_dir
+from koppmeta.reporting.report import trial_labels
+from koppmeta.translations import interval, number, term
 
 LANGS = ("en", "nl")
 reviews = koppmeta.load_reviews()
@@ -45,47 +56,24 @@ published[["result_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %% [markdown]
 # ## Words in both languages
+# Outcome names, time points and column headers come from the one translation table
+# (`koppmeta.translations`); only the titles of this notebook's figures are written here.
 
 # %%
-TIMEPOINT = {"en": {"unspecified": "", "post": "post-test", "short_term": "short-term follow-up", "12m": "12 months",
-                    "follow_up": "follow-up", "9-18m": "9-18 months", ">=24m": "≥ 24 months"},
-             "nl": {"unspecified": "", "post": "nameting", "short_term": "korte termijn", "12m": "12 mnd",
-                    "follow_up": "follow-up", "9-18m": "9-18 mnd", ">=24m": "≥ 24 mnd"}}
-OUTCOME = {"en": {"internalizing": "Internalizing symptoms", "externalizing": "Externalizing symptoms",
-                  "depressive_symptoms": "Depressive symptoms"},
-           "nl": {"internalizing": "Internaliserende problemen", "externalizing": "Externaliserende problemen",
-                  "depressive_symptoms": "Depressieve klachten"}}
 WORDS = {
-    "en": {"rr_axis": "Risk ratio of a new disorder (95% CI)", "smd_axis": "Standardized mean difference (95% CI)",
-           "t_reanalysis": "New disorders in the child: re-analysis of the trials in data/",
-           "t_incidence": "New disorders in the child: published pooled risk ratios",
+    "en": {"t_reanalysis": "New disorder in the child: re-analysis of {k} trials (Hartung-Knapp)",
+           "x_reanalysis": "Risk ratio; Hartung-Knapp interval and prediction interval (k < 10)",
+           "t_incidence": "New disorder in the child: published pooled risk ratios and the re-analysis",
            "t_symptoms": "Child symptoms: published pooled standardized mean differences",
-           "reanalysis": "Re-analysis, {k} trials", "per": "per 1,000", "fewer": "fewer", "more": "more",
-           "t_sof": "Summary of findings: new disorder in the child, per 1,000 children",
-           "cols": ["Pooled risk ratio from", "RR (95% CI)", "Without intervention", "With intervention (95% CI)",
-                    "Difference (95% CI)", "NNT (95% CI)"],
-           "foot": ("Risk without intervention: control-arm percentage of the named trial (data/studies.csv). "
-                    "With intervention = risk × RR. NNT = 1 / (risk × (1 − RR)), rounded up."),
-           "to": "to"},
-    "nl": {"rr_axis": "Relatief risico op een nieuwe stoornis (95%-BI)",
-           "smd_axis": "Gestandaardiseerd gemiddeld verschil (95%-BI)",
-           "t_reanalysis": "Nieuwe stoornissen bij het kind: heranalyse van de trials in data/",
-           "t_incidence": "Nieuwe stoornissen bij het kind: gepubliceerde gepoolde relatieve risico's",
+           "reanalysis": "Re-analysis, {k} trials (Hartung-Knapp)",
+           "t_sof": "Summary of findings: new disorder in the child, per 1,000 children"},
+    "nl": {"t_reanalysis": "Nieuwe stoornis bij het kind: heranalyse van {k} studies (Hartung-Knapp)",
+           "x_reanalysis": "Relatief risico; Hartung-Knapp-interval en predictie-interval (k < 10)",
+           "t_incidence": "Nieuwe stoornis bij het kind: gepubliceerde gepoolde relatieve risico's en de heranalyse",
            "t_symptoms": "Klachten bij het kind: gepubliceerde gepoolde effecten",
-           "reanalysis": "Heranalyse, {k} trials", "per": "per 1.000", "fewer": "minder", "more": "meer",
-           "t_sof": "Samenvatting van de bevindingen: nieuwe stoornis bij het kind, per 1.000 kinderen",
-           "cols": ["Gepoold relatief risico van", "RR (95%-BI)", "Zonder interventie", "Met interventie (95%-BI)",
-                    "Verschil (95%-BI)", "NNT (95%-BI)"],
-           "foot": ("Risico zonder interventie: percentage in de controlegroep van de genoemde trial (data/studies.csv). "
-                    "Met interventie = risico × RR. NNT = 1 / (risico × (1 − RR)), naar boven afgerond."),
-           "to": "tot"},
+           "reanalysis": "Heranalyse, {k} studies (Hartung-Knapp)",
+           "t_sof": "Samenvatting van de bevindingen: nieuwe stoornis bij het kind, per 1.000 kinderen"},
 }
-
-
-def num(x, digits, lang):
-    """A number as text: fixed decimals, true minus sign, decimal comma in Dutch."""
-    s = f"{x:.{digits}f}".replace("-", "\u2212")
-    return s.replace(".", ",") if lang == "nl" else s
 
 
 def author_year(citation, year):
@@ -93,46 +81,55 @@ def author_year(citation, year):
 
 
 def review_label(r, lang):
-    tp = TIMEPOINT[lang].get(r["timepoint"], r["timepoint"])
+    tp = "" if r["timepoint"] == "unspecified" else term("timepoint", r["timepoint"], lang)
     return author_year(r["citation"], r["year"]) + (f", {tp}" if tp else "")
 
 
-assert set(reviews["timepoint"].dropna()) <= set(TIMEPOINT["en"]) == set(TIMEPOINT["nl"]), "a new time point needs a translation"
-
-
 # %% [markdown]
-# ## Forest plot: the re-analysis of incidence (notebook 04), in both languages
+# ## Forest plot: the re-analysis of incidence (notebook 04), Hartung-Knapp, in both languages
 
 # %%
 studies = koppmeta.load_studies()
 inc = effects_for(studies, "incidence")
-fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
+fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="knha")
+fit_z = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
 print(fit.summary())
 for lang in LANGS:
-    fig = koppmeta.forest_plot(fit, lang=lang, title=WORDS[lang]["t_reanalysis"])
+    fig = koppmeta.forest_plot(fit, lang=lang, title=WORDS[lang]["t_reanalysis"].format(k=fit.k),
+                               xlabel=WORDS[lang]["x_reanalysis"])
     koppmeta.save_figure(fig, figures_dir() / f"report_incidence_reanalysis_{lang}")
     plt.close(fig)
 fig
 
 # %% [markdown]
+# With the z test the same four trials give RR 0.34 (0.16 to 0.72); with Hartung-Knapp the interval
+# widens to 0.11 to 1.06 and reaches 1. The prediction interval (0.04 to 2.71) says that a fifth
+# trial could find anything from a large benefit to harm.
+
+# %% [markdown]
 # ## The published pooled effects, in both languages
-# Incidence (risk ratios, with the re-analysis as the last row) and child symptoms (standardized
-# mean differences: every published result with an interval, at each time point the review gives).
+# Incidence (risk ratios, with the Hartung-Knapp re-analysis as the last row) and child symptoms
+# (standardized mean differences: every published result with an interval, at each time point the
+# review gives).
 
 # %%
-symptoms = reviews[reviews["outcome"].isin(list(OUTCOME["en"])) & reviews["measure"].isin(["SMD", "g"])
-                   & reviews["ci_low"].notna()]
+SYMPTOMS = ("internalizing", "externalizing", "depressive_symptoms")
+symptoms = reviews[reviews["outcome"].isin(SYMPTOMS) & reviews["measure"].isin(["SMD", "g"]) & reviews["ci_low"].notna()]
 for lang in LANGS:
     tab = published.assign(label=[review_label(r, lang) for _, r in published.iterrows()])
-    tab = pd.concat([tab, pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
-                                          "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high)}])], ignore_index=True)
-    fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=WORDS[lang]["rr_axis"], title=WORDS[lang]["t_incidence"])
+    tab = pd.concat([tab.assign(k=tab["k"].astype(float)),
+                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
+                                    "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high), "k": np.nan}])], ignore_index=True)
+    xlabel = f"{term('measure', 'RR', lang)} ({term('word', 'ci', lang)})"
+    fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=xlabel, title=WORDS[lang]["t_incidence"], k="k",
+                                  headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))
     koppmeta.save_figure(fig, figures_dir() / f"report_published_incidence_{lang}")
     plt.close(fig)
-    sym = symptoms.assign(label=[review_label(r, lang) for _, r in symptoms.iterrows()],
-                          outcome=symptoms["outcome"].map(OUTCOME[lang]))
-    fig_s = koppmeta.estimates_plot(sym, group="outcome", lang=lang, xlabel=WORDS[lang]["smd_axis"],
-                                    title=WORDS[lang]["t_symptoms"])
+    sym = symptoms.assign(label=[review_label(r, lang) for _, r in symptoms.iterrows()], k=symptoms["k"].astype(float),
+                          outcome=[term("outcome", o, lang) for o in symptoms["outcome"]])
+    fig_s = koppmeta.estimates_plot(sym, group="outcome", lang=lang, title=WORDS[lang]["t_symptoms"], k="k",
+                                    xlabel=f"{term('measure', 'SMD', lang)} ({term('word', 'ci', lang)})",
+                                    headers=(term("column", "review", lang), f"SMD [{term('word', 'ci', lang)}]"))
     koppmeta.save_figure(fig_s, figures_dir() / f"report_published_symptoms_{lang}")
     plt.close(fig_s)
 fig
@@ -145,147 +142,100 @@ fig
 # parents' disorder (depression in Clarke and Garber, anxiety in Ginsburg).
 
 # %%
+labels = trial_labels(studies)
 base = studies[(studies["outcome"] == "incidence") & studies["percent2"].notna()]
-base = base[["effect_id", "study_id", "citation", "year", "parent_disorder", "timepoint_months", "percent2", "source"]]
-base = base.assign(trial=[author_year(c, y) for c, y in zip(base["citation"], base["year"])]).sort_values("percent2")
+base = base[["effect_id", "study_id", "parent_disorder", "timepoint_months", "percent2", "source"]]
+base = base.assign(trial=[labels[s] for s in base["study_id"]]).sort_values("percent2")
 base
 
 # %% [markdown]
-# ## Summary of findings with absolute effects
-# For each pooled risk ratio (the reviews' and the re-analysis) and each baseline risk p, as in a
-# Cochrane summary-of-findings table (Cochrane Handbook v6, chapters 14 and 15):
+# ## Summary of findings with absolute effects and GRADE certainty
+# `koppmeta.summary_of_findings` takes each pooled risk ratio (the reviews' as printed, and the
+# Hartung-Knapp re-analysis) and each baseline risk p, as a Cochrane summary-of-findings table
+# (Cochrane Handbook v6, chapter 14):
 #
-# - children with a disorder per 1,000 without the intervention: 1000 p;
-# - with the intervention: 1000 p RR (interval: 1000 p RR_low to 1000 p RR_high);
-# - fewer per 1,000: 1000 p (1 - RR);
-# - number needed to treat, NNT = 1 / (p (1 - RR)), and its interval from the limits of RR
-#   (rounded up to whole children in the figure; exact in the CSV). When the interval of RR
-#   reaches 1 the NNT interval passes through infinity (Altman 1998, BMJ 317:1309); the code
-#   handles that, and no current interval needs it.
+# - children with a disorder per 1,000 without the intervention: 1000 p; with it: 1000 p RR;
+# - the difference per 1,000: 1000 p (RR - 1), with the interval from the limits of RR;
+# - NNT = 1 / (p (1 - RR)); when the interval of RR reaches 1 the NNT interval runs through
+#   infinity to the number needed to harm (Altman 1998, BMJ 317:1309);
+# - participants (trials) and the GRADE certainty, with the downgrades suggested from the data
+#   (imprecision, inconsistency, risk of bias) explained in footnotes.
 #
-# The CSV holds every baseline risk; the PNG table shows the lowest and the highest.
+# The CSV holds every baseline risk; the figure shows the lowest and the highest.
 
 # %%
-rr_rows = [{"from": review_label(r, "en"), "from_nl": review_label(r, "nl"), "result_id": r["result_id"],
-            "rr": r["estimate"], "rr_low": r["ci_low"], "rr_high": r["ci_high"]} for _, r in published.iterrows()]
-rr_rows.append({"from": WORDS["en"]["reanalysis"].format(k=fit.k), "from_nl": WORDS["nl"]["reanalysis"].format(k=fit.k),
-                "result_id": "reanalysis (notebook 04, REML)", "rr": np.exp(fit.estimate),
-                "rr_low": np.exp(fit.ci_low), "rr_high": np.exp(fit.ci_high)})
-
-
-def nnt(p, rr):
-    """Number needed to treat at baseline risk p; infinite when RR = 1, negative (harm) when RR > 1."""
-    d = p * (1 - rr)
-    return math.inf if d == 0 else 1 / d
-
-
-sof = []
-for r in rr_rows:
-    for _, b in base.iterrows():
-        p = b["percent2"] / 100
-        sof.append({
-            "pooled_rr_from": r["from"], "pooled_rr_from_nl": r["from_nl"], "result_id": r["result_id"],
-            "rr": r["rr"], "rr_ci_low": r["rr_low"], "rr_ci_high": r["rr_high"],
-            "baseline_trial": b["trial"], "baseline_effect_id": b["effect_id"], "baseline_risk_percent": b["percent2"],
-            "without_per_1000": 1000 * p,
-            "with_per_1000": 1000 * p * r["rr"], "with_ci_low": 1000 * p * r["rr_low"], "with_ci_high": 1000 * p * r["rr_high"],
-            "fewer_per_1000": 1000 * p * (1 - r["rr"]), "fewer_ci_low": 1000 * p * (1 - r["rr_high"]),
-            "fewer_ci_high": 1000 * p * (1 - r["rr_low"]),
-            "nnt": nnt(p, r["rr"]), "nnt_ci_low": nnt(p, r["rr_low"]), "nnt_ci_high": nnt(p, r["rr_high"]),
-        })
-sof = pd.DataFrame(sof)
-sof["nnt_rounded_up"] = np.ceil(sof["nnt"]).astype(int)
-sof.round(1)
+fits = {r["result_id"]: PublishedEffect("RR", r["estimate"], r["ci_low"], r["ci_high"], source=author_year(r["citation"], r["year"]))
+        for _, r in published.iterrows()}
+fits["reanalysis"] = fit
+names = {r["result_id"]: {lang: review_label(r, lang) for lang in LANGS} for _, r in published.iterrows()}
+names["reanalysis"] = {lang: WORDS[lang]["reanalysis"].format(k=fit.k) for lang in LANGS}
+nn = studies.set_index("effect_id").loc[inc["effect_id"], ["n1", "n2"]].astype(float)
+part = float((nn["n1"] + nn["n2"]).sum()) if nn.notna().all().all() else float("nan")
+risks = [(p / 100, f"{t}") for p, t in zip(base["percent2"], base["trial"])]
+sof = koppmeta.summary_of_findings(fits, baseline_risks=risks, participants={"reanalysis": part},
+                                   rob={"reanalysis": list(inc["risk_of_bias"])}, labels=names)
+table = sof.to_frame()
+table[["outcome", "baseline_label", "relative", "relative_ci_low", "relative_ci_high", "assumed_per_1000",
+       "corrected_per_1000", "difference_per_1000", "nnt", "nnt_ci_a", "nnt_ci_b", "certainty"]].round(2)
 
 # %% [markdown]
 # For example, with Siegenthaler's RR 0.60 and Clarke's control-arm risk of 28.8%, 288 of 1,000
 # children would develop a disorder without the intervention and about 173 with it: 115 fewer, so
-# about 9 children need the intervention for one of them to be spared a disorder.
+# about 9 children need the intervention for one of them to be spared a disorder. The re-analysis
+# gives more fewer per 1,000 (about 191), but its Hartung-Knapp interval reaches harm.
 
 # %% [markdown]
 # ### Export: CSV (English: comma-separated, decimal point; Dutch: semicolon-separated, decimal comma)
 
 # %%
-COLS_NL = {"pooled_rr_from_nl": "gepoold_rr_van", "result_id": "result_id", "rr": "rr", "rr_ci_low": "rr_bi_onder",
-           "rr_ci_high": "rr_bi_boven", "baseline_trial": "basisrisico_trial", "baseline_effect_id": "basisrisico_effect_id",
-           "baseline_risk_percent": "basisrisico_procent", "without_per_1000": "zonder_per_1000",
-           "with_per_1000": "met_per_1000", "with_ci_low": "met_bi_onder", "with_ci_high": "met_bi_boven",
-           "fewer_per_1000": "minder_per_1000", "fewer_ci_low": "minder_bi_onder", "fewer_ci_high": "minder_bi_boven",
-           "nnt": "nnt", "nnt_ci_low": "nnt_bi_onder", "nnt_ci_high": "nnt_bi_boven", "nnt_rounded_up": "nnt_naar_boven_afgerond"}
-export = sof.round({c: 4 for c in ("rr", "rr_ci_low", "rr_ci_high")} | {c: 2 for c in sof.columns if c.startswith(("with", "fewer", "without", "nnt"))})
+COLS = ["outcome", "baseline_label", "baseline_risk", "relative", "relative_ci_low", "relative_ci_high",
+        "assumed_per_1000", "corrected_per_1000", "corrected_ci_low", "corrected_ci_high", "difference_per_1000",
+        "difference_ci_low", "difference_ci_high", "nnt", "nnt_ci_a", "nnt_ci_b", "nnt_through_infinity", "certainty"]
+
+
+def export(lang):
+    """The table with the headers, outcome names, yes/no and certainty words of the translation table."""
+    out = table[COLS].round(4).assign(
+        outcome=[names[o][lang] for o in table["outcome"]],
+        certainty=[term("certainty", c, lang) for c in table["certainty"]],
+        nnt_through_infinity=[term("word", "yes" if b else "no", lang) for b in table["nnt_through_infinity"]])
+    return out.rename(columns={c: term("sof_field", c, lang) for c in COLS})
+
+
 csv_en = figures_dir() / "report_sof_incidence_en.csv"
 csv_nl = figures_dir() / "report_sof_incidence_nl.csv"
 csv_en.parent.mkdir(parents=True, exist_ok=True)
-export.drop(columns="pooled_rr_from_nl").to_csv(csv_en, index=False, lineterminator="\n")
-export[list(COLS_NL)].rename(columns=COLS_NL).to_csv(csv_nl, index=False, sep=";", decimal=",", lineterminator="\n")
+export("en").to_csv(csv_en, index=False, lineterminator="\n")
+export("nl").to_csv(csv_nl, index=False, sep=";", decimal=",", lineterminator="\n")
 print(csv_nl.read_text(encoding="utf-8").splitlines()[1])
 
 # %% [markdown]
 # ### Export: the table as a figure (PNG, SVG, PDF)
 
 # %%
-def fmt_range(lo, hi, digits, lang):
-    return f"{num(lo, digits, lang)} {WORDS[lang]['to']} {num(hi, digits, lang)}"
-
-
-def nnt_text(x):
-    return "∞" if math.isinf(x) else str(math.ceil(x)) if x > 0 else f"NNTH {math.ceil(-x)}"
-
-
-def nnt_ci_text(lo_rr_nnt, hi_rr_nnt, lang):
-    if hi_rr_nnt > 0 and not math.isinf(hi_rr_nnt):
-        return f"{nnt_text(lo_rr_nnt)} {WORDS[lang]['to']} {nnt_text(hi_rr_nnt)}"
-    return f"{nnt_text(lo_rr_nnt)} {WORDS[lang]['to']} ∞ {WORDS[lang]['to']} {nnt_text(hi_rr_nnt)}"
-
-
-def sof_figure(lang):
-    w = WORDS[lang]
-    shown = sof[sof["baseline_risk_percent"].isin([base["percent2"].min(), base["percent2"].max()])]
-    cells = []
-    for _, s in shown.iterrows():
-        fewer = w["fewer"] if s["fewer_per_1000"] >= 0 else w["more"]
-        cells.append([
-            s["pooled_rr_from" if lang == "en" else "pooled_rr_from_nl"],
-            f"{num(s['rr'], 2, lang)} ({fmt_range(s['rr_ci_low'], s['rr_ci_high'], 2, lang)})",
-            f"{num(s['without_per_1000'], 0, lang)} ({s['baseline_trial']})",
-            f"{num(s['with_per_1000'], 0, lang)} ({fmt_range(s['with_ci_low'], s['with_ci_high'], 0, lang)})",
-            f"{num(abs(s['fewer_per_1000']), 0, lang)} {fewer} ({fmt_range(s['fewer_ci_low'], s['fewer_ci_high'], 0, lang)})",
-            f"{nnt_text(s['nnt'])} ({nnt_ci_text(s['nnt_ci_low'], s['nnt_ci_high'], lang)})",
-        ])
-    n = len(cells) + 1
-    height = 0.26 * n + 0.9
-    with koppmeta.plotting.style():
-        fig = plt.figure(figsize=(11.0, height))
-        ax = fig.add_axes([0.01, 0.45 / height, 0.98, 1 - 0.85 / height])
-        ax.axis("off")
-        table = ax.table(cellText=cells, colLabels=w["cols"], cellLoc="left", colLoc="left", edges="horizontal", bbox=[0, 0, 1, 1],
-                         colWidths=[0.19, 0.15, 0.15, 0.17, 0.21, 0.13])
-        table.auto_set_font_size(False)
-        table.set_fontsize(7.5)
-        for (row, _), cell in table.get_celld().items():
-            cell.set_edgecolor("0.75")
-            cell.PAD = 0.03
-            if row == 0:
-                cell.set_text_props(fontweight="bold")
-        fig.text(0.01, 1 - 0.12 / height, w["t_sof"], fontsize=9, fontweight="bold", ha="left", va="top")
-        fig.text(0.01, 0.08 / height, w["foot"], fontsize=6.5, color="0.3", ha="left", va="bottom")
-    return fig, cells
-
-
-sof_cells = {}
+low, high = base["percent2"].min() / 100, base["percent2"].max() / 100
+shown = [r for r in risks if r[0] in (low, high)]
+sof_fig = koppmeta.summary_of_findings(fits, baseline_risks=shown, participants={"reanalysis": part},
+                                       rob={"reanalysis": list(inc["risk_of_bias"])}, labels=names)
+cells = {}
 for lang in LANGS:
-    fig, sof_cells[lang] = sof_figure(lang)
+    fig = sof_fig.figure(lang, title=WORDS[lang]["t_sof"])
+    cells[lang] = sof_fig.cells(lang)
     koppmeta.save_figure(fig, figures_dir() / f"report_sof_incidence_{lang}")
     plt.close(fig)
 fig
 
 # %% [markdown]
 # ## How to read it, and what it cannot say
-# - All pooled risk ratios lie below 1, and at the trials' own control-arm risks (29-33%) they mean
-#   between about 84 (Havinga, 24 months or later) and 217 (the re-analysis) fewer children per 1,000
-#   with a new disorder; NNTs from about 5 to 12.
+# - All published pooled risk ratios lie below 1, and at the trials' own control-arm risks (29-33%)
+#   they mean between about 84 (Havinga, 24 months or later) and 206 (Havinga, 9-18 months) fewer
+#   children per 1,000 with a new disorder; NNTs from about 5 to 12. Their certainty is "not
+#   assessed": a printed pooled result carries too little (no I², no prediction interval, no trial
+#   list) for the library to suggest downgrades, and this notebook does not judge them by hand.
 # - The re-analysis rests on four trials whose counts were reconstructed from percentages or a
-#   hazard ratio (notebook 04, 08); its interval is the widest.
+#   hazard ratio (notebook 04, 08). Its point estimate is the largest, but with Hartung-Knapp its
+#   interval reaches 1, so its NNT interval runs through infinity to harm, and its certainty is
+#   very low (imprecision, inconsistency and risk of bias, as the footnotes say).
 # - The baseline risks come from four trial samples (children of parents with depression or anxiety)
 #   and from follow-ups of different length. Where the risk without intervention is lower, the
 #   absolute benefit is smaller: the NNT grows as the baseline risk falls, so a report should name
@@ -297,20 +247,25 @@ fig
 # %%
 assert dict(zip(base["study_id"], base["percent2"]))["clarke2001"] == 28.8
 assert dict(zip(base["study_id"], base["percent2"]))["garber2009"] == 32.7
-assert (sof["rr_ci_high"] < 1).all() and np.isfinite(sof[["nnt", "nnt_ci_low", "nnt_ci_high"]]).all().all()
-ex = sof[(sof.result_id == "siegenthaler2012-incidence-unspecified") & (sof.baseline_effect_id == "clarke2001-incidence-15")].iloc[0]
-assert (round(ex["without_per_1000"]), round(ex["with_per_1000"]), round(ex["fewer_per_1000"]), ex["nnt_rounded_up"]) == (288, 173, 115, 9)
-assert np.allclose(sof["nnt"], 1 / (sof["baseline_risk_percent"] / 100 * (1 - sof["rr"])))
-assert (sof.groupby("result_id").apply(lambda g: g.sort_values("baseline_risk_percent")["nnt"].is_monotonic_decreasing,
-                                       include_groups=False)).all()
-assert 80 <= sof["fewer_per_1000"].min() <= 90 and 210 <= sof["fewer_per_1000"].max() <= 220
-assert sof["nnt_rounded_up"].min() == 5 and sof["nnt_rounded_up"].max() == 12
+assert fit.test == "knha" and fit.k == 4 and fit.ci_low < 0 < fit.ci_high < fit_z.ci_high + 1  # Hartung-Knapp reaches RR = 1
+assert fit_z.ci_high < 0  # while the z interval would not
+ex = table[(table.outcome == "siegenthaler2012-incidence-unspecified") & (table.baseline_label == labels["clarke2001"])].iloc[0]
+assert (round(ex["assumed_per_1000"]), round(ex["corrected_per_1000"]), round(-ex["difference_per_1000"]), math.ceil(ex["nnt"])) == (288, 173, 115, 9)
+assert np.allclose(table["nnt"], 1 / (table["baseline_risk"] * (1 - table["relative"])))
+pub_rows = table[table.outcome != "reanalysis"]
+assert (pub_rows["relative_ci_high"] < 1).all() and not pub_rows["nnt_through_infinity"].any()
+re_rows = table[table.outcome == "reanalysis"]
+assert re_rows["nnt_through_infinity"].all() and (re_rows["certainty"] == "very_low").all()
+assert 80 <= -pub_rows["difference_per_1000"].max() <= 90 and 200 <= -pub_rows["difference_per_1000"].min() <= 210
+assert math.ceil(pub_rows["nnt"].min()) == 5 and math.ceil(pub_rows["nnt"].max()) == 12
+assert (pub_rows["certainty"] == "not_assessed").all()
 back_en = pd.read_csv(csv_en)
 back_nl = pd.read_csv(csv_nl, sep=";", decimal=",")
-assert len(back_en) == len(sof) == len(rr_rows) * len(base) and np.allclose(back_en["nnt"], back_nl["nnt"])
-assert np.allclose(back_en["fewer_per_1000"], sof["fewer_per_1000"], atol=0.005)
+assert len(back_en) == len(table) == len(fits) * len(base) and np.allclose(back_en["nnt"], back_nl["nnt"])
+assert "zekerheid" in back_nl.columns and "Niet beoordeeld" in set(back_nl["zekerheid"]) and "Zeer laag" in set(back_nl["zekerheid"])
 assert "," in csv_nl.read_text(encoding="utf-8").splitlines()[1]
-assert any("minder" in c[4] for c in sof_cells["nl"]) and any("fewer" in c[4] for c in sof_cells["en"])
+assert any("minder" in row[4] for row in cells["nl"][1]) and any("fewer" in row[4] for row in cells["en"][1])
+assert any("Hartung-Knapp" in n for n in cells["nl"][2]) and any("Predictie-interval" in n for n in cells["nl"][2])
 for name in ("report_incidence_reanalysis", "report_published_incidence", "report_published_symptoms", "report_sof_incidence"):
     for lang in LANGS:
         assert (figures_dir() / f"{name}_{lang}.png").is_file(), name

@@ -127,9 +127,10 @@ def test_lock_pins_every_declared_package_within_its_range_with_hashes():
     env_specs = {}
     for ln in env_text.splitlines():
         item = ln.strip()[2:].split("#")[0].strip() if ln.strip().startswith("- ") else ""
-        if item and item not in ("pip", "pip:") and not item.startswith("-e") and not item.startswith("python"):
+        if item and item not in ("pip", "pip:") and not item.startswith("-e"):
             r = Requirement(item)
-            env_specs[r.name.lower()] = str(r.specifier)
+            if r.name.lower() != "python":
+                env_specs[r.name.lower()] = str(r.specifier)
     declared = {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in
                 py["dependencies"] + [x for e in py["optional-dependencies"].values() for x in e]}
     assert env_specs == declared, {n: (env_specs.get(n), declared.get(n)) for n in set(env_specs) | set(declared)

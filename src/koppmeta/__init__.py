@@ -70,6 +70,13 @@ _LAZY = {
     "read_trials": "koppmeta.own_data",
     "TrialAnalysis": "koppmeta.own_data",
     "read_revman": "koppmeta.revman",
+    "summary_of_findings": "koppmeta.findings",
+    "SummaryOfFindings": "koppmeta.findings",
+    "optimal_information_size": "koppmeta.findings",
+    "rob_traffic_light": "koppmeta.plotting",
+    "rob_summary": "koppmeta.plotting",
+    "prisma_flow": "koppmeta.plotting",
+    "rob_sensitivity": "koppmeta.rob",
 }
 
 __all__ = [
@@ -98,7 +105,7 @@ __all__ = [
 
 
 _SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "own_data",
-               "revman", "cli")
+               "revman", "cli", "findings", "translations", "reporting")
 
 
 def __getattr__(name: str) -> Any:

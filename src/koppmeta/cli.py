@@ -15,7 +15,7 @@
 Adding a command: write ``register(subparsers)`` in its own module (add a parser with
 ``subparsers.add_parser(...)`` and ``set_defaults(func=handler)``; the handler takes the parsed
 arguments and returns the exit status, and raises :func:`fail` for a user error) and add the
-module's name to :data:`COMMANDS` (``"koppmeta.report"``).
+module's name to :data:`COMMANDS` (as ``"koppmeta.reporting.report:add_parser"``).
 Errors from the library (bad data, unknown options, missing files) are printed as one message
 with exit status 1, never as a traceback (``KOPPMETA_DEBUG=1`` shows the traceback).
 """
@@ -35,7 +35,7 @@ import numpy as np
 # "module:function" of each function that adds commands; a module of its own may use "module" alone
 # for its function named register, e.g. "koppmeta.report" for `koppmeta report`.
 COMMANDS = ["koppmeta.cli:_register_analyse", "koppmeta.cli:_register_validate", "koppmeta.cli:_register_forest",
-            "koppmeta.cli:_register_summary", "koppmeta.cli:_register_reproduce"]
+            "koppmeta.cli:_register_summary", "koppmeta.reporting.report:add_parser", "koppmeta.cli:_register_reproduce"]
 
 FIGURE_SUFFIXES = ("pdf", "png", "svg")
 

@@ -3,10 +3,12 @@
 ``make reproduce`` (or ``koppmeta reproduce``) runs this. For each
 ``notebooks/*.py`` (py:percent, paired with its ``.ipynb``) it executes the
 notebook in a fresh kernel from inside ``notebooks/``, writes the executed
-notebook and an HTML page to ``reports/``, and finally ``reports/index.html``
-and ``reports/manifest.json`` (SHA-256 of every data file, the package versions,
-the figures written). No timestamps are written, so two runs on the same inputs
-give identical files.
+notebook and an HTML page to ``reports/``; a complete run also writes the
+evidence report without code in Dutch and English, as HTML and DOCX
+(``koppmeta report``); finally ``reports/index.html`` (a landing page with the
+headline findings) and ``reports/manifest.json`` (SHA-256 of every data file,
+the package versions, the figures written). No timestamps are written, so two
+runs on the same inputs give identical files.
 """
 
 from __future__ import annotations
@@ -63,17 +65,54 @@ def _html(nb) -> str:
     return body
 
 
+def landing_page(pages: list[tuple[str, str]], reports: dict, documents: list[str]) -> str:
+    """``reports/index.html``: the headline findings in Dutch and English, the reports, the notebook pages."""
+    from .reporting.report import CSS
+
+    e = html.escape
+    out = ["<!doctype html><html lang='nl'><head><meta charset='utf-8'><title>koppmeta: wat werkt voor KOPP/KOV?</title>",
+           "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+           "<style>" + CSS + ".cols{display:grid;grid-template-columns:1fr 1fr;gap:2rem}.card{background:#f5f8fb;"
+           "border-left:4px solid #1f4e79;padding:.6rem 1rem;margin:.8rem 0}.card h3{margin:.2rem 0;color:#1f4e79;font-size:1rem}"
+           ".card p{margin:.3rem 0;font-size:.92rem}a.doc{display:inline-block;margin:.2rem .6rem .2rem 0;padding:.3rem .7rem;"
+           "border:1px solid #1f4e79;border-radius:4px;text-decoration:none;color:#1f4e79}"
+           "@media(max-width:50rem){.cols{grid-template-columns:1fr}}</style></head><body>",
+           "<header class='title' style='min-height:auto;padding:2rem 0'><h1>Wat werkt voor kinderen van ouders met psychische "
+           "problemen of een verslaving?</h1><p class='sub'>What works for children of parents with a mental illness or addiction? "
+           "(KOPP/KOV)</p></header>"]
+    if reports:
+        out.append("<div class='cols'>")
+        for lang, heading, docs_label in (("nl", "Belangrijkste bevindingen", "Rapport"), ("en", "Headline findings", "Report")):
+            rep = reports.get(lang)
+            if rep is None:
+                continue
+            out.append(f"<section lang='{lang}'><h2>{e(heading)}</h2>")
+            for name in documents:
+                if f"_{lang}." in name:
+                    kind = name.rsplit(".", 1)[1].upper()
+                    out.append(f"<a class='doc' href='{e(name)}'>{e(docs_label)} ({kind})</a>")
+            for question, answers in rep.headlines:
+                out.append(f"<div class='card'><h3>{e(question)}</h3>" + "".join(f"<p>{e(a)}</p>" for a in answers) + "</div>")
+            out.append("</section>")
+        out.append("</div>")
+    out.append("<h2>Notebooks (with code) / Analyses met code</h2><ol>")
+    out += [f"<li><a href='{e(s)}.html'>{e(t)}</a></li>" for s, t in pages]
+    out.append("</ol><p>Data and package versions / gegevens en versies: <a href='manifest.json'>manifest.json</a>.</p></body></html>\n")
+    return "\n".join(out)
+
+
 def data_manifest(root: Path) -> dict[str, str]:
     """SHA-256 of every file under ``data/`` (relative path -> hash)."""
     return {str(p.relative_to(root)): _sha256(p) for p in sorted((root / "data").rglob("*")) if p.is_file()}
 
 
 def run(root: Path | None = None, only: list[str] | None = None, html_reports: bool = True,
-        reports: Path | None = None) -> dict:
+        reports: Path | None = None, documents: bool | None = None) -> dict:
     """Execute the notebooks and write ``reports/``; returns the manifest.
 
     ``reports`` overrides the report folder and ``KOPPMETA_FIGURES_DIR`` the figure folder (the
-    determinism test runs everything twice into temporary folders).
+    determinism test runs everything twice into temporary folders). ``documents`` writes the
+    evidence report in both languages as HTML and DOCX (default: on a complete run).
     """
     from tqdm import tqdm
 
@@ -110,10 +149,14 @@ def run(root: Path | None = None, only: list[str] | None = None, html_reports: b
         (figures / "MANIFEST.json").write_text(
             json.dumps({"data": manifest["data"], "figures": manifest["figures"]}, indent=2) + "\n", encoding="utf-8")
     (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    items = "\n".join(f'<li><a href="{html.escape(s)}.html">{html.escape(t)}</a> ({html.escape(s)})</li>' for s, t in pages)
-    (reports / "index.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>koppmeta reports</title></head><body>"
-        "<h1>koppmeta: executed notebooks</h1><ul>\n" + items + "\n</ul>"
-        "<p>Data and package versions: <a href='manifest.json'>manifest.json</a>.</p></body></html>\n",
-        encoding="utf-8")
+    documents = (not only) if documents is None else documents
+    built = {}
+    written = []
+    if documents:
+        from .reporting.report import write_all
+
+        written, built = write_all(reports, root=root)
+        manifest["documents"] = {p.name: _sha256(p) for p in written}
+        (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (reports / "index.html").write_text(landing_page(pages, built, [p.name for p in written]), encoding="utf-8")
     return manifest

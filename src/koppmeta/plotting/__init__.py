@@ -30,6 +30,8 @@ from ._common import (
 from .diagnostics import baujat_plot, bubble_plot, cumulative_plot, funnel_plot, gosh_plot, leave_one_out_plot
 from .estimates import estimates_plot
 from .forest import forest_plot
+from .prisma import prisma_flow
+from .rob import rob_summary, rob_traffic_light
 
 __all__ = [
     "forest_plot",
@@ -40,6 +42,9 @@ __all__ = [
     "cumulative_plot",
     "leave_one_out_plot",
     "estimates_plot",
+    "rob_traffic_light",
+    "rob_summary",
+    "prisma_flow",
     "save_figure",
     "style",
     "fmt_number",

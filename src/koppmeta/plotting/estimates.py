@@ -7,6 +7,7 @@ import math
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import matplotlib.transforms
+import pandas as pd
 from matplotlib.figure import Figure
 
 from ._common import check_lang, fmt_number, ratio_ticks as _ratio_ticks, shorten as _shorten, style
@@ -28,17 +29,24 @@ def estimates_plot(
     xlabel: str | None = None,
     title: str | None = None,
     lower_is_better: bool = True,
+    headers: tuple[str, str] | None = None,
+    k: str | None = None,
 ) -> Figure:
     """Forest-style plot of published estimates with their intervals (no pooling, no weights).
 
     Used to put reviews' pooled results side by side. Rows without an interval are drawn as a
     hollow marker; rows without an estimate are listed with "not reported". ``group`` starts a
     new titled block for each value (for example one block per outcome). Ratio measures are drawn
-    on a log axis.
+    on a log axis. ``headers`` = (label column header, estimate column header) draws a header
+    row with a rule; ``k`` names a column with the number of studies of each row, shown as
+    "k = n" after the label (nothing when empty).
     """
     t = check_lang("estimates_plot", lang)
     rows = []  # (y, kind, text, est, lo, hi)
     y = 0.0
+    if headers is not None:
+        y -= 1
+        rows.append((y, "header", "", None, None, None))
     groups = [(None, table)] if group is None else list(table.groupby(group, sort=False))
     for gname, sub in groups:
         if gname is not None:
@@ -46,7 +54,10 @@ def estimates_plot(
             rows.append((y, "head", str(gname), None, None, None))
         for _, r in sub.iterrows():
             y -= 1
-            rows.append((y, "row", str(r[label]), r[estimate], r[ci_low], r[ci_high]))
+            text = str(r[label])
+            if k is not None and r[k] == r[k] and r[k] is not None and r[k] is not pd.NA:
+                text += f" (k = {int(r[k])})"
+            rows.append((y, "row", text, r[estimate], r[ci_low], r[ci_high]))
         y -= 0.4
     n = len(rows)
     sep = "; " if lang == "nl" else ", "
@@ -55,6 +66,12 @@ def estimates_plot(
         gs = fig.add_gridspec(1, 3, width_ratios=[3.0, 2.6, 1.6], wspace=0.02)
         ax_l, ax, ax_r = fig.add_subplot(gs[0]), fig.add_subplot(gs[1]), fig.add_subplot(gs[2])
         for yy, kind, text, est, lo, hi in rows:
+            if kind == "header":
+                ax_l.text(0.02, yy, headers[0], va="center", ha="left", fontweight="bold", gid="header-label")
+                ax_r.text(1.0, yy, headers[1], va="center", ha="right", fontweight="bold", gid="header-estimate")
+                for a in (ax_l, ax, ax_r):
+                    a.axhline(yy - 0.5, color="0.3", lw=0.6, clip_on=False, gid="header-rule")
+                continue
             if kind == "head":
                 ax_l.text(0, yy, text, va="center", ha="left", fontweight="bold")
                 continue
@@ -78,7 +95,8 @@ def estimates_plot(
             a.axis("off")
             a.set_xlim(0, 1)
         null = 1.0 if ratio else 0.0
-        ax.axvline(null, color="0.3", lw=0.8)
+        top = rows[0][0] - 0.5 if headers is not None else hi_y  # the line of no effect stops at the header rule
+        ax.vlines(null, lo_y, top, color="0.3", lw=0.8, gid="null-line")
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.patch.set_alpha(0.0)

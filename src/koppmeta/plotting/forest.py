@@ -214,7 +214,8 @@ def forest_plot(
         Figure title (top left) and axis label (default: the measure's name).
     xlim : (float, float), optional
         Axis limits on the display scale (ratios for ratio measures); intervals beyond them
-        end in an arrow.
+        end in an arrow. By default the axis holds every interval (ratios: rounded outwards to
+        the 1-2-5 ladder between 0.001 and 1000).
     width : float, optional
         Figure width in inches (default 6.3, the text width of an A4 page); it grows only if
         the text columns leave less than 1.6 in for the plot after labels are shortened.
@@ -506,14 +507,12 @@ def forest_plot(
                                [float(tr(v)) for r, _ in pooled_rows for v in (r.fit.ci_low, r.fit.ci_high)],
                                tr([overall.pi_low, overall.pi_high]) if has_pi else []])
         if xlim is None:
+            # the axis holds every interval; arrows appear only beyond a stated xlim (or, for ratios,
+            # beyond the ladder's ends 0.001 and 1000)
             if ratio:
-                lo, hi = ratio_limits(max(vals.min(), 0.01), min(vals.max(), 100.0))
+                lo, hi = ratio_limits(vals.min(), vals.max())
             else:
-                core = np.concatenate([tr(st["yi"]), [float(tr(r.fit.estimate)) for r, _ in pooled_rows]])
                 lo, hi = min(vals.min(), 0.0), max(vals.max(), 0.0)
-                spread = max(core.max() - core.min(), 1e-9)  # very long whiskers end in arrows
-                lo, hi = max(lo, core.min() - 3 * spread), min(hi, core.max() + 3 * spread)
-                lo, hi = min(lo, 0.0), max(hi, 0.0)
                 pad = 0.04 * (hi - lo)
                 lo, hi = lo - pad, hi + pad
         else:
