@@ -66,6 +66,9 @@ _LAZY = {
     "effects_for": "koppmeta.evidence",
     "load_studies": "koppmeta.data",
     "load_reviews": "koppmeta.data",
+    "mantel_haenszel": "koppmeta.rare",
+    "peto": "koppmeta.rare",
+    "RareEventsResult": "koppmeta.rare",
 }
 
 __all__ = [
@@ -93,7 +96,7 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "rare")
 
 
 def __getattr__(name: str) -> Any:
