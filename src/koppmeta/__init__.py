@@ -69,6 +69,10 @@ _LAZY = {
     "mantel_haenszel": "koppmeta.rare",
     "peto": "koppmeta.rare",
     "RareEventsResult": "koppmeta.rare",
+    "bayesian_meta_analysis": "koppmeta.bayes",
+    "BayesianMetaAnalysis": "koppmeta.bayes",
+    "compare_methods": "koppmeta.compare",
+    "MethodComparison": "koppmeta.compare",
 }
 
 __all__ = [
@@ -96,7 +100,7 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "rare")
+_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "rare", "bayes", "compare")
 
 
 def __getattr__(name: str) -> Any:
