@@ -40,6 +40,8 @@ _LAZY = {
     "gosh_plot": "koppmeta.plotting",
     "cumulative_plot": "koppmeta.plotting",
     "leave_one_out_plot": "koppmeta.plotting",
+    "method_comparison_plot": "koppmeta.plotting",
+    "bayesian_forest_plot": "koppmeta.plotting",
     "meta_regression": "koppmeta.regression",
     "subgroup_analysis": "koppmeta.regression",
     "permutation_test": "koppmeta.regression",

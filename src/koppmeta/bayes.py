@@ -346,6 +346,7 @@ class BayesianMetaAnalysis:
     level: float
     measure: str | None
     notes: tuple[str, ...] = ()
+    tau_prior_spec: tuple = ()
     shrinkage: pd.DataFrame = field(default=None, repr=False, compare=False)
     _post: Any = field(default=None, repr=False, compare=False)
 
@@ -598,6 +599,18 @@ class _Posterior:
         return optimize.brentq(lambda t: self.tau_cdf(t) - p, 0.0, hi, xtol=1e-15, rtol=1e-15, maxiter=500)
 
 
+def _spec(tau_prior, tau_scale) -> tuple:
+    """(kind, value) of the tau prior, for labels in other languages."""
+    if isinstance(tau_prior, str):
+        return (tau_prior, float(tau_scale)) if tau_prior in ("half-normal", "half-cauchy", "uniform") else (tau_prior, None)
+    label = getattr(tau_prior, "koppmeta_label", "")
+    if "Turner" in label:
+        return ("turner", None)
+    if "Rhodes" in label:
+        return ("rhodes", None)
+    return ("distribution", getattr(getattr(tau_prior, "dist", None), "name", ""))
+
+
 def _check_mu_prior(func: str, mu_prior):
     if mu_prior is None:
         return None
@@ -720,4 +733,5 @@ def bayesian_meta_analysis(
         k=k, estimate=float(q_mu[1]), mean=mean, sd=sd, ci_low=float(q_mu[0]), ci_high=float(q_mu[2]),
         pi_low=float(q_new[0]), pi_high=float(q_new[1]), tau_median=tau_med, tau_mean=tau_mean, tau_sd=tau_sd,
         tau_ci=(tau_lo, tau_hi), marginal_loglik=log_ml, bf_mu0=bf_mu0, bf_tau0=bf_tau0, tau_prior=prior_text,
-        mu_prior=mu_text, level=level, measure=measure, notes=tuple(notes), shrinkage=shrink, _post=post)
+        mu_prior=mu_text, level=level, measure=measure, notes=tuple(notes), shrinkage=shrink, _post=post,
+        tau_prior_spec=_spec(tau_prior, tau_scale))
