@@ -105,3 +105,38 @@ def test_no_information_at_all_is_an_error():
         koppmeta.peto(d, events1="e1", n1="n1", events2="e2", n2="n2")
     with pytest.raises(ValueError, match="not defined"):
         koppmeta.mantel_haenszel(d, events1="e1", n1="n1", events2="e2", n2="n2")
+
+
+# --- binomial-normal model (rma.glmm, model = "UM.FS", lme4, nAGQ = 7) ---------------------------
+# Tolerance 1e-4: the standard error comes from a numerical second derivative on both sides (lme4's
+# finite-difference Hessian, a central difference of the profile log-likelihood here), good to about
+# 1e-5 relative; the fixture's lme4 fits use a tight optimiser stopping rule (make_fixtures_rare.R).
+GLMM_TOL = 1e-4
+GLMM_SETS = DATASETS
+
+
+def test_glmm_fixture_converged():
+    assert not any("converge" in w for n in GLMM_SETS for w in FIXTURE["fits"][n]["glmm_UM.FS"]["warnings"])
+
+
+@pytest.mark.parametrize("name", GLMM_SETS)
+def test_binomial_glmm_matches_metafor(name):
+    ref = FIXTURE["fits"][name]["glmm_UM.FS"]
+    fit = koppmeta.binomial_glmm(table(name), events1="events1", n1="n1", events2="events2", n2="n2", labels="label")
+    for key in ("estimate", "se", "ci_low", "ci_high", "tau2"):
+        assert abs(getattr(fit, key) - ref[key]) < GLMM_TOL, (key, getattr(fit, key), ref[key])
+    assert abs(fit.pval - ref["pval"]) < GLMM_TOL * max(1.0, ref["pval"])
+    assert fit.k == ref["k"] and fit.method == "GLMM" and "tau^2" in fit.summary()
+
+
+def test_binomial_glmm_drops_double_zero_and_refuses_too_few():
+    fit = koppmeta.binomial_glmm(table("nielweise2007"), events1="events1", n1="n1", events2="events2", n2="n2",
+                                 labels="label")
+    assert [lab for lab, _ in fit.dropped] == ["Yucel 2004"] and fit.k == 17
+    one = pd.DataFrame({"e1": [2, 0], "n1": [20, 20], "e2": [5, 0], "n2": [20, 20]})
+    with pytest.raises(ValueError, match="too few studies"):
+        koppmeta.binomial_glmm(one, events1="e1", n1="n1", events2="e2", n2="n2")
+    with pytest.raises(ValueError, match="'UM.RS' is not available"):
+        koppmeta.binomial_glmm(table("bcg"), events1="events1", n1="n1", events2="events2", n2="n2", model="UM.RS")
+    with pytest.raises(ValueError, match="unknown measure 'RR'"):
+        koppmeta.binomial_glmm(table("bcg"), events1="events1", n1="n1", events2="events2", n2="n2", measure="RR")

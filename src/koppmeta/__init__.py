@@ -70,6 +70,7 @@ _LAZY = {
     "load_reviews": "koppmeta.data",
     "mantel_haenszel": "koppmeta.rare",
     "peto": "koppmeta.rare",
+    "binomial_glmm": "koppmeta.rare",
     "RareEventsResult": "koppmeta.rare",
     "bayesian_meta_analysis": "koppmeta.bayes",
     "BayesianMetaAnalysis": "koppmeta.bayes",

@@ -8,7 +8,7 @@
 ##           as they are), with the Cochran-Mantel-Haenszel and Tarone tests for the OR;
 ##         * rma.peto() (defaults);
 ##         * rma.glmm(measure = "OR", model = "UM.FS") with lme4 (the binomial-normal model
-##           with fixed study intercepts), where it fits.
+##           with fixed study intercepts; nAGQ = 7, bobyqa with rhoend = 1e-12), where it fits.
 ##       koppmeta must reproduce MH and Peto to 1e-6 and the GLMM to 1e-4 (tests/test_rare.py).
 ##
 ## Datasets: metadat's dat.bcg (13 trials, no zero cells), dat.nielweise2007 (18 trials,
@@ -53,6 +53,10 @@ datasets$koppmeta_incidence <- data.frame(label = st$effect_id,
                                           events1 = floor(st$percent1 / 100 * st$n1 + 0.5), n1 = st$n1,
                                           events2 = floor(st$percent2 / 100 * st$n2 + 0.5), n2 = st$n2)
 
+## lme4 stops bobyqa at rhoend = 2e-7 by default (its estimates then differ from the maximum by
+## about 1e-4); the reference values use a tight stopping rule so that they are the maximum.
+GLMM_CONTROL <- list(glmerCtrl = list(optimizer = "bobyqa", optCtrl = list(rhoend = 1e-12, maxfun = 1e6)))
+
 ## ---- fits ----------------------------------------------------------------------------
 common <- function(res) list(
   estimate = num(res$beta), se = num(res$se), stat = num(res$zval), pval = num(res$pval),
@@ -80,7 +84,8 @@ for (name in names(datasets)) {
   }
   cap <- capture(rma.peto(ai = events1, n1i = n1, ci = events2, n2i = n2, data = d))
   entry$peto <- if (is.null(cap$error)) c(common(cap$value), list(warnings = I(cap$warnings))) else list(error = cap$error)
-  cap <- capture(rma.glmm(ai = events1, n1i = n1, ci = events2, n2i = n2, data = d, measure = "OR", model = "UM.FS"))
+  cap <- capture(rma.glmm(ai = events1, n1i = n1, ci = events2, n2i = n2, data = d, measure = "OR", model = "UM.FS",
+                          control = GLMM_CONTROL))
   if (is.null(cap$error)) {
     res <- cap$value
     entry$glmm_UM.FS <- list(estimate = num(res$beta), se = num(res$se), stat = num(res$zval), pval = num(res$pval),
@@ -101,7 +106,7 @@ out <- list(
     lme4 = if (requireNamespace("lme4", quietly = TRUE)) as.character(packageVersion("lme4")) else NULL,
     calls = I(c("rma.mh(ai = events1, n1i = n1, ci = events2, n2i = n2, measure = m)  # m in OR, RR, RD",
                 "rma.peto(ai = events1, n1i = n1, ci = events2, n2i = n2)",
-                "rma.glmm(ai = events1, n1i = n1, ci = events2, n2i = n2, measure = 'OR', model = 'UM.FS')"))),
+                "rma.glmm(ai = events1, n1i = n1, ci = events2, n2i = n2, measure = 'OR', model = 'UM.FS', control = list(glmerCtrl = list(optimizer = 'bobyqa', optCtrl = list(rhoend = 1e-12, maxfun = 1e6))))"))),
   fits = fits)
 
 writeLines(to_json(out), out_json, useBytes = TRUE)
