@@ -69,6 +69,7 @@ TEXT = {
         "methods_note": "Diamond: estimate with its {level}% interval (credible interval for the Bayesian row); "
                         "bar: prediction interval for a new study. {k}",
         "methods_k_note": "Mantel-Haenszel/Peto use the {k} studies with arm counts.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto use the one study with arm counts.",
         "prior_half-normal": "half-normal prior for τ, scale {scale}", "prior_half-cauchy": "half-Cauchy prior for τ, scale {scale}",
         "prior_uniform": "uniform prior for τ on [0, {scale}]", "prior_turner": "Turner et al. 2015 prior for τ",
         "prior_rhodes": "Rhodes et al. 2015 prior for τ", "prior_distribution": "own prior for τ",
@@ -111,6 +112,7 @@ TEXT = {
         "methods_note": "Ruit: schatting met {level}%-interval (geloofwaardigheidsinterval voor de bayesiaanse rij); "
                         "balk: predictie-interval voor een nieuwe studie. {k}",
         "methods_k_note": "Mantel-Haenszel/Peto gebruiken de {k} studies met aantallen per arm.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto gebruiken de ene studie met aantallen per arm.",
         "prior_half-normal": "halfnormale priorverdeling voor τ, schaal {scale}",
         "prior_half-cauchy": "half-Cauchy-priorverdeling voor τ, schaal {scale}",
         "prior_uniform": "uniforme priorverdeling voor τ op [0; {scale}]", "prior_turner": "priorverdeling voor τ van Turner e.a. 2015",

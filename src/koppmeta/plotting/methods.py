@@ -208,7 +208,8 @@ def method_comparison_plot(comparison, *, lang: str = "en", digits: int = 2, tit
         if r["pi_low"] == r["pi_low"]:
             rows.append({"kind": "pi", "label": "   " + t["pi"], "est": math.nan, "lo": r["pi_low"], "hi": r["pi_high"],
                          "extra": "", "gid": key})
-    note = t["methods_note"].format(level=lv, k=t["methods_k_note"].format(k=k_counts) if k_counts else "").strip()
+    k_note = "" if not k_counts else (t["methods_k_note_1"] if k_counts == 1 else t["methods_k_note"].format(k=k_counts))
+    note = t["methods_note"].format(level=lv, k=k_note).strip()
     note = _wrap(note, (width or A4_WIDTH) * 72 - 12, 6.5)
     return _interval_rows(rows, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(comparison.measure, lang),
                           title=title, note=note, digits=digits, lower_is_better=lower_is_better, width=width)
