@@ -61,6 +61,7 @@ fixtures:
 	Rscript tests/r/make_fixtures_multilevel.R
 	Rscript tests/r/make_fixtures_gosh.R
 	Rscript tests/r/make_fixtures_own_data.R
+	Rscript tests/r/make_fixtures_rare.R
 
 ## Time koppmeta against statsmodels, PyMARE and metafor (if Rscript is present); writes benchmarks/RESULTS.md.
 bench: $(STAMP)

@@ -40,6 +40,8 @@ _LAZY = {
     "gosh_plot": "koppmeta.plotting",
     "cumulative_plot": "koppmeta.plotting",
     "leave_one_out_plot": "koppmeta.plotting",
+    "method_comparison_plot": "koppmeta.plotting",
+    "bayesian_forest_plot": "koppmeta.plotting",
     "meta_regression": "koppmeta.regression",
     "subgroup_analysis": "koppmeta.regression",
     "permutation_test": "koppmeta.regression",
@@ -77,6 +79,14 @@ _LAZY = {
     "rob_summary": "koppmeta.plotting",
     "prisma_flow": "koppmeta.plotting",
     "rob_sensitivity": "koppmeta.rob",
+    "mantel_haenszel": "koppmeta.rare",
+    "peto": "koppmeta.rare",
+    "binomial_glmm": "koppmeta.rare",
+    "RareEventsResult": "koppmeta.rare",
+    "bayesian_meta_analysis": "koppmeta.bayes",
+    "BayesianMetaAnalysis": "koppmeta.bayes",
+    "compare_methods": "koppmeta.compare",
+    "MethodComparison": "koppmeta.compare",
 }
 
 __all__ = [
@@ -105,7 +115,7 @@ __all__ = [
 
 
 _SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "own_data",
-               "revman", "cli", "findings", "translations", "reporting")
+               "revman", "cli", "findings", "translations", "reporting", "rare", "bayes", "compare")
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,10 @@ __all__ = ["effects_for", "OUTCOME_MEASURE"]
 # incidence is analysed as a risk ratio, every other outcome as a standardized mean difference
 OUTCOME_MEASURE = {"incidence": "RR"}
 
+# arm counts behind a risk ratio (events and arm sizes; from percentages when the route says so), for the
+# count-based methods (Mantel-Haenszel, Peto); NaN for effects from reported ratios or from means
+COUNT_COLUMNS = ["events1", "n1", "events2", "n2"]
+
 KEEP = ["study_id", "effect_id", "citation", "year", "intervention_type", "comparator", "parent_disorder",
         "child_age", "design", "risk_of_bias", "timepoint_months", "outcome", "outcome_measure"]
 
@@ -40,13 +44,15 @@ def _route(row: pd.Series, measure: str):
     if measure == "RR":
         if has("events1", "n1", "events2", "n2"):
             es = effect_sizes(pd.DataFrame({k: [float(row[k])] for k in ("events1", "n1", "events2", "n2")}), "RR")
-            return "counts", es["yi"][0], es["vi"][0], False, es["es_method"][0]
+            return "counts", es["yi"][0], es["vi"][0], False, es["es_method"][0], \
+                tuple(float(row[k]) for k in ("events1", "n1", "events2", "n2"))
         if has("percent1", "percent2", "n1", "n2"):
             c1 = counts_from_percent([row["percent1"]], [float(row["n1"])], labels=label)
             c2 = counts_from_percent([row["percent2"]], [float(row["n2"])], labels=label)
             es = effect_sizes(pd.DataFrame({"events1": c1["events"], "n1": [float(row["n1"])],
                                             "events2": c2["events"], "n2": [float(row["n2"])]}), "RR")
-            return "counts from percentages", es["yi"][0], es["vi"][0], True, es["es_method"][0] + "; counts from percentages (approximate)"
+            return "counts from percentages", es["yi"][0], es["vi"][0], True, es["es_method"][0] + "; counts from percentages (approximate)", \
+                (float(c1["events"][0]), float(row["n1"]), float(c2["events"][0]), float(row["n2"]))
         if reported in ("RR", "HR", "OR") and has("reported_estimate", "reported_ci_low", "reported_ci_high"):
             es = from_ci([row["reported_estimate"]], [row["reported_ci_low"]], [row["reported_ci_high"]], ratio=True, labels=label)
             stand_in = row["reported_measure"] != "RR"
@@ -79,7 +85,8 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
     Returns
     -------
     DataFrame
-        The trial's descriptive columns plus ``yi, vi, measure, route, approximate, es_method``.
+        The trial's descriptive columns plus ``yi, vi, measure, route, approximate, es_method`` and the
+        arm counts ``events1, n1, events2, n2`` behind a risk ratio from counts (NaN otherwise).
         ``attrs["unused"]`` is a tuple of ``(effect_id, reason)`` for the outcome's rows that could
         not be used (``pd.DataFrame(out.attrs["unused"], columns=["effect_id", "reason"])`` shows it).
     """
@@ -93,10 +100,12 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
         if res[0] is None:
             unused.append({"effect_id": row["effect_id"], "reason": res[1]})
             continue
-        route, yi, vi, approx, method = res
+        route, yi, vi, approx, method = res[:5]
+        counts = res[5] if len(res) > 5 else (np.nan,) * 4
         rows.append({**{c: row[c] for c in KEEP}, "yi": float(yi), "vi": float(vi), "measure": measure,
-                     "route": route, "approximate": bool(approx), "es_method": method})
-    out = pd.DataFrame(rows, columns=KEEP + ["yi", "vi", "measure", "route", "approximate", "es_method"])
+                     "route": route, "approximate": bool(approx), "es_method": method,
+                     **dict(zip(COUNT_COLUMNS, counts))})
+    out = pd.DataFrame(rows, columns=KEEP + ["yi", "vi", "measure", "route", "approximate", "es_method", *COUNT_COLUMNS])
     if len(out):
         if timepoint in ("longest", "shortest"):
             tp = out["timepoint_months"].fillna(-1.0)

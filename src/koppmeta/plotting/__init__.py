@@ -5,7 +5,9 @@
 - :func:`funnel_plot` (contour-enhanced, with trim-and-fill), :func:`bubble_plot`
   (meta-regression), :func:`baujat_plot`, :func:`gosh_plot`, :func:`cumulative_plot`,
   :func:`leave_one_out_plot`;
-- :func:`estimates_plot`: published estimates side by side.
+- :func:`estimates_plot`: published estimates side by side;
+- :func:`method_comparison_plot` (:func:`koppmeta.compare_methods`) and :func:`bayesian_forest_plot`
+  (shrinkage estimates beside the observed ones).
 
 Every figure uses the style file ``koppmeta.mplstyle`` (next to this module; sizes fit an A4
 page: 6.3 in text width, 3.1 in a column) and is saved through :func:`save_figure`, which
@@ -32,6 +34,7 @@ from .estimates import estimates_plot
 from .forest import forest_plot
 from .prisma import prisma_flow
 from .rob import rob_summary, rob_traffic_light
+from .methods import bayesian_forest_plot, method_comparison_plot
 
 __all__ = [
     "forest_plot",
@@ -45,6 +48,8 @@ __all__ = [
     "rob_traffic_light",
     "rob_summary",
     "prisma_flow",
+    "method_comparison_plot",
+    "bayesian_forest_plot",
     "save_figure",
     "style",
     "fmt_number",

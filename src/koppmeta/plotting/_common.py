@@ -61,6 +61,26 @@ TEXT = {
         "gosh_x": "Pooled estimate of the subset", "gosh_y": "I² of the subset (%)", "count": "Subsets",
         "bubble_y": "Effect size", "fitted": "Fitted line ({level}% CI)",
         "i2_col": "I²", "tau2_col": "τ²",
+        "method": "Method", "method_FE": "Fixed effect (inverse variance)", "method_REML-z": "Random effects (REML), z test",
+        "method_REML-HKSJ": "Random effects (REML), Hartung-Knapp",
+        "method_REML-HKSJ-adhoc": "Random effects (REML), Hartung-Knapp, ad hoc",
+        "method_MH": "Mantel-Haenszel (fixed effect)", "method_Peto": "Peto (fixed effect)", "method_Bayes": "Bayesian ({prior})",
+        "not_computed": "not computed", "tau_col": "τ",
+        "methods_note": "Diamond: estimate with its {level}% interval (credible interval for the Bayesian row); "
+                        "bar: prediction interval for a new study. {k}",
+        "methods_k_note": "Mantel-Haenszel/Peto use the {k} studies with arm counts.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto use the one study with arm counts.",
+        "prior_half-normal": "half-normal prior for τ, scale {scale}", "prior_half-cauchy": "half-Cauchy prior for τ, scale {scale}",
+        "prior_uniform": "uniform prior for τ on [0, {scale}]", "prior_turner": "Turner et al. 2015 prior for τ",
+        "prior_rhodes": "Rhodes et al. 2015 prior for τ", "prior_distribution": "own prior for τ",
+        "short_half-normal": "half-normal prior, scale {scale}", "short_half-cauchy": "half-Cauchy prior, scale {scale}",
+        "short_uniform": "uniform prior, [0, {scale}]", "short_turner": "Turner et al. 2015 prior",
+        "short_rhodes": "Rhodes et al. 2015 prior", "short_distribution": "own prior",
+        "observed_effect": "Observed", "shrunk": "Bayesian (shrinkage) estimate",
+        "bayes_mu": "Average effect (posterior median)", "bayes_pi": "Predictive interval, new study",
+        "bayes_note": "Bayesian random-effects model, {prior}; black: observed effect ({level}% CI), "
+                      "grey: shrinkage estimate ({level}% credible interval). τ: posterior median {tau} "
+                      "[{tau_lo}, {tau_hi}].",
     },
     "nl": {
         "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "RE-model ({method})",
@@ -84,6 +104,27 @@ TEXT = {
         "gosh_x": "Gepoolde schatting van de deelverzameling", "gosh_y": "I² van de deelverzameling (%)",
         "count": "Deelverzamelingen", "bubble_y": "Effectgrootte", "fitted": "Regressielijn ({level}%-BI)",
         "i2_col": "I²", "tau2_col": "τ²",
+        "method": "Methode", "method_FE": "Vast effect (inverse variantie)", "method_REML-z": "Variabele effecten (REML), z-toets",
+        "method_REML-HKSJ": "Variabele effecten (REML), Hartung-Knapp",
+        "method_REML-HKSJ-adhoc": "Variabele effecten (REML), Hartung-Knapp, ad hoc",
+        "method_MH": "Mantel-Haenszel (vast effect)", "method_Peto": "Peto (vast effect)", "method_Bayes": "Bayesiaans ({prior})",
+        "not_computed": "niet berekend", "tau_col": "τ",
+        "methods_note": "Ruit: schatting met {level}%-interval (geloofwaardigheidsinterval voor de bayesiaanse rij); "
+                        "balk: predictie-interval voor een nieuwe studie. {k}",
+        "methods_k_note": "Mantel-Haenszel/Peto gebruiken de {k} studies met aantallen per arm.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto gebruiken de ene studie met aantallen per arm.",
+        "prior_half-normal": "halfnormale priorverdeling voor τ, schaal {scale}",
+        "prior_half-cauchy": "half-Cauchy-priorverdeling voor τ, schaal {scale}",
+        "prior_uniform": "uniforme priorverdeling voor τ op [0; {scale}]", "prior_turner": "priorverdeling voor τ van Turner e.a. 2015",
+        "prior_rhodes": "priorverdeling voor τ van Rhodes e.a. 2015", "prior_distribution": "eigen priorverdeling voor τ",
+        "short_half-normal": "halfnormaal, schaal {scale}", "short_half-cauchy": "half-Cauchy, schaal {scale}",
+        "short_uniform": "uniform, [0; {scale}]", "short_turner": "Turner e.a. 2015",
+        "short_rhodes": "Rhodes e.a. 2015", "short_distribution": "eigen priorverdeling",
+        "observed_effect": "Waargenomen", "shrunk": "Bayesiaanse schatting (bijgesteld)",
+        "bayes_mu": "Gemiddeld effect (posteriormediaan)", "bayes_pi": "Voorspellingsinterval, nieuwe studie",
+        "bayes_note": "Bayesiaans model met variabele effecten, {prior}; zwart: waargenomen effect ({level}%-BI), "
+                      "grijs: bijgestelde schatting ({level}%-geloofwaardigheidsinterval). τ: posteriormediaan {tau} "
+                      "[{tau_lo}; {tau_hi}].",
     },
 }
 
