@@ -24,11 +24,11 @@
 # gives no coefficient, no p-value and no quality scale, so there is no number to reproduce, only a
 # direction.
 #
-# **Short answer.** Not on our data yet. Most trial rows are rated `unclear`, because the abstracts
-# that were read do not describe randomisation, blinding or attrition; and every trial with usable
-# numbers has the same rating, so there is nothing to compare. The notebook shows the ratings, runs
-# the quality analyses as far as they go, shows the same analysis on a dataset where quality varies,
-# and checks each of these statements.
+# **Short answer.** Not on our data yet. Every trial is now rated domain by domain (RoB 2), and few
+# trials are left `unclear`; but no trial reaches `low` from the texts that could be read, and every
+# trial with usable numbers has the same rating (`some_concerns`), so there is nothing to compare. The
+# notebook shows the ratings, runs the quality analyses as far as they go, shows the same analysis on
+# a dataset where quality varies, and checks each of these statements.
 
 # %%
 import matplotlib.pyplot as plt
@@ -47,9 +47,11 @@ print("source:", thanhauser["source"], "|", thanhauser["source_location"])
 
 # %% [markdown]
 # ## The ratings in `data/studies.csv`
-# `risk_of_bias` follows the codebook rubric (`data/README.md`): a review's own rating where a source
-# shows one, otherwise the Cochrane domains as far as the trial's own text supports them: `low`,
-# `some_concerns`, `high`, or `unclear` when the source read says nothing on these domains.
+# `risk_of_bias` follows the codebook rubric (`data/README.md`): each row is judged on the five RoB 2
+# domains (`rob_randomisation`, `rob_deviations`, `rob_missing_data`, `rob_measurement`,
+# `rob_reporting`), each judgement resting on a quoted basis, and the overall rating follows from the
+# domains by the written rule; `unclear` only when the source read says nothing on any domain. Where a
+# published review rated the trial, its rating sits beside ours (`review_rob`, with source and quote).
 
 # %%
 LEVELS = ["low", "some_concerns", "high", "unclear"]
@@ -80,15 +82,13 @@ plt.close(fig)
 fig
 
 # %% [markdown]
-# No row is rated `low`: no abstract read describes all of randomisation, blinded assessment and
-# complete outcome data as adequate. The `high` rows are the pre-post pilot without a control group
-# (van der Zanden 2010) and the van Doesum follow-up with differential attrition. `unclear` mostly
-# means "not described in the abstract", not "poorly done".
+# No row is rated `low`: no text read describes every domain as adequate, and a domain the source
+# does not describe cannot be judged `low`. Five trials are `high` on at least one row, among them the
+# designs without randomisation (van der Zanden 2010, Bühler 2013) and Cooper 2003, which Cochrane
+# review CD004687 rates high for allocation concealment. `unclear` is left for the few trials whose source says nothing on any domain.
 #
-# Eighteen `unclear` rows (five trials) quote one described domain in their basis, for example blinded
-# interviewers. The rubric gives `some_concerns` when "some domains are described as adequate and
-# others are not described"; whether one domain out of five is enough is a rater's judgement, so the
-# ratings are used as they are, and these rows are listed for the next curation round.
+# The `unclear` rows whose basis nevertheless quotes something are listed here for the next curation
+# round:
 
 # %%
 described = studies[(studies["risk_of_bias"] == "unclear") & ~not_reported]
@@ -108,7 +108,7 @@ usable = pd.concat(usable, ignore_index=True)
 pd.crosstab(usable["outcome"], usable["risk_of_bias"]).reindex(columns=LEVELS, fill_value=0)
 
 # %% [markdown]
-# Only incidence has more than one usable trial, and its four trials are all `unclear`.
+# Only incidence has more than one usable trial, and its four trials are all rated `some_concerns`.
 
 # %% [markdown]
 # ## Subgroup analysis and meta-regression on `risk_of_bias`
@@ -192,19 +192,19 @@ fig
 # In the BCG trials the randomised trials show the *larger* protective effect (RR about 0.38 versus
 # 0.62), the opposite of Thanhäuser's direction, but the difference is not statistically secure
 # (p = 0.16). Whether better trials find smaller effects is an empirical question for each body of
-# evidence, which is why it matters that our ratings are mostly `unclear`.
+# evidence, which is why it matters that our usable trials all share one rating.
 #
 # ## Thanhäuser's finding, checked on our data
 # It cannot be checked yet: the one outcome with enough usable trials (incidence, four trials) has
-# a single rating, `unclear`, for all of them. What would make the check possible: risk-of-bias
-# ratings from the reviews' full texts, where they report them (`data/GAPS.md` says where each full
-# text is), or from the trials' own full texts, and usable numbers for more trials. Note that the two Ginsburg trials, whose basis quotes blinded interviewers, are
-# also the two family programmes; if they were re-rated, quality and intervention type would be
-# confounded (notebook 06).
+# a single rating, `some_concerns`, for all of them. What would make the check possible: usable
+# numbers for the trials rated `high` (their per-arm numbers are listed in `data/gaps.csv`), and
+# domain judgements from full texts that could move a trial to `low`. Note that the two Ginsburg
+# trials are also the two family programmes; if their ratings diverged from the others, quality and
+# intervention type would be confounded (notebook 06).
 
 # %% [markdown]
 # ## What can be said instead: how robust is the incidence result to the method?
-# With every incidence trial rated `unclear`, a quality sensitivity analysis cannot be run. What the four
+# With every incidence trial rated `some_concerns`, a quality sensitivity analysis cannot be run. What the four
 # trials do allow is a check of how much the answer depends on the pooling method (notebook 04 has the
 # details): the same trials pooled by fixed effect, REML with z and Hartung-Knapp tests, Mantel-Haenszel on
 # the arm counts, and the Bayesian model with the Turner et al. (2015) prior for the onset of a new disorder.
@@ -220,20 +220,21 @@ inc_table[["k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau"]].ro
 # %% [markdown]
 # Every method finds fewer new disorders with the intervention (risk ratios between about 0.2 and 0.5),
 # but only some intervals exclude 1, and every prediction interval includes it. Trials at lower risk of
-# bias could move this either way; until they are rated, the direction is the robust part of the result.
+# bias could move this either way; until such trials have numbers, the direction is the robust part of the result.
 
 # %% [markdown]
 # ## Checks
 
 # %%
 assert "Higher study quality was associated with smaller effects" in quote
-assert dict(by_row) == {"low": 0, "some_concerns": 35, "high": 8, "unclear": 77}, "ratings changed: update the text"
-assert by_row["unclear"] / len(studies) > 0.6, "most rows are 'unclear'"
-assert len(described) == 18 and described["study_id"].nunique() == 5
+assert by_row["low"] == 0, "a row is rated low: update the text"
+assert by_row["unclear"] / len(studies) < 0.35 and by_row["some_concerns"] > by_row["high"] > by_row["unclear"]
+unclear_trials = set(studies.loc[studies.risk_of_bias == "unclear", "study_id"])
+assert len(unclear_trials) / studies["study_id"].nunique() < 0.35
 high = set(studies.loc[studies.risk_of_bias == "high", "study_id"])
-assert high == {"vanderzanden2010", "vandoesum2008"}
+assert {"vanderzanden2010", "vandoesum2008", "cooper2003"} <= high and len(high) == 5
 assert (usable.groupby("outcome").size().drop("incidence") < 2).all() and (usable.outcome == "incidence").sum() == 4
-assert (inc["risk_of_bias"] == "unclear").all()
+assert (inc["risk_of_bias"] == "some_concerns").all()
 assert all(r["subgroups"] is None and r["regression"] is None for r in results.values()), "a quality comparison became possible"
 assert np.exp(bcg_sub.groups["random"].estimate) < np.exp(bcg_sub.groups["not random"].estimate)
 assert 0.05 < bcg_sub.q_between_pval < 0.2 and round(bcg_sub.q_between_pval, 2) == 0.16
