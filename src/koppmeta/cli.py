@@ -7,6 +7,8 @@
                                            --by draws one block per subgroup of that column
     koppmeta summary [--format text|csv|markdown]
                                            pooled re-analysis per outcome of data/studies.csv
+    koppmeta explore [--lang nl|en] [--output PATH]
+                                           the evidence base as one offline HTML page (default reports/explore.html)
 """
 
 from __future__ import annotations
@@ -164,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             p.add_argument("--format", default="text", choices=("text", "csv", "markdown"))
         p.set_defaults(func=func)
+    from .explore import add_explore_command
+
+    add_explore_command(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -46,7 +46,7 @@ from .plotting._common import (
 )
 
 __all__ = ["build_explore", "write_explore", "explore_data", "write_report_page", "SELECTION_FILTERS",
-           "selection_key", "MAIN_METHOD"]
+           "selection_key", "MAIN_METHOD", "INDEX_LINK", "add_explore_command"]
 
 LANGS = ("en", "nl")
 ALL = "all"
@@ -663,6 +663,46 @@ def write_explore(path: str | Path, lang: str = "en", studies: pd.DataFrame | No
     return path
 
 
-def write_report_page(reports: Path) -> Path:
-    """The main job's hook: ``reports/explore.html`` in English (the page switches to Dutch itself)."""
-    return write_explore(Path(reports) / "explore.html", lang="en")
+# the landing page's sentence on the explore page (reports/index.html)
+INDEX_LINK = ("<p><a href='explore.html'>Explore the evidence base in your browser</a>: filter the trials by "
+              "intervention type, outcome, parental disorder, child age, study quality and time point, see the "
+              "pooled result and forest plot for your choice beside the reviews' published results, and click any "
+              "number to read the sentence it comes from (one offline file, English and Dutch).</p>")
+
+
+def write_report_page(reports: str | Path, root: str | Path | None = None) -> Path:
+    """The main job's hook (:func:`koppmeta.reproduce.run`): ``reports/explore.html``, opening in English.
+
+    ``root`` is the project folder whose ``data/`` is read (default: the one found from the working folder).
+    """
+    from .data import load_reviews, load_studies
+
+    studies = reviews = None
+    if root is not None:
+        studies = load_studies(Path(root) / "data" / "studies.csv")
+        reviews = load_reviews(Path(root) / "data" / "reviews.csv")
+    return write_explore(Path(reports) / "explore.html", lang="en", studies=studies, reviews=reviews)
+
+
+def add_explore_command(subparsers) -> None:
+    """Register ``koppmeta explore [--lang nl|en] [--output PATH]`` on the command line's subparsers."""
+    p = subparsers.add_parser("explore", help="the evidence base as one offline HTML page for students")
+    p.add_argument("--lang", default="en", choices=LANGS, help="language the page opens in (switchable on the page)")
+    p.add_argument("--output", default=None, help="file to write (default: reports/explore.html)")
+    p.add_argument("--data", default=None, help="trial table (default: data/studies.csv)")
+    p.add_argument("--reviews", default=None, help="reviews table (default: data/reviews.csv)")
+    p.set_defaults(func=_explore_command)
+
+
+def _explore_command(args) -> int:
+    from .data import DataError, load_reviews, load_studies
+    from .paths import reports_dir
+
+    try:
+        output = Path(args.output) if args.output else reports_dir() / "explore.html"
+        studies, reviews = load_studies(args.data), load_reviews(args.reviews)
+    except (FileNotFoundError, DataError) as exc:
+        raise SystemExit(f"koppmeta explore: {exc}") from None
+    path = write_explore(output, lang=args.lang, studies=studies, reviews=reviews)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    return 0

@@ -110,10 +110,14 @@ def run(root: Path | None = None, only: list[str] | None = None, html_reports: b
         (figures / "MANIFEST.json").write_text(
             json.dumps({"data": manifest["data"], "figures": manifest["figures"]}, indent=2) + "\n", encoding="utf-8")
     (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    from .explore import INDEX_LINK, write_report_page
+
+    if html_reports:
+        write_report_page(reports, root)
     items = "\n".join(f'<li><a href="{html.escape(s)}.html">{html.escape(t)}</a> ({html.escape(s)})</li>' for s, t in pages)
     (reports / "index.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'><title>koppmeta reports</title></head><body>"
-        "<h1>koppmeta: executed notebooks</h1><ul>\n" + items + "\n</ul>"
+        "<h1>koppmeta: executed notebooks</h1>" + INDEX_LINK + "<ul>\n" + items + "\n</ul>"
         "<p>Data and package versions: <a href='manifest.json'>manifest.json</a>.</p></body></html>\n",
         encoding="utf-8")
     return manifest
