@@ -145,10 +145,10 @@ UI = {
         "estimate_ci": "Gepoolde schatting [95%-BI]", "pi": "95%-predictie-interval", "pval": "p-waarde",
         "heterogeneity": "Heterogeniteit", "k": "Studies (k)",
         "methods": "Dezelfde studies gepoold met andere methoden", "method": "Methode",
-        "REML_knha": "Random effects (REML), Hartung-Knapp", "REML_z": "Random effects (REML), z-toets",
-        "FE_z": "Fixed effect (gemeenschappelijk effect), z-toets",
+        "REML_knha": "Random-effectsmodel (REML), Hartung-Knapp", "REML_z": "Random-effectsmodel (REML), z-toets",
+        "FE_z": "Vast-effectmodel (gemeenschappelijk effect), z-toets",
         "forest": "Forestplot van de geselecteerde studies",
-        "forest_caption": "Random effects (REML τ²); ruit: 95%-BI volgens Hartung-Knapp; balk eronder: 95%-predictie-interval",
+        "forest_caption": "Random-effectsmodel (REML τ²); ruit: 95%-BI volgens Hartung-Knapp; balk eronder: 95%-predictie-interval",
         "forest_single": "Eén studie: het effect met 95%-BI; niets gepoold",
         "reviews": "Gepubliceerde gepoolde resultaten van de reviews", "reviews_none": "Geen review heeft deze uitkomst gepoold.",
         "review": "Review", "review_time": "Meetmoment", "review_types": "Interventies", "model": "Model",
@@ -157,7 +157,7 @@ UI = {
         "rob_legend": TEXT["nl"]["rob_legend"],
         "lang_en": "Engels", "lang_nl": "Nederlands",
         "footer": "Gemaakt door koppmeta uit data/studies.csv en data/reviews.csv.",
-        "random": "random effects", "fixed": "fixed effect",
+        "random": "random-effectsmodel", "fixed": "vast-effectmodel",
         "n_col": "n", "weight": "Gewicht", "type_short": "Soort", "measure": "Maat",
         "field_n1": "geanalyseerde kinderen, interventiegroep", "field_n2": "geanalyseerde kinderen, controlegroep",
         "field_events1": "kinderen met de uitkomst, interventiegroep", "field_events2": "kinderen met de uitkomst, controlegroep",
@@ -228,7 +228,7 @@ CODES = {
                    "no means with SDs and arm sizes, no standardized difference with an interval":
                    "geen gemiddelden met SD en groepsgrootte, geen gestandaardiseerd verschil met interval",
                    "time point": "ander meetmoment"},
-        "model": {"random": "random effects", "fixed": "fixed effect"},
+        "model": {"random": "random-effectsmodel", "fixed": "vast-effectmodel"},
     },
 }
 # measure names: Dutch "RR" etc. stay abbreviations; the page shows the long names of the figures
