@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-import koppmeta
 from koppmeta.explore import SELECTION_FILTERS, selection_key, write_explore
 from test_browser import CHROMIUM_FLAGS, _binary
 from test_explore import MAX_BYTES, contrast, page_data

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from .evidence import effects_for
 from .models import meta_analysis
@@ -416,7 +417,8 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
     ratio = measure in RATIO_MEASURES
     tr = math.exp if ratio else float
     yi, vi = eff["yi"].to_numpy(float), eff["vi"].to_numpy(float)
-    lo_i, hi_i = yi - 1.959963984540054 * np.sqrt(vi), yi + 1.959963984540054 * np.sqrt(vi)
+    z = float(special.ndtri(0.975))  # a single trial: its normal-based 95% CI, as MetaAnalysis.studies gives it
+    lo_i, hi_i = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
     out = {"k": k, "measure": measure, "pooled": None, "methods": [], "source": "meta_analysis"}
     weights = [None] * k
     if k >= MIN_POOL:
