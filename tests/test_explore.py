@@ -221,3 +221,38 @@ def test_command_line_writes_the_page(tmp_path):
     data = page_data(html)
     assert '<html lang="nl">' in html and data["ui"]["nl"]["title"] in html
     assert [f["values"] for f in data["filters"] if f["name"] == "outcome"] == [["incidence"]]
+
+
+def test_method_comparison_comes_from_compare_methods_when_koppmeta_has_it(studies, monkeypatch):
+    """With ``koppmeta.compare_methods`` present, its table is what the page shows (labels in each language)."""
+    calls = []
+
+    def compare_methods(yi, vi, *, measure=None, lang="en"):
+        calls.append(lang)
+        rows = []
+        for method, test in (("REML", "knha"), ("DL", "z")):
+            fit = koppmeta.meta_analysis(yi, vi, method=method, test=test, measure=measure)
+            rows.append({"method": f"{lang}:{method}/{test}", "estimate": fit.estimate, "ci_low": fit.ci_low,
+                         "ci_high": fit.ci_high, "pval": fit.pval, "tau2": fit.tau2})
+        return pd.DataFrame(rows)
+
+    monkeypatch.setattr(koppmeta, "compare_methods", compare_methods, raising=False)
+    incidence = studies[studies["outcome"] == "incidence"]
+    data = page_data(build_explore(incidence, koppmeta.load_reviews()))
+    effects = {}  # effect_id -> (yi, vi), from every time point the page offers
+    for tp in ["longest", "shortest"] + sorted(set(incidence["timepoint_months"].dropna())):
+        try:
+            e = effects_for(incidence, "incidence", timepoint=tp)
+        except ValueError:
+            continue
+        effects.update({r.effect_id: (r.yi, r.vi) for r in e.itertuples()})
+    pooled = [r for r in data["results"] if r["pooled"]]
+    assert pooled and set(calls) == {"en", "nl"}
+    for res in pooled:
+        assert res["source"] == "compare_methods"
+        assert [m["label"]["nl"] for m in res["methods"]] == ["nl:REML/knha", "nl:DL/z"]
+        yi, vi = zip(*(effects[e] for e in res["effects"]))
+        dl = koppmeta.meta_analysis(list(yi), list(vi), method="DL", measure="RR")
+        assert res["methods"][1]["values"]["estimate"] == dl.estimate
+        assert res["methods"][1]["text"]["nl"]["estimate_ci"] == fmt_interval(
+            math.exp(dl.estimate), math.exp(dl.ci_low), math.exp(dl.ci_high), 2, "nl")

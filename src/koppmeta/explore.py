@@ -370,8 +370,7 @@ def _comparison(eff: pd.DataFrame, measure: str, main) -> tuple[str, list[dict]]
     """
     import koppmeta
 
-    compare = getattr(koppmeta, "compare_methods", None) if hasattr(koppmeta, "__all__") and \
-        "compare_methods" in koppmeta.__all__ else None
+    compare = getattr(koppmeta, "compare_methods", None)
     if compare is not None:
         rows = _compare_methods_rows(compare, eff, measure)
         if rows is not None:
