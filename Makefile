@@ -40,9 +40,10 @@ test: $(STAMP)
 lab: $(STAMP)
 	JUPYTER_PREFER_ENV_PATH=1 KOPPMETA_ROOT=$(CURDIR) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
-## Run notebooks/10_explore in JupyterLab in headless Chromium (needs Debian's chromium and chromium-driver).
+## Run notebooks/10_explore in JupyterLab, and reports/explore.html from file://, in headless Chromium
+## (needs Debian's chromium and chromium-driver).
 test-browser: $(STAMP)
-	$(BIN)/python -m pytest -q -rs tests/test_browser.py
+	$(BIN)/python -m pytest -q -rs tests/test_browser.py tests/test_explore_browser.py
 
 ## Bring each notebook's .py (py:percent) and .ipynb back in step after editing either.
 sync: $(STAMP)

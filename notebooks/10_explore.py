@@ -16,7 +16,9 @@
 #
 # **For students.** A meta-analysis is a chain of choices: which outcome, which trials, which
 # estimator of the between-trial variance τ², which test, which subgroups. Run all cells, then use
-# the controls below; the forest plot and the pooled numbers update at once.
+# the controls below; the forest plot and the pooled numbers update at once. No Python at hand? Open
+# `reports/explore.html` (written by `make reproduce`, or `koppmeta explore`): the evidence base in any
+# browser, offline, with every pooled number computed in advance by the same code.
 #
 # **Question.** How much does the pooled effect depend on these choices, for the outcomes where our
 # data allow a re-analysis?

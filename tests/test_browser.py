@@ -165,6 +165,12 @@ def test_explore_notebook_in_jupyterlab(jupyterlab, browser_tools):
 
         try:
             wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell")))
+            # some JupyterLab versions ask which kernel to use for an untrusted copy: take the preferred one
+            try:
+                WebDriverWait(driver, 5).until(EC.element_to_be_clickable(
+                    (By.XPATH, "//div[contains(@class,'jp-Dialog')]//button[.//div[normalize-space()='Select']]"))).click()
+            except TimeoutException:
+                pass
             # Run > Run All Cells
             wait.until(EC.element_to_be_clickable(
                 (By.XPATH, "//div[contains(@class,'lm-MenuBar-itemLabel') and normalize-space()='Run']"))).click()

@@ -10,6 +10,8 @@
                                            forest plot of the curated trials for one outcome (default: incidence)
     koppmeta summary [--format text|csv|markdown]
                                            pooled re-analysis per outcome of the curated trials
+    koppmeta explore [--lang nl|en] [--output PATH]
+                                           the evidence base as one offline HTML page (default reports/explore.html)
     koppmeta reproduce [--only NAME ...]   execute every notebook, write figures/ and reports/ (in a clone)
 
 Adding a command: write ``register(subparsers)`` in its own module (add a parser with
@@ -35,7 +37,8 @@ import numpy as np
 # "module:function" of each function that adds commands; a module of its own may use "module" alone
 # for its function named register, e.g. "koppmeta.report" for `koppmeta report`.
 COMMANDS = ["koppmeta.cli:_register_analyse", "koppmeta.cli:_register_validate", "koppmeta.cli:_register_forest",
-            "koppmeta.cli:_register_summary", "koppmeta.reporting.report:add_parser", "koppmeta.cli:_register_reproduce"]
+            "koppmeta.cli:_register_summary", "koppmeta.reporting.report:add_parser", "koppmeta.explore:add_explore_command",
+            "koppmeta.cli:_register_reproduce"]
 
 FIGURE_SUFFIXES = ("pdf", "png", "svg")
 

@@ -65,8 +65,9 @@ def _html(nb) -> str:
     return body
 
 
-def landing_page(pages: list[tuple[str, str]], reports: dict, documents: list[str]) -> str:
-    """``reports/index.html``: the headline findings in Dutch and English, the reports, the notebook pages."""
+def landing_page(pages: list[tuple[str, str]], reports: dict, documents: list[str], explore: bool = False) -> str:
+    """``reports/index.html``: the headline findings in Dutch and English, the reports, the explore page
+    (``explore``: ``explore.html`` was written beside it), the notebook pages."""
     from .reporting.report import CSS
 
     e = html.escape
@@ -95,6 +96,10 @@ def landing_page(pages: list[tuple[str, str]], reports: dict, documents: list[st
                 out.append(f"<div class='card'><h3>{e(question)}</h3>" + "".join(f"<p>{e(a)}</p>" for a in answers) + "</div>")
             out.append("</section>")
         out.append("</div>")
+    if explore:
+        from .explore import INDEX_LINK
+
+        out.append(INDEX_LINK)
     out.append("<h2>Notebooks (with code) / Analyses met code</h2><ol>")
     out += [f"<li><a href='{e(s)}.html'>{e(t)}</a></li>" for s, t in pages]
     out.append("</ol><p>Data and package versions / gegevens en versies: <a href='manifest.json'>manifest.json</a>.</p></body></html>\n")
@@ -158,5 +163,10 @@ def run(root: Path | None = None, only: list[str] | None = None, html_reports: b
         written, built = write_all(reports, root=root)
         manifest["documents"] = {p.name: _sha256(p) for p in written}
         (reports / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    (reports / "index.html").write_text(landing_page(pages, built, [p.name for p in written]), encoding="utf-8")
+    if html_reports:
+        from .explore import write_report_page
+
+        write_report_page(reports, root)
+    (reports / "index.html").write_text(landing_page(pages, built, [p.name for p in written],
+                                                      explore=html_reports), encoding="utf-8")
     return manifest
