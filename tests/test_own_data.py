@@ -280,25 +280,17 @@ def test_readme_your_own_trials_example_is_real(tmp_path, capsys, monkeypatch):
     assert all(line in out for line in shown) and (tmp_path / "bcg.png").is_file()
 
 
-def test_uses_the_library_method_comparison_when_there_is_one(tmp_path, monkeypatch):
-    """With koppmeta.compare_methods in the library, its table is shown (labels in the user's language)."""
-    calls = []
-
-    def compare_methods(yi, vi, **kw):
-        calls.append(kw)
-        fits = [koppmeta.meta_analysis(yi, vi, method="REML", test=t) for t in ("z", "knha")]
-        return pd.DataFrame({"method": ["REML", "REML"], "test": ["z", "knha"],
-                             "estimate": [f.estimate for f in fits], "ci_low": [f.ci_low for f in fits],
-                             "ci_high": [f.ci_high for f in fits], "pval": [f.pval for f in fits]})
-
-    monkeypatch.setattr(koppmeta, "compare_methods", compare_methods, raising=False)
+def test_method_comparison_agrees_with_compare_methods(tmp_path):
+    """The analyse table (labels in the user's language) gives the numbers koppmeta.compare_methods gives."""
     res = analyse(_bcg5_dutch(tmp_path), measure="RR", lang="nl")
-    assert calls and calls[0]["measure"] == "RR"
-    assert res.comparison["label"].tolist() == ["REML, z-toets", "REML, Hartung-Knapp"]
-    assert res.comparison["chosen"].tolist() == [False, True]
-    assert close(res.comparison["estimate"][1], BCG["first5_RR"]["REML_knha"]["estimate"])
-    res_pm = analyse(_bcg5_dutch(tmp_path), measure="RR", method="PM")  # the chosen fit is added when missing
-    assert res_pm.comparison["chosen"].tolist() == [False, False, True]
+    assert "REML, z-toets" in res.comparison["label"].tolist()
+    assert res.comparison["chosen"].sum() == 1
+    ref = koppmeta.compare_methods(res.fit.yi, res.fit.vi, measure="RR").to_frame().set_index("key")
+    rows = {(m, t): r for m, t, r in zip(res.comparison["method"], res.comparison["test"], res.comparison.to_dict("records"))}
+    for key, pair in (("FE", ("FE", "z")), ("REML-z", ("REML", "z")), ("REML-HKSJ", ("REML", "knha")),
+                      ("REML-HKSJ-adhoc", ("REML", "adhoc"))):
+        for col in ("estimate", "ci_low", "ci_high"):
+            assert close(rows[pair][col], math.log(ref.loc[key, col])), (key, col)  # compare_methods shows RR
 
 
 def test_subgroup_with_one_trial_says_the_test_changed(tmp_path):

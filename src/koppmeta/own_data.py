@@ -1022,31 +1022,12 @@ def _markdown(df: pd.DataFrame) -> str:
 
 
 def _comparison(eff: pd.DataFrame, measure, level, chosen: tuple[str, str], lang: str) -> pd.DataFrame:
-    """The same trials pooled by several methods (``koppmeta.compare_methods`` when the library has it)."""
-    import koppmeta
+    """The same trials pooled by several methods, each a :func:`meta_analysis` call on the shared engine.
 
+    Built here rather than with :func:`koppmeta.compare_methods` because the rows need the method
+    names of both languages and the chosen (method, test) pair marked; the numbers are the same.
+    """
     yi, vi, labels = eff["yi"].to_numpy(float), eff["vi"].to_numpy(float), eff["study"].tolist()
-    if hasattr(koppmeta, "compare_methods"):
-        try:
-            res = koppmeta.compare_methods(yi, vi, labels=labels, measure=measure, level=level)
-            frame = res.to_frame() if hasattr(res, "to_frame") else pd.DataFrame(res)
-            need = {"estimate", "ci_low", "ci_high", "pval"}
-            if need <= set(frame.columns) and "method" in frame.columns:
-                frame = frame.reset_index(drop=True).copy()
-                for c in ("tau2", "pi_low", "pi_high"):
-                    if c not in frame:
-                        frame[c] = np.nan
-                if "test" not in frame:
-                    frame["test"] = ""
-                frame["label"] = [T[lang].get(f"m_{m}_{t}", f"{m}, {t}" if t else str(m))
-                                  for m, t in zip(frame["method"], frame["test"])]
-                frame["chosen"] = [(m, t) == chosen for m, t in zip(frame["method"], frame["test"])]
-                if not frame["chosen"].any():
-                    frame = pd.concat([frame, _comparison_rows(yi, vi, labels, measure, level, [chosen], chosen, lang)],
-                                      ignore_index=True)
-                return frame
-        except (TypeError, ValueError):
-            pass  # another signature: fall back to the table below, built from meta_analysis
     runs = [("FE", "z"), ("DL", "z"), ("REML", "z"), ("REML", "knha")]
     if "adhoc" in TESTS:
         runs.append(("REML", "adhoc"))
