@@ -40,7 +40,7 @@ from scipy import stats
 
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
-from .models import TESTS, MetaAnalysis, _assemble, _fmt_p, meta_analysis
+from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
 
 __all__ = [
     "MetaRegression",
@@ -52,6 +52,9 @@ __all__ = [
 ]
 
 INTERCEPT = "intercept"
+
+#: Tests of the model functions here (the ad hoc variant exists for the intercept-only model).
+TESTS = ("z", "knha")
 
 #: Tolerance when comparing permuted statistics with the observed one (metafor
 #: ``permutest``'s ``comptol``, ``sqrt(.Machine$double.eps)``): a permuted statistic counts
@@ -506,7 +509,7 @@ def _pline(p: float, digits: int = 4) -> str:
 
 def _coef_table(tab: pd.DataFrame, stat_name: str, digits: int) -> list[str]:
     head = ["", "estimate", "se", stat_name, "pval", "ci.lb", "ci.ub"]
-    rows = [[str(name), _fmt(r.estimate, digits), _fmt(r.se, digits), _fmt(r.stat, digits), _fmt_p(r.pval, digits),
+    rows = [[str(name), _fmt(r.estimate, digits), _fmt(r.se, digits), _fmt(r.stat, digits), format_p(r.pval, digits),
              _fmt(r.ci_low, digits), _fmt(r.ci_high, digits)] for name, r in tab.iterrows()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
     out = ["  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths)))]
@@ -561,7 +564,7 @@ def _html_table(tab: pd.DataFrame, stat_name: str) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in ["", "estimate", "se", stat_name, "p", "CI low", "CI high"])
     body = "".join(
         f"<tr><th style='text-align:left'>{esc(str(name))}</th><td>{r.estimate:.4f}</td><td>{r.se:.4f}</td>"
-        f"<td>{r.stat:.4f}</td><td>{esc(_fmt_p(r.pval))}</td><td>{r.ci_low:.4f}</td><td>{r.ci_high:.4f}</td></tr>"
+        f"<td>{r.stat:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.ci_low:.4f}</td><td>{r.ci_high:.4f}</td></tr>"
         for name, r in tab.iterrows())
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -576,8 +579,8 @@ def _regression_html(r: MetaRegression) -> str:
         ("I² (residual)", f"{r.i2:.1f}%", "share of the remaining variability due to heterogeneity"),
         ("R²", f"{r.r2:.1f}%", "share of heterogeneity accounted for by the moderators"),
         ("QM" if r.test == "z" else "F", f"{r.qm:.4f} (df = {r.qm_df}" + (f", {r.df:g}" if r.test == "knha" else "")
-         + f", p = {_fmt_p(r.qm_pval)})", "test of all moderators"),
-        ("QE", f"{r.qe:.4f} (df = {r.qe_df}, p = {_fmt_p(r.qe_pval)})", "test of residual heterogeneity"),
+         + f", p = {format_p(r.qm_pval)})", "test of all moderators"),
+        ("QE", f"{r.qe:.4f} (df = {r.qe_df}, p = {format_p(r.qe_pval)})", "test of residual heterogeneity"),
     ]
     body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
                    for a, b, c in stats_rows)
@@ -882,7 +885,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     lines = [head, "", f"Pooled effect per group ({'Knapp-Hartung t' if s.test == 'knha' else 'z'} tests; {lv} CI):"]
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
-    rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), _fmt_p(r.pval, digits),
+    rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
              f(r.tau2), f"{r.i2:.1f}%"] for r in tab.itertuples()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(header, widths))))
@@ -907,7 +910,7 @@ def _subgroup_html(s: SubgroupAnalysis) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in ["group", "k", "estimate", "CI", "p", "tau²", "I²"])
     body = "".join(
         f"<tr><th style='text-align:left'>{esc(str(r.group))}</th><td>{r.k}</td><td>{r.estimate:.4f}</td>"
-        f"<td>{r.ci_low:.4f} to {r.ci_high:.4f}</td><td>{esc(_fmt_p(r.pval))}</td><td>{r.tau2:.4f}</td>"
+        f"<td>{r.ci_low:.4f} to {r.ci_high:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.tau2:.4f}</td>"
         f"<td>{r.i2:.1f}%</td></tr>" for r in tab.itertuples())
     kind = "common tau² (mixed-effects model)" if s.common_tau2 else "separate tau² per group"
     return (f"<div class='koppmeta-result'><p><b>Subgroup analysis{esc(' by ' + s.group_name if s.group_name else '')}"
@@ -1081,10 +1084,9 @@ def subgroup_analysis(
         crit = model._crit(level)
         for j, g in enumerate(order):
             ii = idx[g]
-            base = _assemble(y[ii], v[ii], np.ones((len(ii), 1)),
-                             het.Tau2Fit(tau2_common, True, 0), method=method, test="z", level=level,
-                             labels=[lab[i] for i in ii], measure=measure,
-                             notes=["tau^2 is the common between-study variance of the mixed-effects model "
+            base = fit_at_tau2(y[ii], v[ii], tau2_common, method=method, test="z", level=level,
+                               labels=[lab[i] for i in ii], measure=measure,
+                               notes=["tau^2 is the common between-study variance of the mixed-effects model "
                                     "(estimated from all groups)"])
             est_g, se_g = float(b[j]), float(math.sqrt(vb[j, j]))
             if se_g > 0:
@@ -1179,11 +1181,11 @@ class PermutationResult:
             how += f" (the observed data count as one; seed = {self.seed})"
         lines = [f"Permutation test ({how}; {self.method}, {'Knapp-Hartung' if self.test == 'knha' else 'z'} tests)", ""]
         head = ["", "estimate", "stat", "pval (model)", "pval (permutation)"]
-        rows = [[str(n), _fmt(r.estimate, digits), _fmt(r.stat, digits), _fmt_p(r.pval_model, digits),
-                 _fmt_p(r.pval, digits)] for n, r in self.coefficients.iterrows()]
+        rows = [[str(n), _fmt(r.estimate, digits), _fmt(r.stat, digits), format_p(r.pval_model, digits),
+                 format_p(r.pval, digits)] for n, r in self.coefficients.iterrows()]
         if self.kind == "row permutations":
             rows.append([("F" if self.test == "knha" else "QM") + f" (df = {self.qm_df})", "", _fmt(self.qm, digits),
-                         _fmt_p(self.qm_pval_model, digits), _fmt_p(self.qm_pval, digits)])
+                         format_p(self.qm_pval_model, digits), format_p(self.qm_pval, digits)])
         widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
         lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths))))
         lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths)))
