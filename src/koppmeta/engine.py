@@ -125,13 +125,14 @@ def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
 
 
 def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
-    """(Restricted) log-likelihood per analysis, as metafor's ``logLik`` for ``rma.uni``."""
+    """(Restricted) log-likelihood per analysis, as metafor's ``logLik`` for ``rma.uni`` (REML includes
+    metafor's constant ``1/2 log|X'X|``)."""
     w, s1, mu = _sums(b, tau2)
     r = b.y - mu
     rss = (w * r * r).sum(axis=0)
     logv = np.log(np.where(b.mask, b.v0 + tau2, 1.0)).sum(axis=0)
-    if reml:
-        return -0.5 * (b.k - 1) * _LOG_2PI - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
+    if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
+        return -0.5 * (b.k - 1) * _LOG_2PI + 0.5 * np.log(b.k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
     return -0.5 * b.k * _LOG_2PI - 0.5 * logv - 0.5 * rss
 
 
@@ -143,6 +144,28 @@ def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
     if reml:
         return ypy - (s1 - (w * w).sum(axis=0) / s1)
     return ypy - s1
+
+
+def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 20) -> np.ndarray:
+    """:func:`_score` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
+
+    Evaluated as 3-D arrays (grid x studies x analyses) in blocks of analyses of at most
+    ``block_elements`` cells, so memory stays bounded.
+    """
+    G, n = grid.shape
+    kmax = b.y.shape[0]
+    step = max(1, block_elements // (G * kmax))
+    out = np.empty((G, n))
+    for a in range(0, n, step):
+        e = min(n, a + step)
+        y, v = b.y[None, :, a:e], b.v[None, :, a:e]
+        w = 1.0 / (v + grid[:, None, a:e])
+        s1 = w.sum(axis=1)
+        mu = (w * y).sum(axis=1) / s1
+        wr = w * (y - mu[:, None, :])
+        sc = (wr * wr).sum(axis=1)
+        out[:, a:e] = sc - (s1 - (w * w).sum(axis=1) / s1) if reml else sc - s1
+    return out
 
 
 def _he(b: Batch) -> np.ndarray:
@@ -163,9 +186,9 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     A step that would make tau^2 negative is halved until it does not (from tau^2 = 0 a
     negative step ends the iteration at 0). Once a step is smaller than ``NEWTON_SWITCH (1 +
     tau^2)`` a Newton step (observed information) is taken where it is defined. An analysis
-    whose steps change sign without shrinking is oscillating: from then on its steps are kept
-    inside the bracket of iterates with positive and negative score, by bisection where a step
-    would leave it. Returns ``(tau2, converged)``.
+    whose steps change sign and shrink by less than half is oscillating: from then on its
+    steps are kept inside the bracket of iterates with positive and negative score, by
+    bisection where a step would leave it or not shrink by half. Returns ``(tau2, converged)``.
     """
     n = b.n
     out = np.array(start, dtype=float)
@@ -206,11 +229,14 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
         pos = score > 0
         lo = np.where(pos, np.maximum(lo, t), lo)
         hi = np.where(pos, hi, np.minimum(hi, t))
-        safe |= (adj * prev < 0) & (np.abs(adj) >= np.abs(prev)) & (lo < hi)
+        # oscillation: the step changes sign and shrinks by less than half
+        slow = (adj * prev < 0) & (np.abs(adj) > 0.5 * np.abs(prev))
+        safe |= slow & (lo < hi)
         if safe.any():
             new = t + adj
-            out_of = safe & ~((new > lo) & (new < hi)) & np.isfinite(hi) & (lo < hi)
-            adj = np.where(out_of, 0.5 * (lo + hi) - t, adj)
+            # inside the bracket a step is kept only if it shrinks fast enough; else bisect
+            bisect = safe & (~((new > lo) & (new < hi)) | (np.abs(adj) > 0.5 * np.abs(prev))) & np.isfinite(hi) & (lo < hi)
+            adj = np.where(bisect, 0.5 * (lo + hi) - t, adj)
         neg = t + adj < 0
         if neg.any():
             adj[neg & (t == 0)] = 0.0
@@ -319,7 +345,7 @@ def other_peaks(b: Batch, tau2: np.ndarray, reml: bool):
     frac = np.linspace(0.0, 1.0, PEAK_GRID)
     grid = np.exp(lg[None, :] + frac[:, None] * (hg - lg)[None, :])  # (G, n)
     grid = np.vstack([np.zeros((1, n)), grid])
-    sc = np.vstack([_score(b, grid[j], reml) for j in range(grid.shape[0])])
+    sc = _score_grid(b, grid, reml)
     best_t = np.full(n, np.nan)
     best_ll = np.full(n, -np.inf)
     # boundary maximum at 0
@@ -427,7 +453,8 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
             gain = l0 - ll[chk]
             z = np.flatnonzero(chk)[gain > LL0_TOL]
             if z.size:
-                other_t[z], other_ll[z] = t[z], ll[z]
+                if not peaks:  # without the scan, the maximum Fisher scoring reached is the other one
+                    other_t[z], other_ll[z] = t[z], ll[z]
                 t[z] = 0.0
                 ll[z] = l0[gain > LL0_TOL]
                 ll0[z] = True

@@ -259,8 +259,8 @@ def _intercept_only(y: np.ndarray, v: np.ndarray, method: str) -> Tau2Fit:
                       "highest maximum of the likelihood found by a scan of its score.", ConvergenceWarning, stacklevel=3)
         return Tau2Fit(t, True, MAXITER_SCORING, "fallback: highest maximum of a scan of the likelihood")
     if est.ll0[0]:
-        warnings.warn(f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution "
-                      f"({float(est.tau2_other[0]):.6g}); tau^2 set to 0.", MultiplePeaksWarning, stacklevel=3)
+        warnings.warn(f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      "tau^2 set to 0.", MultiplePeaksWarning, stacklevel=3)
         return Tau2Fit(0.0, True, 0, "likelihood higher at 0")
     return Tau2Fit(t, True, 0)
 

@@ -419,8 +419,9 @@ def meta_analysis(
                       "of its score. Check the data, or compare with method='PM' or 'DL'.", ConvergenceWarning, stacklevel=2)
     if est.ll0[0]:
         notes.append("likelihood higher at tau^2 = 0 than at the Fisher-scoring solution; tau^2 set to 0")
-        warnings.warn(f"{func}: {method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution "
-                      f"({float(est.tau2_other[0]):.6g}); tau^2 set to 0 (as metafor).", MultiplePeaksWarning, stacklevel=2)
+        warnings.warn(f"{func}: {method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      f"tau^2 set to 0 (as metafor). Its highest other maximum is at tau^2 = "
+                      f"{float(est.tau2_other[0]):.6g} (see tau2_other, loglik_other).", MultiplePeaksWarning, stacklevel=2)
     if k == 1:
         notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
     return fit_at_tau2(y, v, tau2, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes,
