@@ -249,3 +249,62 @@ def test_oscillating_fisher_scoring_converges_to_the_maximum():
     assert unsettled.size > 0  # such rows exist in null data
     score = engine._score(b.take(unsettled), t[unsettled], True)
     assert np.all(np.abs(score) < 1e-6 * np.abs(engine._score(b.take(unsettled), np.zeros(unsettled.size), True)) + 1e-8)
+
+
+# ---------------------------------------------------------------------------
+# regression tests for funnel plot asymmetry (metafor regtest)
+
+REG = ENG["regtest"]
+
+
+@pytest.mark.parametrize("entry", REG["tests"], ids=lambda e: f"{e['dataset']}-{e['method']}-{e['test']}-{e['model']}-{e['predictor']}")
+def test_regtest_equals_metafor(entry):
+    d = REG["datasets"][entry["dataset"]]
+    fit = koppmeta.meta_analysis(d["yi"], d["vi"], method=entry["method"], test=entry["test"])
+    k = len(d["yi"])
+    if k < 10:
+        with pytest.warns(koppmeta.FewStudiesWarning, match="fewer than 10"):
+            res = koppmeta.egger_test(fit, model=entry["model"], predictor=entry["predictor"], ni=d["ni"])
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", koppmeta.FewStudiesWarning)
+            res = koppmeta.egger_test(fit, model=entry["model"], predictor=entry["predictor"], ni=d["ni"])
+    assert res.model == entry["model"] and res.predictor == entry["predictor"]
+    got = {"stat": res.stat, "pval": res.pval, "est": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high}
+    bad = {s: (got[s], entry[s]) for s in got if entry.get(s) is not None and not close(got[s], entry[s])}
+    assert not bad, (entry["r_call"], bad)
+    if entry.get("df") is None:
+        assert math.isnan(res.df)
+    else:
+        assert res.df == entry["df"]
+
+
+def test_peters_test_needs_the_sample_sizes():
+    d = REG["datasets"]["bcg"]
+    fit = koppmeta.meta_analysis(d["yi"], d["vi"])
+    with pytest.raises(ValueError, match=r"predictor='ninv' needs the total sample size.*ni="):
+        koppmeta.egger_test(fit, predictor="ninv")
+    with pytest.raises(ValueError, match=r"'ni' has 3 values but the model has k = 13"):
+        koppmeta.egger_test(fit, predictor="ninv", ni=[10, 20, 30])
+
+
+# ---------------------------------------------------------------------------
+# permutation test of a meta-regression (random permutations; metafor permutest)
+
+
+@pytest.mark.parametrize("entry", ENG["permutest"]["tests"], ids=lambda e: f"{e['test']}-{e['iter']}")
+def test_meta_regression_permutation_p_values_within_monte_carlo_error(entry):
+    """Two independent Monte-Carlo estimates of the same p-value differ with standard deviation
+    sqrt(2 p (1 - p) / N); they must agree within 4 of those (p floored at 1/N)."""
+    import pandas as pd
+
+    d = ENG["permutest"]["data"]
+    reg = koppmeta.meta_regression(d["yi"], d["vi"], pd.DataFrame({"ablat": d["ablat"]}), test=entry["test"])
+    res = koppmeta.permutation_test(reg, n_permutations=entry["iter"], seed=1)
+    n = entry["iter"]
+    assert not res.exact and res.n_permutations == n and res.n_failed == 0
+    for got, ref in zip([*res.coefficients["pval"], res.qm_pval], [*entry["pval"], entry["qm_pval"]]):
+        p = min(max(ref, 1.0 / n), 1 - 1.0 / n)
+        assert abs(got - ref) <= 4 * math.sqrt(2 * p * (1 - p) / n), (got, ref)
+    for a, b in zip(res.coefficients["stat"], entry["stat"]):
+        assert close(a, b)

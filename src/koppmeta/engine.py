@@ -607,3 +607,154 @@ def q_profile(b: Batch, level: float, qgen0: np.ndarray | None = None):
             dest[need] = sol
             conv[np.flatnonzero(need)[~c]] = False
     return lo, hi, conv
+
+
+# ---------------------------------------------------------------------------
+# many models with moderators at once (permutation tests of meta-regression)
+
+
+def _design_wls(y, v, X, tau2):
+    """Batched weighted least squares: ``(b, r, w, Ainv)`` for ``y``, ``v`` (n, k), ``X`` (n, k, p), ``tau2`` (n,)."""
+    w = 1.0 / (v + tau2[:, None])
+    XtW = X.transpose(0, 2, 1) * w[:, None, :]
+    Ainv = np.linalg.inv(XtW @ X)
+    b = (Ainv @ (XtW @ y[:, :, None]))[:, :, 0]
+    r = y - (X @ b[:, :, None])[:, :, 0]
+    return b, r, w, Ainv
+
+
+def _design_traces(w, X, Ainv):
+    """``tr P`` and ``tr PP`` per model (P = W - W X (X'WX)^-1 X'W)."""
+    Xt = X.transpose(0, 2, 1)
+    B2 = Ainv @ ((Xt * (w * w)[:, None, :]) @ X)
+    B3 = Ainv @ ((Xt * (w ** 3)[:, None, :]) @ X)
+    trp = w.sum(axis=1) - np.trace(B2, axis1=1, axis2=2)
+    trpp = (w * w).sum(axis=1) - 2 * np.trace(B3, axis1=1, axis2=2) + np.einsum("nij,nji->n", B2, B2)
+    return trp, trpp
+
+
+def _design_loglik(y, v, X, tau2, reml):
+    b, r, w, Ainv = _design_wls(y, v, X, tau2)
+    k, p = X.shape[1], X.shape[2]
+    ll = -0.5 * np.log(v + tau2[:, None]).sum(axis=1) - 0.5 * (w * r * r).sum(axis=1)
+    if reml:
+        _, logdet = np.linalg.slogdet(X.transpose(0, 2, 1) * w[:, None, :] @ X)
+        return ll - 0.5 * (k - p) * _LOG_2PI - 0.5 * logdet
+    return ll - 0.5 * k * _LOG_2PI
+
+
+def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
+    """Residual tau^2 of many meta-regressions at once: ``y``, ``v`` (n, k), ``X`` (n, k, p).
+
+    The same estimators as :func:`koppmeta.heterogeneity.estimate_tau2` for a model matrix, in
+    batched matrix form (Viechtbauer 2005): DL ``(Q - (k - p)) / tr P_0``; HS ``(Q - k) / sum w``;
+    HE ``(RSS_ols - tr(P_ols V)) / (k - p)``; SJ ``t0 Q_gen(t0) / (k - p)``; PM/EB the root of
+    ``Q_gen = k - p`` (Newton from 0 with a bisection guard); ML/REML Fisher scoring from HE
+    with step halving, then metafor's ll0check. Returns ``(tau2, converged)``.
+    """
+    n, k, p = X.shape
+    zero = np.zeros(n)
+    if method == "FE" or k <= p:
+        return zero, np.ones(n, dtype=bool)
+    if method in ("DL", "HS"):
+        _, r, w, Ainv = _design_wls(y, v, X, zero)
+        q = (w * r * r).sum(axis=1)
+        if method == "DL":
+            trp, _ = _design_traces(w, X, Ainv)
+            return np.maximum(0.0, (q - (k - p)) / trp), np.ones(n, dtype=bool)
+        return np.maximum(0.0, (q - k) / w.sum(axis=1)), np.ones(n, dtype=bool)
+    Xt = X.transpose(0, 2, 1)
+    XtXi = np.linalg.inv(Xt @ X)
+    r_ols = y - (X @ (XtXi @ (Xt @ y[:, :, None])))[:, :, 0]
+    tr_pv = v.sum(axis=1) - np.trace(XtXi @ ((Xt * v[:, None, :]) @ X), axis1=1, axis2=2)
+    he = ((r_ols * r_ols).sum(axis=1) - tr_pv) / (k - p)
+    if method == "HE":
+        return np.maximum(0.0, he), np.ones(n, dtype=bool)
+    if method == "SJ":
+        t0 = ((y - y.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)
+        _, r, w, _ = _design_wls(y, v, X, t0)
+        t = np.where(t0 > 0, t0 * (w * r * r).sum(axis=1) / (k - p), 0.0)
+        return np.maximum(0.0, t), np.ones(n, dtype=bool)
+    if method in ("PM", "EB"):
+        target = float(k - p)
+
+        def qd(t):
+            _, r, w, _ = _design_wls(y, v, X, t)
+            wr2 = w * r * r
+            return wr2.sum(axis=1) - target, -(wr2 * w).sum(axis=1)
+
+        x = zero.copy()
+        fx, dfx = qd(x)
+        conv = fx <= 0
+        out = np.zeros(n)
+        lo = np.zeros(n)
+        hi = np.full(n, 1e6)
+        for _ in range(MAXITER_ROOT):
+            act = ~conv
+            if not act.any():
+                break
+            with np.errstate(divide="ignore", invalid="ignore"):
+                new = x - fx / dfx
+            bad = ~((new > lo) & (new < hi))
+            new = np.where(bad, 0.5 * (lo + hi), new)
+            fn, dn = qd(np.where(act, new, x))
+            lo = np.where(act & (fn > 0), new, lo)
+            hi = np.where(act & (fn <= 0), new, hi)
+            tol = ROOT_TOL + 4 * _EPS * np.abs(new)
+            done = act & ((np.abs(new - x) <= tol) | (fn == 0) | (hi - lo <= 2 * tol))
+            x = np.where(act, new, x)
+            fx, dfx = np.where(act, fn, fx), np.where(act, dn, dfx)
+            out[done] = x[done]
+            conv |= done
+        return out, conv
+    reml = method == "REML"
+    t = np.maximum(0.0, he)
+    conv = np.zeros(n, dtype=bool)
+    for _ in range(MAXITER_SCORING):
+        _, r, w, Ainv = _design_wls(y, v, X, t)
+        ypy = ((w * r) ** 2).sum(axis=1)
+        if reml:
+            trp, trpp = _design_traces(w, X, Ainv)
+            adj = (ypy - trp) / trpp
+        else:
+            adj = (ypy - w.sum(axis=1)) / (w * w).sum(axis=1)
+        adj = np.where(conv, 0.0, adj)
+        adj = np.where((t == 0) & (adj < 0), 0.0, adj)
+        neg = t + adj < 0
+        while neg.any():
+            adj = np.where(neg, adj / 2, adj)
+            neg = t + adj < 0
+        new = t + adj
+        conv |= np.abs(new - t) < THRESHOLD
+        t = new
+        if conv.all():
+            break
+    chk = conv & (t > THRESHOLD)
+    if chk.any():
+        gain = _design_loglik(y[chk], v[chk], X[chk], np.zeros(int(chk.sum())), reml) - \
+            _design_loglik(y[chk], v[chk], X[chk], t[chk], reml)
+        idx = np.flatnonzero(chk)[gain > LL0_TOL]
+        t[idx] = 0.0
+    return np.maximum(0.0, t), conv
+
+
+def design_tests(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: np.ndarray, test: str, btt: np.ndarray):
+    """Coefficient statistics (n, p) and the omnibus Wald statistic QM of the coefficients ``btt`` (n,).
+
+    z: ``b / se`` with ``Var(b) = (X'WX)^-1``; Knapp-Hartung: the variance times
+    ``sum w r^2 / (k - p)`` and ``QM / len(btt)`` (the F form), as :func:`koppmeta.meta_regression`.
+    """
+    n, k, p = X.shape
+    b, r, w, Ainv = _design_wls(y, v, X, tau2)
+    if test == "knha":
+        rss = (w * r * r).sum(axis=1)
+        s2 = np.where(rss <= _EPS, 0.0, rss / (k - p))
+        Ainv = Ainv * s2[:, None, None]
+    se = np.sqrt(np.diagonal(Ainv, axis1=1, axis2=2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = b / se
+        bb = b[:, btt]
+        qm = np.einsum("ni,ni->n", bb, np.linalg.solve(Ainv[:, btt][:, :, btt], bb[:, :, None])[:, :, 0])
+    if test == "knha":
+        qm = qm / len(btt)
+    return stat, qm

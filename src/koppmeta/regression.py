@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import engine
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
 from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
@@ -1318,25 +1319,6 @@ def permutation_test(
         warnings.simplefilter("ignore", het.ConvergenceWarning)
         b_obs, stat_obs, qm_obs = _fast_fit(y, v, X, method, test, btt)
 
-    def arrangements():
-        if kind == "sign flips":
-            if exact:
-                bits = np.arange(k)
-                for i in range(n_iter):
-                    yield (1 - 2 * ((i >> bits) & 1)) * y, X
-            else:
-                yield y, X
-                for _ in range(n_iter - 1):
-                    yield (1 - 2 * rng.integers(0, 2, size=k)) * y, X
-        else:
-            if exact:
-                for perm_codes in _multiset_permutations(codes):
-                    yield y, uniq[perm_codes]
-            else:
-                yield y, X
-                for _ in range(n_iter - 1):
-                    yield y, X[rng.permutation(k)]
-
     from tqdm.auto import tqdm
 
     stat_perm = np.full((n_iter, p), np.nan)
@@ -1365,23 +1347,26 @@ def permutation_test(
                 qm_perm[start:start + chunk] = st * st
         n_failed = int(np.isnan(qm_perm).sum())
         n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", het.ConvergenceWarning)
-        for i, (yy, XX) in enumerate(tqdm(arrangements() if kind != "sign flips" else iter(()),
-                                          total=n_iter if kind != "sign flips" else 0, disable=not progress or kind == "sign flips",
-                                          desc="permutations", unit="fit")):
-            try:
-                _, st, qm = _fast_fit(yy, v, XX, method, test, btt)
-            except (het.ConvergenceError, np.linalg.LinAlgError):
-                n_failed += 1
-                continue
-            if not np.any(np.isnan(st)) and not math.isnan(qm):
-                stat_perm[i] = st
-                qm_perm[i] = qm
-            else:
-                n_failed += 1
-        if kind != "sign flips":
-            n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
+    if kind != "sign flips":
+        # all row orders (or the seeded sample) as batches of weighted least-squares problems
+        if exact:
+            orders = np.array([uniq_codes for uniq_codes in _multiset_permutations(codes)])
+            Xall = uniq[orders]
+        else:
+            perms = [np.arange(k)] + [rng.permutation(k) for _ in range(n_iter - 1)]
+            Xall = X[np.array(perms)]
+        chunk = max(1, 200_000 // (k * p))
+        for start in tqdm(range(0, n_iter, chunk), disable=not progress, desc="permutations", unit=f"{chunk} fits"):
+            Xb = Xall[start:start + chunk]
+            m = Xb.shape[0]
+            yb, vb = np.broadcast_to(y, (m, k)), np.broadcast_to(v, (m, k))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t2, conv = engine.design_tau2(yb, vb, Xb, method)
+                st, qm = engine.design_tests(yb, vb, Xb, t2, test, btt)
+            good = conv & ~np.isnan(st).any(axis=1) & ~np.isnan(qm)
+            stat_perm[start:start + m][good] = st[good]
+            qm_perm[start:start + m][good] = qm[good]
+        n_failed = int(np.isnan(qm_perm).sum())
     ok = ~np.isnan(qm_perm)
     if not ok.any():
         raise het.ConvergenceError(f"{func}: no permuted model could be fitted.")
