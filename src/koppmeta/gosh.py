@@ -130,6 +130,10 @@ def gosh(
     Q = 0 (metafor's convention). With ``test="knha"`` such a subset is fitted with the z test
     (as metafor does for k = 1); the columns returned do not depend on the test.
     Subsets are built and fitted in chunks, so memory stays bounded for a million subsets.
+    Unlike metafor's ``gosh()`` with DL, which reports H^2 = Q/(k-1) for a subset whose tau^2
+    is 0 although its own ``rma()`` reports 1, every subset here gets the H^2 of ``meta_analysis``.
+    Each subset is fitted by the same engine as :func:`koppmeta.meta_analysis`
+    (:mod:`koppmeta.engine`), so a subset gives the numbers of fitting it on its own.
 
     Examples
     --------

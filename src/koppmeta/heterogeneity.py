@@ -1,7 +1,8 @@
 """Estimators of the between-study variance tau^2 and its Q-profile confidence interval.
 
-All estimators work for a model matrix ``X`` (an intercept column for a plain
-random-effects model; more columns for meta-regression). They follow the
+All estimators work for a model matrix ``X`` (more columns for meta-regression); for the
+intercept-only model :func:`estimate_tau2` and :func:`q_profile_ci` hand over to
+:mod:`koppmeta.engine`, the one implementation used by ``meta_analysis`` and ``fit_many``. They follow the
 definitions in Viechtbauer (2005), J Educ Behav Stat 30:261-293, and the code
 paths of metafor's ``rma.uni()``; the parity tests compare them with metafor.
 

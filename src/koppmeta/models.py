@@ -187,6 +187,7 @@ class MetaAnalysis:
             "i2_ci_low": self.i2_ci[0] if self.i2_ci else math.nan,
             "i2_ci_high": self.i2_ci[1] if self.i2_ci else math.nan,
             "h2": self.h2, "q": self.q, "q_df": self.q_df, "q_pval": self.q_pval,
+            "tau2_other": self.tau2_other, "loglik_other": self.loglik_other,
         }
         if self.is_ratio:
             row.update({"estimate_exp": math.exp(self.estimate), "ci_low_exp": math.exp(self.ci_low),
