@@ -650,31 +650,34 @@ def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
     batched matrix form (Viechtbauer 2005): DL ``(Q - (k - p)) / tr P_0``; HS ``(Q - k) / sum w``;
     HE ``(RSS_ols - tr(P_ols V)) / (k - p)``; SJ ``t0 Q_gen(t0) / (k - p)``; PM/EB the root of
     ``Q_gen = k - p`` (Newton from 0 with a bisection guard); ML/REML Fisher scoring from HE
-    with step halving, then metafor's ll0check. Returns ``(tau2, converged)``.
+    with step halving, then metafor's ll0check. Returns ``(tau2, converged, ll0)`` (``ll0``: where
+    the ll0check set tau^2 to 0). :func:`koppmeta.heterogeneity.estimate_tau2` runs it on a batch
+    of one for a single meta-regression.
     """
     n, k, p = X.shape
     zero = np.zeros(n)
+    no = np.zeros(n, dtype=bool)
     if method == "FE" or k <= p:
-        return zero, np.ones(n, dtype=bool)
+        return zero, np.ones(n, dtype=bool), no
     if method in ("DL", "HS"):
         _, r, w, Ainv = _design_wls(y, v, X, zero)
         q = (w * r * r).sum(axis=1)
         if method == "DL":
             trp, _ = _design_traces(w, X, Ainv)
-            return np.maximum(0.0, (q - (k - p)) / trp), np.ones(n, dtype=bool)
-        return np.maximum(0.0, (q - k) / w.sum(axis=1)), np.ones(n, dtype=bool)
+            return np.maximum(0.0, (q - (k - p)) / trp), np.ones(n, dtype=bool), no
+        return np.maximum(0.0, (q - k) / w.sum(axis=1)), np.ones(n, dtype=bool), no
     Xt = X.transpose(0, 2, 1)
-    XtXi = np.linalg.inv(Xt @ X)
+    XtXi = np.linalg.inv(Xt @ X)  # HE, and the start of ML/REML
     r_ols = y - (X @ (XtXi @ (Xt @ y[:, :, None])))[:, :, 0]
     tr_pv = v.sum(axis=1) - np.trace(XtXi @ ((Xt * v[:, None, :]) @ X), axis1=1, axis2=2)
     he = ((r_ols * r_ols).sum(axis=1) - tr_pv) / (k - p)
     if method == "HE":
-        return np.maximum(0.0, he), np.ones(n, dtype=bool)
+        return np.maximum(0.0, he), np.ones(n, dtype=bool), no
     if method == "SJ":
         t0 = ((y - y.mean(axis=1, keepdims=True)) ** 2).mean(axis=1)
         _, r, w, _ = _design_wls(y, v, X, t0)
         t = np.where(t0 > 0, t0 * (w * r * r).sum(axis=1) / (k - p), 0.0)
-        return np.maximum(0.0, t), np.ones(n, dtype=bool)
+        return np.maximum(0.0, t), np.ones(n, dtype=bool), no
     if method in ("PM", "EB"):
         target = float(k - p)
 
@@ -688,7 +691,12 @@ def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
         conv = fx <= 0
         out = np.zeros(n)
         lo = np.zeros(n)
-        hi = np.full(n, 1e6)
+        hi = np.full(n, 100.0)
+        for _ in range(30):  # the upper end of the bracket grows tenfold while Q_gen is above the target
+            up = qd(hi)[0] > 0
+            if not up.any():
+                break
+            hi = np.where(up, 10 * hi, hi)
         for _ in range(MAXITER_ROOT):
             act = ~conv
             if not act.any():
@@ -706,7 +714,7 @@ def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
             fx, dfx = np.where(act, fn, fx), np.where(act, dn, dfx)
             out[done] = x[done]
             conv |= done
-        return out, conv
+        return out, conv, no
     reml = method == "REML"
     t = np.maximum(0.0, he)
     conv = np.zeros(n, dtype=bool)
@@ -735,7 +743,8 @@ def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
             _design_loglik(y[chk], v[chk], X[chk], t[chk], reml)
         idx = np.flatnonzero(chk)[gain > LL0_TOL]
         t[idx] = 0.0
-    return np.maximum(0.0, t), conv
+        no[idx] = True
+    return np.maximum(0.0, t), conv, no
 
 
 def design_tests(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: np.ndarray, test: str, btt: np.ndarray):

@@ -30,7 +30,7 @@ from .exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarni
 THRESHOLD = engine.THRESHOLD
 ROOT_TOL = engine.ROOT_TOL
 MAXITER = 1000  # root finding
-MAXITER_SCORING = 1000  # Fisher scoring (ML, REML) with moderators
+MAXITER_SCORING = engine.MAXITER_SCORING
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 
@@ -85,13 +85,6 @@ def trace_p(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
     return float(np.sum(w) - np.trace(Ainv @ ((X.T * w**2) @ X)))
 
 
-def _trace_pp(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
-    """``tr(PP) = sum(w^2) - 2 tr(A^-1 X'W^3X) + tr((A^-1 X'W^2X)^2)``."""
-    B2 = Ainv @ ((X.T * w**2) @ X)
-    B3 = Ainv @ ((X.T * w**3) @ X)
-    return float(np.sum(w**2) - 2 * np.trace(B3) + np.sum(B2 * B2.T))
-
-
 def _loglik(y, v, X, tau2: float, reml: bool) -> float:
     """(Restricted) log-likelihood of the random-effects model with moderators, as in metafor."""
     k, p = X.shape
@@ -101,15 +94,6 @@ def _loglik(y, v, X, tau2: float, reml: bool) -> float:
         sign, logdet = np.linalg.slogdet((X.T * w) @ X)
         return float(-0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * logdet - 0.5 * rss)
     return float(-0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss)
-
-
-def _he(y, v, X) -> float:
-    """Hedges' estimator: ``(RSS_ols - tr(P_ols V)) / (k - p)`` (Hedges 1983; metafor HE)."""
-    k, p = X.shape
-    XtXi = np.linalg.inv(X.T @ X)
-    r = y - X @ (XtXi @ (X.T @ y))
-    tr_pv = np.sum(v) - np.trace(XtXi @ ((X.T * v) @ X))
-    return float((np.sum(r * r) - tr_pv) / (k - p))
 
 
 def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
@@ -125,27 +109,6 @@ def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
         if n > 30:
             raise ConvergenceError("no finite tau^2 makes the generalized Q statistic reach its target value.")
     return float(optimize.brentq(f, lower, hi, xtol=ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=MAXITER))
-
-
-def _fisher_scoring(y, v, X, method: str, start: float) -> Tau2Fit:
-    """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``, for a model with moderators.
-
-    (Intercept-only models are fitted by :func:`koppmeta.engine.fisher_scoring`.)
-    """
-    tau2 = max(0.0, start)
-    for it in range(1, MAXITER_SCORING + 1):
-        _, r, w, Ainv = wls(y, v, X, tau2)
-        if method == "REML":
-            adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
-        else:  # ML
-            adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
-        while tau2 + adj < 0:
-            adj /= 2
-        new = tau2 + adj
-        if abs(new - tau2) < THRESHOLD:
-            return Tau2Fit(new, True, it)
-        tau2 = new
-    return Tau2Fit(tau2, False, MAXITER_SCORING)
 
 
 def _score(y, v, X, tau2: float, reml: bool) -> float:
@@ -195,58 +158,36 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
       eq. 15-16); if the likelihood at tau^2 = 0 is higher than at the solution, 0 is taken.
 
     Negative values are truncated at 0. An intercept-only model (``X`` a column of ones) is
-    estimated by :func:`koppmeta.engine.estimate_tau2` (the one implementation for it, vectorised);
-    this function adds the matrix forms for models with moderators.
+    estimated by :func:`koppmeta.engine.estimate_tau2`, a model with moderators by
+    :func:`koppmeta.engine.design_tau2` (both vectorised; here a batch of one), which adds the
+    warnings; on non-convergence of ML/REML with moderators the root of the score with the highest
+    likelihood is used (with a :class:`ConvergenceWarning`).
     """
     k, p = X.shape
     if p == 1 and _ones(X):
         return _intercept_only(y, v, method)
     if k <= p:
         return Tau2Fit(0.0, True, 0, "too few studies to estimate heterogeneity; tau^2 set to 0")
-    if method == "FE":
-        return Tau2Fit(0.0, True, 0)
-    if method in ("DL", "HS"):
-        _, r, w, Ainv = wls(y, v, X, 0.0)
-        q = float(np.sum(w * r * r))
-        trp = trace_p(w, X, Ainv)
-        sw = float(np.sum(w))
-        t = (q - (k - p)) / trp if method == "DL" else (q - k) / sw
-        return Tau2Fit(max(0.0, t), True, 0)
-    if method == "HE":
-        return Tau2Fit(max(0.0, _he(y, v, X)), True, 0)
-    if method == "SJ":
-        t0 = float(np.mean((y - y.mean()) ** 2))
-        if t0 == 0.0:
-            return Tau2Fit(0.0, True, 0, "all effects are equal; tau^2 = 0")
-        return Tau2Fit(max(0.0, t0 * q_gen(y, v, X, t0) / (k - p)), True, 0)
-    if method in ("PM", "EB"):
-        target = k - p
-        if q_gen(y, v, X, 0.0) < target:
-            return Tau2Fit(0.0, True, 0)
-        return Tau2Fit(_solve_q(y, v, X, target), True, 0)
-    if method in ("ML", "REML"):
-        fit = _fisher_scoring(y, v, X, method, _he(y, v, X))
-        if not fit.converged:
-            t = _maximize_likelihood(y, v, X, method)
-            warnings.warn(
-                f"{method}: Fisher scoring did not converge in {MAXITER_SCORING} iterations; tau^2 = {t:.6g} was found "
-                "instead as the root of the likelihood's score with the highest likelihood. Check the data, or compare with method='PM' or 'DL'.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return Tau2Fit(t, True, MAXITER_SCORING, "fallback: root of the score with the highest likelihood")
-        reml = method == "REML"
-        gain = _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml) if fit.tau2 > THRESHOLD else 0.0
-        if gain > 1e-10:
-            warnings.warn(
-                f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution "
-                f"({fit.tau2:.6g}); tau^2 set to 0.",
-                MultiplePeaksWarning,
-                stacklevel=3,
-            )
-            return Tau2Fit(0.0, True, fit.iterations, "likelihood higher at 0")
-        return Tau2Fit(max(0.0, fit.tau2), True, fit.iterations)
-    raise ValueError(f"estimate_tau2: unknown method {method!r}; valid: {', '.join(METHODS)}.")  # pragma: no cover
+    if method not in METHODS:
+        raise ValueError(f"estimate_tau2: unknown method {method!r}; valid: {', '.join(METHODS)}.")
+    t, conv, ll0 = (a[0] for a in engine.design_tau2(y[None, :], v[None, :], X[None, :, :], method))
+    t = float(t)
+    if method == "SJ" and float(np.mean((y - y.mean()) ** 2)) == 0.0:
+        return Tau2Fit(0.0, True, 0, "all effects are equal; tau^2 = 0")
+    if not conv:
+        if method in ("PM", "EB"):
+            raise ConvergenceError("no finite tau^2 makes the generalized Q statistic reach its target value.")
+        t = _maximize_likelihood(y, v, X, method)
+        warnings.warn(
+            f"{method}: Fisher scoring did not converge in {engine.MAXITER_SCORING} iterations; tau^2 = {t:.6g} was "
+            "found instead as the root of the likelihood's score with the highest likelihood. Check the data, or compare "
+            "with method='PM' or 'DL'.", ConvergenceWarning, stacklevel=3)
+        return Tau2Fit(t, True, engine.MAXITER_SCORING, "fallback: root of the score with the highest likelihood")
+    if ll0:
+        warnings.warn(f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      "tau^2 set to 0.", MultiplePeaksWarning, stacklevel=3)
+        return Tau2Fit(0.0, True, 0, "likelihood higher at 0")
+    return Tau2Fit(t, True, 0)
 
 
 def _intercept_only(y: np.ndarray, v: np.ndarray, method: str) -> Tau2Fit:

@@ -1361,7 +1361,7 @@ def permutation_test(
             m = Xb.shape[0]
             yb, vb = np.broadcast_to(y, (m, k)), np.broadcast_to(v, (m, k))
             with np.errstate(divide="ignore", invalid="ignore"):
-                t2, conv = engine.design_tau2(yb, vb, Xb, method)
+                t2, conv, _ = engine.design_tau2(yb, vb, Xb, method)
                 st, qm = engine.design_tests(yb, vb, Xb, t2, test, btt)
             good = conv & ~np.isnan(st).any(axis=1) & ~np.isnan(qm)
             stat_perm[start:start + m][good] = st[good]
