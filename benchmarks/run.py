@@ -66,7 +66,7 @@ GOALS = {
     "moderate": {"statsmodels": 15.0, "metafor": 300.0},
     "mixed": {"statsmodels": 15.0, "metafor": 300.0},
     "permreg": {"metafor": 15.0},
-    "big": {"metafor": 1.0},
+    "big": {},  # goal: under 0.1 s for koppmeta (metafor is timed only with KOPPMETA_BENCH_BIG=1)
 }
 SINGLE_GOAL_NOTE = "issue goal for the single fit: >= 5x statsmodels, >= 50x metafor"
 
@@ -344,13 +344,15 @@ def main(argv: list[str] | None = None) -> str:
             for kind in sim:
                 t[kind]["metafor"] = float(r_info[f"loop_{kind}_s"]) * N_FITS
             t["permreg"]["metafor"] = float(r_info["permreg_s"])
-            t["big"]["metafor"] = float(r_info["big_s"])
+            if "big_s" in r_info:
+                t["big"]["metafor"] = float(r_info["big_s"])
             checks.append(("meta-regression permutation p-value (QM), 1,000 random permutations (different random streams)",
                            f"koppmeta {permreg_p:.4f}, metafor {float(r_info['permreg_p']):.4f}"))
-            checks.append(("k = 10,000: tau2 and its Q-profile interval, koppmeta vs metafor (default convergence)",
-                           f"tau2 {abs(big_fit.tau2 - float(r_info['big_tau2'])):.1e}, "
-                           f"ci low {abs(big_ci[0] - float(r_info['big_ci_lb'])):.1e}, "
-                           f"ci high {abs(big_ci[1] - float(r_info['big_ci_ub'])):.1e}"))
+            if "big_s" in r_info:
+                checks.append(("k = 10,000: tau2 and its Q-profile interval, koppmeta vs metafor (default convergence)",
+                               f"tau2 {abs(big_fit.tau2 - float(r_info['big_tau2'])):.1e}, "
+                               f"ci low {abs(big_ci[0] - float(r_info['big_ci_lb'])):.1e}, "
+                               f"ci high {abs(big_ci[1] - float(r_info['big_ci_ub'])):.1e}"))
             checks.append(("permutation p-value, 1,000 random sign flips (different random streams)",
                            f"koppmeta {perm_p:.4f}, metafor {float(r_info['perm_p']):.4f}"))
             loop = np.genfromtxt(Path(tmp) / "loop.csv", delimiter=",", names=True)
@@ -423,7 +425,8 @@ def main(argv: list[str] | None = None) -> str:
         "metafor was timed inside R (`system.time`) with its default control settings.",
         f"fit_many rows (no heterogeneity, tau^2 = 0.05, mixed k): z test; loops of `combine_effects` "
         f"(`method_re=\"iterated\"`) and of `rma(method = \"REML\")` over the first {sim_loop_n:,} analyses, scaled to "
-        "100,000. The k = 10,000 row has the goal 'under 0.1 s' for koppmeta; its ratio to metafor is shown.",
+        "100,000. The k = 10,000 row has the goal 'under 0.1 s' for koppmeta; metafor is timed there only with "
+        "KOPPMETA_BENCH_BIG=1 (its rma and confint form 10,000 x 10,000 matrices; one run took over ten minutes).",
         SINGLE_GOAL_NOTE + ".",
     ]
     machine_md = "\n".join(f"| {k} | {v} |" for k, v in info.items())
