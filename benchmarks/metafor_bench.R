@@ -10,6 +10,9 @@
 ##     loop_s       seconds per fit in a loop of rma(REML, knha) over the rows of Y/V
 ##     gosh_s       seconds for gosh() over all 8,191 subsets of the 13 BCG trials (REML)
 ##     perm_s       seconds for permutest() with 1,000 random sign flips (REML); perm_p its p-value
+##     loop_<kind>_s seconds per rma(REML) fit over the simulated null, moderate and mixed-k rows
+##     permreg_s    seconds for permutest() of rma(yi, vi, mods = ~ ablat) with 1,000 permutations
+##     big_s        seconds for rma(REML) + confint() with k = 10,000 (one run)
 ##     r_version, metafor_version
 ## All timed fits use metafor's default control settings (what a user gets by default).
 
@@ -77,3 +80,33 @@ write.csv(out, file.path(workdir, "gosh_tight.csv"), row.names = FALSE, quote = 
 
 cat(sprintf("r_version=%s\n", R.version.string))
 cat(sprintf("metafor_version=%s\n", packageDescription("metafor")$Version))
+
+## fit_many rows: loops of rma(REML, z) over simulated analyses (NaN padding dropped)
+for (kind in c("null", "moderate", "mixed")) {
+  Y <- as.matrix(read.csv(file.path(workdir, sprintf("Y_%s.csv", kind)), header = FALSE))
+  V <- as.matrix(read.csv(file.path(workdir, sprintf("V_%s.csv", kind)), header = FALSE))
+  t <- system.time(for (i in seq_len(nrow(Y))) {
+    ok <- !is.na(Y[i, ])
+    tryCatch(rma(Y[i, ok], V[i, ok], method = "REML"), error = function(e) NULL)
+  })[["elapsed"]]
+  cat(sprintf("loop_%s_s=%.10g\n", kind, t / nrow(Y)))
+}
+
+## permutation test of a meta-regression: BCG on ablat, 1,000 random permutations
+fit <- rma(yi, vi, mods = ~ ablat, data = dat, method = "REML")
+set.seed(1)
+t <- system.time(pt <- suppressWarnings(permutest(fit, iter = 1000, progbar = FALSE)))[["elapsed"]]
+cat(sprintf("permreg_s=%.10g\n", t))
+cat(sprintf("permreg_p=%.10g\n", pt$QMp))
+
+## one meta-analysis of k = 10,000: not timed in metafor by default. rma() and confint() form
+## k x k matrices there (10,000 x 10,000 doubles, 800 MB each), and a single run took more than
+## ten minutes on the benchmark machine; set KOPPMETA_BENCH_BIG=1 to time it anyway.
+if (Sys.getenv("KOPPMETA_BENCH_BIG") == "1") {
+  big <- as.matrix(read.csv(file.path(workdir, "big.csv"), header = FALSE))
+  best <- system.time({ f <- rma(big[, 1], big[, 2], method = "REML"); ci <- confint(f) })[["elapsed"]]
+  cat(sprintf("big_s=%.10g\n", best))
+  cat(sprintf("big_tau2=%.17g\n", f$tau2))
+  cat(sprintf("big_ci_lb=%.17g\n", ci$random["tau^2", "ci.lb"]))
+  cat(sprintf("big_ci_ub=%.17g\n", ci$random["tau^2", "ci.ub"]))
+}

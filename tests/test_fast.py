@@ -19,7 +19,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close, load_reference
-from koppmeta import fast
+from koppmeta import engine, fast
 from koppmeta import heterogeneity as het
 from koppmeta.fast import FIT_MANY_COLUMNS, fit_many
 
@@ -200,40 +200,39 @@ def test_ll0_rule_matches_metafor():
     """metafor sets tau^2 = 0 when REML scoring stops at a local maximum (tests/r/make_fixtures_gosh.R)."""
     cases = GOSH_REF["ll0"]
     Y, V = _pad([(c["yi"], c["vi"]) for c in cases])
-    with pytest.warns(het.ConvergenceWarning, match=r"in 3 analyses \(rows 0, 1, 2\).*higher at tau\^2 = 0"):
+    with pytest.warns(koppmeta.MultiplePeaksWarning, match=r"in 3 analyses \(rows 0, 1, 2\).*higher at tau\^2 = 0"):
         res = fit_many(Y, V, method="REML")
     for i, c in enumerate(cases):
         assert "local maximum" in c["warning"]
         assert res.loc[i, "tau2"] == 0 == c["tau2"]
+        assert res.loc[i, "tau2_other"] > 0 and res.loc[i, "loglik_other"] < res.loc[i, "loglik_other"] + 1
         for s in ("estimate", "se", "i2", "q"):
             assert close(res.loc[i, s], c[s]), (c["r_call"], s)
 
 
-def test_fisher_scoring_fallback_gives_the_scalar_numbers(monkeypatch):
-    """Rows that do not converge are refitted as estimate_tau2 does (bounded likelihood maximisation)."""
-    monkeypatch.setattr(het, "MAXITER_SCORING", 2)  # applies to meta_analysis and fit_many alike
+def test_fisher_scoring_fallback_gives_the_same_numbers(monkeypatch):
+    """Rows that do not settle get the highest maximum of the likelihood scan, in fit_many and meta_analysis alike."""
+    monkeypatch.setattr(engine, "MAXITER_SCORING", 2)  # applies to meta_analysis and fit_many alike
     Y, V = _random_batch(seed=3, n=20)
-    with pytest.warns(het.ConvergenceWarning, match="Fisher scoring did not converge"):
+    with pytest.warns(koppmeta.ConvergenceWarning, match=r"rows 3, 4.*did not settle"):
         res = fit_many(Y, V, method="REML")
     fits = []
     for y, v in zip(Y, V):
         m = ~np.isnan(y)
         fits.append(_scalar(y[m], v[m], "REML", "z"))
-    assert any("fallback" in " ".join(f.notes) for f in fits)
+    assert any("degenerate" in " ".join(f.notes) for f in fits)
     _assert_same(res, fits)
+    monkeypatch.undo()
+    exact = fit_many(Y, V, method="REML")  # the scan's maximum is the converged one
+    assert np.allclose(res["tau2"], exact["tau2"], rtol=1e-9, atol=1e-9)
 
 
-def test_root_finder_fallback_gives_the_scalar_numbers(monkeypatch):
-    monkeypatch.setattr(fast, "MAXITER_ROOT", 1)
+def test_root_finder_that_does_not_settle_names_the_rows(monkeypatch):
+    monkeypatch.setattr(engine, "MAXITER_ROOT", 1)
     Y, V = _random_batch(seed=4, n=20)
-    with pytest.warns(het.ConvergenceWarning, match="scalar root finder"):
-        res = fit_many(Y, V, method="PM", tau2_ci=True)
-    fits = []
-    for y, v in zip(Y, V):
-        m = ~np.isnan(y)
-        fits.append(_scalar(y[m], v[m], "PM", "z"))
-    _assert_same(res, fits, tau2_ci=True)
-    assert res["converged"].all()
+    with pytest.warns(koppmeta.ConvergenceWarning, match=r"root finder did not settle"):
+        res = fit_many(Y, V, method="PM")
+    assert not res["converged"].all()
 
 
 def test_no_nan_in_statistics():
@@ -245,7 +244,8 @@ def test_no_nan_in_statistics():
             warnings.simplefilter("ignore", het.ConvergenceWarning)
             res = fit_many(Y, V, method=method, tau2_ci=method != "FE")
         ci_cols = [c for c in res.columns if "_ci_" in c]
-        cols = [c for c in res.columns if c != "df" and c not in ci_cols]
+        # df is NaN for the z test; tau2_other / loglik_other are NaN where the likelihood has one maximum
+        cols = [c for c in res.columns if c not in ("df", "tau2_other", "loglik_other") and c not in ci_cols]
         assert not res[cols].isna().any().any(), method
         # an interval for tau^2 needs at least 2 studies (meta_analysis gives None there)
         assert not res.loc[~k1, ci_cols].isna().any().any() and res.loc[k1, ci_cols].isna().all().all()

@@ -24,8 +24,14 @@ from .effect_sizes import (
     logor_to_smd,
     smd_to_logor,
 )
-from .heterogeneity import ConvergenceError, ConvergenceWarning
-from .models import MetaAnalysis, MissingDataWarning, meta_analysis
+from .exceptions import (
+    ConvergenceError,
+    ConvergenceWarning,
+    FewStudiesWarning,
+    MissingDataWarning,
+    MultiplePeaksWarning,
+)
+from .models import MetaAnalysis, meta_analysis
 from .multilevel import RobustResult, ThreeLevelResult, robust, three_level
 
 __version__ = "0.1.0"
@@ -92,6 +98,8 @@ _LAZY = {
 __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
+    "FewStudiesWarning",
+    "MultiplePeaksWarning",
     "MetaAnalysis",
     "MissingDataWarning",
     "RobustResult",

@@ -24,9 +24,10 @@ import pandas as pd
 from scipy import stats
 
 from . import heterogeneity as het
-from ._validation import check_choice
+from ._validation import check_choice, numeric_vector
+from .exceptions import FewStudiesWarning
 from .models import MetaAnalysis, meta_analysis
-from .sensitivity import _check_fit, _check_k
+from .sensitivity import check_fit, check_k
 
 __all__ = [
     "RegressionTest", "egger_test", "BeggTest", "begg_test", "TrimAndFill", "trim_and_fill",
@@ -60,7 +61,19 @@ def _html_table(title: str, rows: list[tuple[str, str, str]], notes: tuple[str, 
 # Regression tests (Egger, PET, PEESE)
 # ---------------------------------------------------------------------------
 
-_PREDICTORS = {"sei": "standard error", "vi": "sampling variance"}
+_PREDICTORS = {"sei": "standard error", "vi": "sampling variance", "ninv": "inverse of the total sample size",
+               "sqrtninv": "inverse of the square root of the total sample size"}
+_MODELS = ("lm", "rma")
+#: Below this many studies the small-study tests and trim-and-fill warn (Sterne et al. 2011, BMJ 343:d4002).
+FEW_STUDIES = 10
+
+
+def warn_few_studies(func: str, k: int) -> None:
+    """A :class:`koppmeta.FewStudiesWarning` when ``k`` is below :data:`FEW_STUDIES`."""
+    if k < FEW_STUDIES:
+        warnings.warn(f"{func}: only {k} studies; with fewer than {FEW_STUDIES} the test has too little power to tell "
+                      "small-study effects from chance (Sterne et al. 2011, BMJ 343:d4002), so read it with care.",
+                      FewStudiesWarning, stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -75,10 +88,13 @@ class RegressionTest:
     ----------
     k : int
         Number of studies.
-    predictor : {"sei", "vi"}
+    predictor : {"sei", "vi", "ninv", "sqrtninv"}
     stat, df, pval : float
         t statistic of the slope ``b1`` (the test of funnel-plot asymmetry), its degrees
-        of freedom ``k - 2`` and its two-sided p-value.
+        of freedom ``k - 2`` and its two-sided p-value. With ``model="rma"`` the z (or
+        Knapp-Hartung t) statistic of the mixed-effects meta-regression; ``df`` is NaN for z.
+    model : {"lm", "rma"}
+        Weighted regression with multiplicative dispersion, or mixed-effects meta-regression.
     slope, slope_se : float
         ``b1`` and its standard error.
     estimate, se, intercept_stat, intercept_pval : float
@@ -105,6 +121,7 @@ class RegressionTest:
     ci_high: float
     level: float
     title: str = "Regression test for funnel plot asymmetry"
+    model: str = "lm"
 
     def to_frame(self) -> pd.DataFrame:
         """One-row table of all numbers (unrounded)."""
@@ -112,19 +129,21 @@ class RegressionTest:
             "k": self.k, "predictor": self.predictor, "stat": self.stat, "df": self.df, "pval": self.pval,
             "slope": self.slope, "slope_se": self.slope_se, "estimate": self.estimate, "se": self.se,
             "intercept_stat": self.intercept_stat, "intercept_pval": self.intercept_pval,
-            "ci_low": self.ci_low, "ci_high": self.ci_high, "level": self.level}])
+            "ci_low": self.ci_low, "ci_high": self.ci_high, "level": self.level, "model": self.model}])
 
     def summary(self, digits: int = 4) -> str:
         """Text report (after metafor's ``print.regtest``) that says what each number is."""
         f = lambda x: _fmt(x, digits)  # noqa: E731
         lv = f"{self.level:g}%"
+        how = ("weighted regression with multiplicative dispersion (weights 1/vi)" if self.model == "lm"
+               else "mixed-effects meta-regression (the model's tau^2 estimator and test)")
+        stat = f"t = {f(self.stat)}, df = {self.df}" if not math.isnan(self.df) else f"z = {f(self.stat)}"
         return "\n".join([
             f"{self.title} (k = {self.k})",
-            f"Model: weighted regression with multiplicative dispersion (weights 1/vi), "
-            f"predictor: {self.predictor} ({_PREDICTORS[self.predictor]})",
+            f"Model: {how}, predictor: {self.predictor} ({_PREDICTORS[self.predictor]})",
             "",
             f"Test for funnel plot asymmetry (slope on the {_PREDICTORS[self.predictor]}; 0 if small and large "
-            f"studies agree): t = {f(self.stat)}, df = {self.df}, p {_fmt_p(self.pval)}",
+            f"studies agree): {stat}, p {_fmt_p(self.pval)}",
             f"Slope: {f(self.slope)} (se {f(self.slope_se)})",
             f"Limit estimate (intercept: expected effect of a study with {_PREDICTORS[self.predictor]} 0): "
             f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
@@ -145,13 +164,37 @@ class RegressionTest:
         ])
 
 
-def _wls_regression(func: str, fit: MetaAnalysis, predictor: str, level: float, title: str) -> RegressionTest:
+def _predictor_values(func: str, fit: MetaAnalysis, predictor: str, ni: Any) -> np.ndarray:
+    """The predictor of a regression test: sqrt(vi), vi, 1/ni or 1/sqrt(ni) (metafor ``regtest``)."""
+    v = fit.vi
+    if predictor == "sei":
+        return np.sqrt(v)
+    if predictor == "vi":
+        return v
+    if ni is None:
+        raise ValueError(f"{func}: predictor={predictor!r} needs the total sample size of each study; pass ni=[...] "
+                         f"({fit.k} values, in the order of the studies).")
+    n = numeric_vector(func, "ni", ni, fit.labels)
+    if n.size != fit.k:
+        raise ValueError(f"{func}: argument 'ni' has {n.size} values but the model has k = {fit.k} studies.")
+    if not (n > 0).all():
+        i = int(np.flatnonzero(~(n > 0))[0])
+        raise ValueError(f"{func}: argument 'ni', study {fit.labels[i]!r} (row {i + 1}): value {n[i]:g} is not "
+                         "allowed; sample sizes must be greater than 0.")
+    return 1.0 / n if predictor == "ninv" else 1.0 / np.sqrt(n)
+
+
+def _wls_regression(func: str, fit: MetaAnalysis, predictor: str, level: float, title: str,
+                    x: np.ndarray | None = None) -> RegressionTest:
     y, v = fit.yi, fit.vi
     k = fit.k
-    x = np.sqrt(v) if predictor == "sei" else v
+    if x is None:
+        x = np.sqrt(v) if predictor == "sei" else v
     if np.ptp(x) == 0:
-        raise ValueError(f"{func}: all sampling variances are equal ({v[0]:g}), so the regression on the "
-                         f"{_PREDICTORS[predictor]} cannot be fitted (metafor: the model matrix is not of full rank).")
+        what = f"sampling variances are equal ({v[0]:g})" if predictor in ("sei", "vi") else \
+            f"values of the predictor ({_PREDICTORS[predictor]}) are equal ({x[0]:g})"
+        raise ValueError(f"{func}: all {what}, so the regression on the {_PREDICTORS[predictor]} cannot be "
+                         "fitted (metafor: the model matrix is not of full rank).")
     sw = np.sqrt(1.0 / v)
     Xw = np.column_stack([sw, sw * x])
     Q, R = np.linalg.qr(Xw)
@@ -176,42 +219,83 @@ def _wls_regression(func: str, fit: MetaAnalysis, predictor: str, level: float, 
         level=level, title=title)
 
 
-def egger_test(fit: MetaAnalysis) -> RegressionTest:
-    """Egger's regression test for funnel plot asymmetry (metafor ``regtest(fit, model="lm")``).
+def _rma_regression(func: str, fit: MetaAnalysis, predictor: str, x: np.ndarray, title: str) -> RegressionTest:
+    """metafor's default ``regtest``: the mixed-effects meta-regression of the effects on the predictor."""
+    from .regression import meta_regression
+
+    if np.ptp(x) == 0:
+        raise ValueError(f"{func}: all values of the predictor ({_PREDICTORS[predictor]}) are equal ({x[0]:g}), so the "
+                         "regression cannot be fitted (metafor: the model matrix is not of full rank).")
+    test = "knha" if fit.test != "z" else "z"
+    reg = meta_regression(fit.yi, fit.vi, pd.DataFrame({predictor: x}), method=fit.method, test=test,
+                          level=fit.level, labels=fit.labels)
+    c = reg.coefficients
+    slope, icpt = c.loc[predictor], c.iloc[0]
+    df = float(reg.df) if test == "knha" else math.nan
+    return RegressionTest(
+        k=fit.k, predictor=predictor, stat=float(slope["stat"]), df=df, pval=float(slope["pval"]),
+        slope=float(slope["estimate"]), slope_se=float(slope["se"]), estimate=float(icpt["estimate"]),
+        se=float(icpt["se"]), intercept_stat=float(icpt["stat"]), intercept_pval=float(icpt["pval"]),
+        ci_low=float(icpt["ci_low"]), ci_high=float(icpt["ci_high"]), level=fit.level, title=title, model="rma")
+
+
+def egger_test(fit: MetaAnalysis, model: str = "lm", predictor: str = "sei", ni: Any = None) -> RegressionTest:
+    """Regression test for funnel plot asymmetry (Egger's test and its variants; metafor ``regtest``).
 
     Egger et al. (1997), "Bias in meta-analysis detected by a simple, graphical test",
     BMJ 315:629-634, regress the standardized effect on precision,
     ``y_i / se_i = a + b (1 / se_i) + e_i`` (ordinary least squares) and test ``a = 0``
     with a t test on ``k - 2`` df. Dividing by ``1/se_i`` shows that this is the same as the
     weighted regression ``y_i = b + a se_i + e_i`` with weights ``1/v_i`` (and a
-    multiplicative error variance) -- the form metafor fits. So the returned
-    ``stat, df, pval`` test the slope on ``se_i`` (Egger's intercept ``a``), and the
-    intercept ``estimate`` (Egger's slope ``b``) with its confidence interval is the
-    "limit estimate": the effect expected in a study with standard error 0 (PET,
-    see :func:`pet_peese`).
+    multiplicative error variance) -- the form metafor fits with ``model="lm"`` (the
+    default here, classic Egger). So the returned ``stat, df, pval`` test the slope on
+    ``se_i`` (Egger's intercept ``a``), and the intercept ``estimate`` (Egger's slope ``b``)
+    with its confidence interval is the "limit estimate": the effect expected in a study
+    with standard error 0 (PET, see :func:`pet_peese`).
 
-    The test does not use tau^2: it is the same whatever the estimator of ``fit``.
+    ``model="rma"`` is metafor's default ``regtest``: the mixed-effects meta-regression
+    ``y_i = b + a x_i + u_i + e_i`` with the tau^2 estimator and test of ``fit`` (a z test, or
+    Knapp-Hartung t with k - 2 df; :func:`koppmeta.meta_regression`); ``fit.test="adhoc"``
+    is run as ``"knha"`` (meta-regression has no ad hoc variant here).
+
+    ``predictor``: ``"sei"`` (standard error, Egger), ``"vi"`` (variance, PEESE),
+    ``"ninv"`` (1 / total sample size: Peters et al. 2006, JAMA 295:676-680, with
+    ``model="lm"``) or ``"sqrtninv"`` (1 / sqrt of the total sample size); the last two need
+    ``ni``. With fewer than 10 studies a :class:`koppmeta.FewStudiesWarning` is issued.
 
     Parameters
     ----------
     fit : MetaAnalysis
-        Its effects ``yi``, variances ``vi`` and ``level`` are used.
+        Its effects ``yi``, variances ``vi``, ``level`` (and for ``model="rma"`` its method and test).
+    model : {"lm", "rma"}
+    predictor : {"sei", "vi", "ninv", "sqrtninv"}
+    ni : array-like, optional
+        Total sample size of each study, in the order of the studies (for ``"ninv"``, ``"sqrtninv"``).
 
     Returns
     -------
     RegressionTest
-        ``stat`` (t), ``df`` (k - 2), ``pval``, ``slope``, ``estimate`` (limit estimate),
-        ``se``, ``ci_low``, ``ci_high``.
+        ``stat`` (t or z), ``df`` (k - 2, NaN for a z test), ``pval``, ``slope``,
+        ``estimate`` (limit estimate), ``se``, ``ci_low``, ``ci_high``.
 
     Raises
     ------
     ValueError
-        Fewer than 3 studies, or all sampling variances equal.
+        Fewer than 3 studies, a predictor whose values are all equal, ``ni`` missing or invalid.
     """
     func = "egger_test"
-    fit = _check_fit(func, fit)
-    _check_k(func, fit, 3, "a regression with two coefficients needs k - 2 >= 1 residual degrees of freedom")
-    return _wls_regression(func, fit, "sei", fit.level, "Egger's regression test for funnel plot asymmetry")
+    fit = check_fit(func, fit)
+    check_choice(func, "model", model, _MODELS)
+    check_choice(func, "predictor", predictor, tuple(_PREDICTORS))
+    check_k(func, fit, 3, "a regression with two coefficients needs k - 2 >= 1 residual degrees of freedom")
+    x = _predictor_values(func, fit, predictor, ni)
+    warn_few_studies(func, fit.k)
+    title = ("Egger's regression test for funnel plot asymmetry" if predictor == "sei" else
+             "Peters' regression test for funnel plot asymmetry" if predictor == "ninv" else
+             "Regression test for funnel plot asymmetry")
+    if model == "rma":
+        return _rma_regression(func, fit, predictor, x, title)
+    return _wls_regression(func, fit, predictor, fit.level, title, x)
 
 
 # ---------------------------------------------------------------------------
@@ -318,6 +402,8 @@ def begg_test(fit: MetaAnalysis) -> BeggTest:
     fit : MetaAnalysis
         Only its ``yi`` and ``vi`` are used (the test does not depend on tau^2).
 
+    With fewer than 10 studies a :class:`koppmeta.FewStudiesWarning` is issued (too little power).
+
     Returns
     -------
     BeggTest
@@ -329,8 +415,9 @@ def begg_test(fit: MetaAnalysis) -> BeggTest:
         correlation is undefined.
     """
     func = "begg_test"
-    fit = _check_fit(func, fit)
-    _check_k(func, fit, 3, "a rank correlation needs several studies")
+    fit = check_fit(func, fit)
+    check_k(func, fit, 3, "a rank correlation needs several studies")
+    warn_few_studies(func, fit.k)
     y, v = fit.yi, fit.vi
     n = fit.k
     w = 1.0 / v
@@ -528,6 +615,8 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     maxiter : int
         Maximum number of iterations (metafor's default, 100).
 
+    With fewer than 10 studies a :class:`koppmeta.FewStudiesWarning` is issued (too little power).
+
     Returns
     -------
     TrimAndFill
@@ -548,19 +637,20 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     ``trimfill(fit, test="knha")``. When ``k0 = 0`` both return the original model.
     """
     func = "trim_and_fill"
-    fit = _check_fit(func, fit)
+    fit = check_fit(func, fit)
     check_choice(func, "estimator", estimator, ESTIMATORS)
     if side is not None:
         check_choice(func, "side", side, SIDES)
     if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
         raise ValueError(f"{func}: argument 'maxiter' must be a positive integer; got {maxiter!r}.")
-    _check_k(func, fit, 2, "metafor stops with k = 1")
+    check_k(func, fit, 2, "metafor stops with k = 1")
+    warn_few_studies(func, fit.k)
     y, v = fit.yi, fit.vi
     k = fit.k
     method = fit.method
     notes: list[str] = []
     if side is None:
-        _check_k(func, fit, 3, "choosing the side needs a regression of yi on sqrt(vi); or pass side='left'/'right'")
+        check_k(func, fit, 3, "choosing the side needs a regression of yi on sqrt(vi); or pass side='left'/'right'")
         b = _pooled_estimate(y, v, np.column_stack([np.ones(k), np.sqrt(v)]), method)
         side = "right" if b[1] < 0 else "left"
     sgn = -1.0 if side == "right" else 1.0
@@ -739,11 +829,11 @@ def pet_peese(fit: MetaAnalysis, *, alpha: float = 0.05) -> PetPeese:
         Fewer than 3 studies, all variances equal, or ``alpha`` outside (0, 0.5).
     """
     func = "pet_peese"
-    fit = _check_fit(func, fit)
+    fit = check_fit(func, fit)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 0.5:
         raise ValueError(f"{func}: argument 'alpha' must be a number between 0 and 0.5 (one-sided level, e.g. 0.05); "
                          f"got {alpha!r}.")
-    _check_k(func, fit, 3, "a regression with two coefficients needs k - 2 >= 1 residual degrees of freedom")
+    check_k(func, fit, 3, "a regression with two coefficients needs k - 2 >= 1 residual degrees of freedom")
     pet = _wls_regression(func, fit, "sei", fit.level, "PET: precision-effect test (regression on the standard error)")
     peese = _wls_regression(func, fit, "vi", fit.level, "PEESE: precision-effect estimate with standard error "
                                                         "(regression on the variance)")
@@ -874,7 +964,7 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
         Orwin or equal to 0, ``alpha`` outside (0, 1).
     """
     func = "fail_safe_n"
-    fit = _check_fit(func, fit)
+    fit = check_fit(func, fit)
     check_choice(func, "method", method, FSN_METHODS)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 1:
         raise ValueError(f"{func}: argument 'alpha' must be a number between 0 and 1 (e.g. 0.05); got {alpha!r}.")

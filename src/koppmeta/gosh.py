@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fast import CHUNK_ELEMENTS, _fit_arrays, _warn_notes
+from .fast import CHUNK_ELEMENTS, fit_arrays, warn_notes
 from .models import MetaAnalysis
 
 __all__ = ["gosh", "GOSH_COLUMNS", "ALL_SUBSETS_MAX_K", "DEFAULT_SAMPLE"]
@@ -130,6 +130,10 @@ def gosh(
     Q = 0 (metafor's convention). With ``test="knha"`` such a subset is fitted with the z test
     (as metafor does for k = 1); the columns returned do not depend on the test.
     Subsets are built and fitted in chunks, so memory stays bounded for a million subsets.
+    Unlike metafor's ``gosh()`` with DL, which reports H^2 = Q/(k-1) for a subset whose tau^2
+    is 0 although its own ``rma()`` reports 1, every subset here gets the H^2 of ``meta_analysis``.
+    Each subset is fitted by the same engine as :func:`koppmeta.meta_analysis`
+    (:mod:`koppmeta.engine`), so a subset gives the numbers of fitting it on its own.
 
     Examples
     --------
@@ -188,12 +192,12 @@ def gosh(
             m = incl[s:s + rows_per_chunk]
             Y = np.where(m, y, np.nan)
             V = np.where(m, v, np.nan)
-            res = _fit_arrays(Y, V, m, method=fit.method, test=fit.test, level=fit.level, row0=s, notes=notes, bar=bar)
+            res = fit_arrays(Y, V, m, method=fit.method, test=fit.test, level=fit.level, row0=s, notes=notes, bar=bar)
             parts.append({c: res[c] for c in GOSH_COLUMNS})
     finally:
         if bar is not None:
             bar.close()
-    _warn_notes(func, fit.method, notes, what="subsets")
+    warn_notes(func, fit.method, notes, what="subsets")
     stats_frame = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in GOSH_COLUMNS})
     members = pd.DataFrame(incl, columns=_column_names([str(x) for x in fit.labels]))
     out = pd.concat([stats_frame, members], axis=1)

@@ -1,7 +1,8 @@
 """Estimators of the between-study variance tau^2 and its Q-profile confidence interval.
 
-All estimators work for a model matrix ``X`` (an intercept column for a plain
-random-effects model; more columns for meta-regression). They follow the
+All estimators work for a model matrix ``X`` (more columns for meta-regression); for the
+intercept-only model :func:`estimate_tau2` and :func:`q_profile_ci` hand over to
+:mod:`koppmeta.engine`, the one implementation used by ``meta_analysis`` and ``fit_many``. They follow the
 definitions in Viechtbauer (2005), J Educ Behav Stat 30:261-293, and the code
 paths of metafor's ``rma.uni()``; the parity tests compare them with metafor.
 
@@ -22,13 +23,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from . import engine
 from ._dist import chi2_isf, chi2_ppf
+from .exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarning
 
-THRESHOLD = 1e-13
-ROOT_TOL = 1e-14
+THRESHOLD = engine.THRESHOLD
+ROOT_TOL = engine.ROOT_TOL
 MAXITER = 1000  # root finding
-MAXITER_SCORING = 1000  # Fisher scoring (ML, REML)
-NEWTON_SWITCH = 1e-3  # intercept-only ML/REML: Newton steps once a Fisher step is this small (relative)
+MAXITER_SCORING = engine.MAXITER_SCORING
 
 METHODS = ("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 
@@ -43,14 +45,6 @@ METHOD_NAMES = {
     "HS": "Hunter-Schmidt",
     "EB": "empirical Bayes (Morris)",
 }
-
-
-class ConvergenceError(RuntimeError):
-    """An iterative tau^2 estimator did not converge and no fallback could be used."""
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative estimator needed its fallback; the result is still a proper estimate."""
 
 
 @dataclass(frozen=True)
@@ -78,8 +72,6 @@ def wls(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float):
 
 def q_gen(y: np.ndarray, v: np.ndarray, X: np.ndarray, tau2: float) -> float:
     """Generalized Q statistic ``sum w (y - X b)^2`` with ``w = 1/(v + tau2)``."""
-    if X.shape[1] == 1 and _ones(X):
-        return _q_int(y, v, tau2)
     _, r, w, _ = wls(y, v, X, tau2)
     return float(np.sum(w * r * r))
 
@@ -88,60 +80,20 @@ def _ones(X: np.ndarray) -> bool:
     return bool((X == 1.0).all())
 
 
-def _q_int(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
-    """Generalized Q for an intercept-only model (the weighted mean instead of a matrix solve)."""
-    w = 1.0 / (v + tau2)
-    sw = w.sum()
-    r = y - w.dot(y) / sw
-    return float(w.dot(r * r))
-
-
 def trace_p(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
     """``tr(P) = sum(w) - tr((X'WX)^-1 X'W^2 X)``."""
     return float(np.sum(w) - np.trace(Ainv @ ((X.T * w**2) @ X)))
 
 
-def _trace_pp(w: np.ndarray, X: np.ndarray, Ainv: np.ndarray) -> float:
-    """``tr(PP) = sum(w^2) - 2 tr(A^-1 X'W^3X) + tr((A^-1 X'W^2X)^2)``."""
-    B2 = Ainv @ ((X.T * w**2) @ X)
-    B3 = Ainv @ ((X.T * w**3) @ X)
-    return float(np.sum(w**2) - 2 * np.trace(B3) + np.sum(B2 * B2.T))
-
-
-def _loglik(y, v, X, tau2: float, reml: bool, intercept: bool | None = None) -> float:
-    """(Restricted) log-likelihood of the random-effects model, as in metafor."""
+def _loglik(y, v, X, tau2: float, reml: bool) -> float:
+    """(Restricted) log-likelihood of the random-effects model with moderators, as in metafor."""
     k, p = X.shape
-    if intercept is None:
-        intercept = p == 1 and _ones(X)
-    if intercept:
-        m = v + tau2
-        w = 1.0 / m
-        sw = w.sum()
-        r = y - w.dot(y) / sw
-        ll = -0.5 * np.log(m).sum() - 0.5 * w.dot(r * r)
-        if reml:
-            return float(ll - 0.5 * (k - 1) * np.log(2 * np.pi) - 0.5 * np.log(sw))
-        return float(ll - 0.5 * k * np.log(2 * np.pi))
     _, r, w, Ainv = wls(y, v, X, tau2)
     rss = np.sum(w * r * r)
     if reml:
         sign, logdet = np.linalg.slogdet((X.T * w) @ X)
         return float(-0.5 * (k - p) * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * logdet - 0.5 * rss)
     return float(-0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss)
-
-
-def _he(y, v, X, intercept: bool | None = None) -> float:
-    """Hedges' estimator: ``(RSS_ols - tr(P_ols V)) / (k - p)`` (Hedges 1983; metafor HE)."""
-    k, p = X.shape
-    if intercept is None:
-        intercept = p == 1 and _ones(X)
-    if intercept:
-        r = y - y.mean()
-        return float((r.dot(r) - (v.sum() - v.sum() / k)) / (k - 1))
-    XtXi = np.linalg.inv(X.T @ X)
-    r = y - X @ (XtXi @ (X.T @ y))
-    tr_pv = np.sum(v) - np.trace(XtXi @ ((X.T * v) @ X))
-    return float((np.sum(r * r) - tr_pv) / (k - p))
 
 
 def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
@@ -157,63 +109,6 @@ def _solve_q(y, v, X, target: float, lower: float = 0.0) -> float:
         if n > 30:
             raise ConvergenceError("no finite tau^2 makes the generalized Q statistic reach its target value.")
     return float(optimize.brentq(f, lower, hi, xtol=ROOT_TOL, rtol=4 * np.finfo(float).eps, maxiter=MAXITER))
-
-
-def _fisher_scoring(y, v, X, method: str, start: float, intercept: bool | None = None,
-                    M: np.ndarray | None = None) -> Tau2Fit:
-    """ML or REML by Fisher scoring with step halving, as metafor's ``rma.uni``.
-
-    For an intercept-only model the traces have closed forms (with ``S_j = sum w^j``):
-    ``tr(P) = S_1 - S_2/S_1`` and ``tr(PP) = S_2 - 2 S_3/S_1 + (S_2/S_1)^2``, and
-    ``y'PPy = sum w^2 (y - b)^2`` expands into weighted sums of ``y`` and ``y^2``, so one
-    iteration needs a handful of vector operations (``y`` is centred first, which keeps the
-    expansion free of cancellation).
-    """
-    tau2 = max(0.0, start)
-    if intercept is None:
-        intercept = X.shape[1] == 1 and _ones(X)
-    if intercept:
-        if M is None:
-            M = _centred_moments(y)
-        powers = np.array([1.0, 2.0, 3.0])
-        reml = method == "REML"
-        for it in range(1, MAXITER_SCORING + 1):
-            # one matrix product gives every weighted sum: row j = (sum w^j, sum w^j y, sum w^j y^2)
-            (s1, sy, _), (s2, s2y, s2yy), (s3, s3y, s3yy) = (M @ ((1.0 / (v + tau2))[:, None] ** powers)).T.tolist()
-            b = sy / s1
-            ypy = s2yy - 2 * b * s2y + b * b * s2  # y'PPy
-            if reml:
-                score, info = ypy - (s1 - s2 / s1), s2 - 2 * s3 / s1 + (s2 / s1) ** 2  # tr(P), tr(PP)
-            else:
-                score, info = ypy - s1, s2
-            adj = score / info
-            if abs(adj) < NEWTON_SWITCH * (1.0 + tau2):
-                # close to the root: a Newton step (observed information) converges to the same root
-                # quadratically; y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / sum w
-                yp3y = s3yy - 2 * b * s3y + b * b * s3 - (s2y - b * s2) ** 2 / s1
-                hess = 2 * yp3y - info
-                if hess > 0 and tau2 + score / hess >= 0:
-                    adj = score / hess
-            while tau2 + adj < 0:
-                adj /= 2
-            new = tau2 + adj
-            if abs(new - tau2) < THRESHOLD:
-                return Tau2Fit(float(new), True, it)
-            tau2 = new
-        return Tau2Fit(float(tau2), False, MAXITER_SCORING)
-    for it in range(1, MAXITER_SCORING + 1):
-        _, r, w, Ainv = wls(y, v, X, tau2)
-        if method == "REML":
-            adj = (np.sum((w * r) ** 2) - trace_p(w, X, Ainv)) / _trace_pp(w, X, Ainv)
-        else:  # ML
-            adj = (np.sum((w * r) ** 2) - np.sum(w)) / np.sum(w**2)
-        while tau2 + adj < 0:
-            adj /= 2
-        new = tau2 + adj
-        if abs(new - tau2) < THRESHOLD:
-            return Tau2Fit(new, True, it)
-        tau2 = new
-    return Tau2Fit(tau2, False, MAXITER_SCORING)
 
 
 def _score(y, v, X, tau2: float, reml: bool) -> float:
@@ -246,24 +141,6 @@ def _maximize_likelihood(y, v, X, method: str) -> float:
     return max(candidates, key=lambda t: _loglik(y, v, X, t, reml))
 
 
-def _centred_moments(y: np.ndarray) -> np.ndarray:
-    """Rows 1, y - mean(y), (y - mean(y))^2: weighted sums of them give every intercept-only statistic."""
-    yc = y - y.mean()
-    return np.vstack([np.ones_like(yc), yc, yc * yc])
-
-
-def _ll_gain_at_zero(y, v, tau2: float, reml: bool, M: np.ndarray | None = None) -> float:
-    """Intercept-only: log-likelihood at tau^2 = 0 minus that at ``tau2`` (metafor's ll0check)."""
-    if M is None:
-        M = _centred_moments(y)
-    m = v[:, None] + np.array([0.0, tau2])  # column 0: tau^2 = 0, column 1: tau2
-    (sw0, sw1), (swy0, swy1), (swyy0, swyy1) = (M @ (1.0 / m)).tolist()
-    lg0, lg1 = np.log(m).sum(axis=0).tolist()
-    ll0 = -0.5 * lg0 - 0.5 * (swyy0 - swy0 * swy0 / sw0) - (0.5 * math.log(sw0) if reml else 0.0)
-    ll1 = -0.5 * lg1 - 0.5 * (swyy1 - swy1 * swy1 / sw1) - (0.5 * math.log(sw1) if reml else 0.0)
-    return ll0 - ll1
-
-
 def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> Tau2Fit:
     """Estimate tau^2 with one of :data:`METHODS`.
 
@@ -280,64 +157,54 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
     - ML, REML: Fisher scoring from the HE estimate with step halving (Viechtbauer 2005,
       eq. 15-16); if the likelihood at tau^2 = 0 is higher than at the solution, 0 is taken.
 
-    Negative values are truncated at 0.
+    Negative values are truncated at 0. An intercept-only model (``X`` a column of ones) is
+    estimated by :func:`koppmeta.engine.estimate_tau2`, a model with moderators by
+    :func:`koppmeta.engine.design_tau2` (both vectorised; here a batch of one), which adds the
+    warnings; on non-convergence of ML/REML with moderators the root of the score with the highest
+    likelihood is used (with a :class:`ConvergenceWarning`).
     """
     k, p = X.shape
+    if p == 1 and _ones(X):
+        return _intercept_only(y, v, method)
     if k <= p:
         return Tau2Fit(0.0, True, 0, "too few studies to estimate heterogeneity; tau^2 set to 0")
-    if method == "FE":
-        return Tau2Fit(0.0, True, 0)
-    if method in ("DL", "HS"):
-        if p == 1 and _ones(X):
-            w = 1.0 / v
-            sw = w.sum()
-            q = _q_int(y, v, 0.0)
-            trp = sw - w.dot(w) / sw
-        else:
-            _, r, w, Ainv = wls(y, v, X, 0.0)
-            q = float(np.sum(w * r * r))
-            trp = trace_p(w, X, Ainv)
-            sw = float(np.sum(w))
-        t = (q - (k - p)) / trp if method == "DL" else (q - k) / sw
-        return Tau2Fit(max(0.0, t), True, 0)
-    if method == "HE":
-        return Tau2Fit(max(0.0, _he(y, v, X)), True, 0)
-    if method == "SJ":
-        t0 = float(np.mean((y - y.mean()) ** 2))
-        if t0 == 0.0:
-            return Tau2Fit(0.0, True, 0, "all effects are equal; tau^2 = 0")
-        return Tau2Fit(max(0.0, t0 * q_gen(y, v, X, t0) / (k - p)), True, 0)
-    if method in ("PM", "EB"):
-        target = k - p
-        if q_gen(y, v, X, 0.0) < target:
-            return Tau2Fit(0.0, True, 0)
-        return Tau2Fit(_solve_q(y, v, X, target), True, 0)
-    if method in ("ML", "REML"):
-        one = p == 1 and _ones(X)
-        M = _centred_moments(y) if one else None
-        fit = _fisher_scoring(y, v, X, method, _he(y, v, X, one), one, M)
-        if not fit.converged:
-            t = _maximize_likelihood(y, v, X, method)
-            warnings.warn(
-                f"{method}: Fisher scoring did not converge in {MAXITER_SCORING} iterations; tau^2 = {t:.6g} was found "
-                "instead as the root of the likelihood's score with the highest likelihood. Check the data, or compare with method='PM' or 'DL'.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return Tau2Fit(t, True, MAXITER_SCORING, "fallback: root of the score with the highest likelihood")
-        reml = method == "REML"
-        gain = (_ll_gain_at_zero(y, v, fit.tau2, reml, M) if one
-                else _loglik(y, v, X, 0.0, reml) - _loglik(y, v, X, fit.tau2, reml)) if fit.tau2 > THRESHOLD else 0.0
-        if gain > 1e-10:
-            warnings.warn(
-                f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution "
-                f"({fit.tau2:.6g}); tau^2 set to 0.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-            return Tau2Fit(0.0, True, fit.iterations, "likelihood higher at 0")
-        return Tau2Fit(max(0.0, fit.tau2), True, fit.iterations)
-    raise ValueError(f"estimate_tau2: unknown method {method!r}; valid: {', '.join(METHODS)}.")  # pragma: no cover
+    if method not in METHODS:
+        raise ValueError(f"estimate_tau2: unknown method {method!r}; valid: {', '.join(METHODS)}.")
+    t, conv, ll0 = (a[0] for a in engine.design_tau2(y[None, :], v[None, :], X[None, :, :], method))
+    t = float(t)
+    if method == "SJ" and float(np.mean((y - y.mean()) ** 2)) == 0.0:
+        return Tau2Fit(0.0, True, 0, "all effects are equal; tau^2 = 0")
+    if not conv:
+        if method in ("PM", "EB"):
+            raise ConvergenceError("no finite tau^2 makes the generalized Q statistic reach its target value.")
+        t = _maximize_likelihood(y, v, X, method)
+        warnings.warn(
+            f"{method}: Fisher scoring did not converge in {engine.MAXITER_SCORING} iterations; tau^2 = {t:.6g} was "
+            "found instead as the root of the likelihood's score with the highest likelihood. Check the data, or compare "
+            "with method='PM' or 'DL'.", ConvergenceWarning, stacklevel=3)
+        return Tau2Fit(t, True, engine.MAXITER_SCORING, "fallback: root of the score with the highest likelihood")
+    if ll0:
+        warnings.warn(f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      "tau^2 set to 0.", MultiplePeaksWarning, stacklevel=3)
+        return Tau2Fit(0.0, True, 0, "likelihood higher at 0")
+    return Tau2Fit(t, True, 0)
+
+
+def _intercept_only(y: np.ndarray, v: np.ndarray, method: str) -> Tau2Fit:
+    """tau^2 of an intercept-only model from the engine (a batch of one), with its warnings."""
+    est = engine.estimate_tau2(engine.make_batch(y[None, :], v[None, :]), method)
+    t = float(est.tau2[0])
+    if len(y) <= 1:
+        return Tau2Fit(0.0, True, 0, "too few studies to estimate heterogeneity; tau^2 set to 0")
+    if not est.converged[0]:
+        warnings.warn(f"{method}: Fisher scoring did not settle (the data are degenerate); tau^2 = {t:.6g} is the "
+                      "highest maximum of the likelihood found by a scan of its score.", ConvergenceWarning, stacklevel=3)
+        return Tau2Fit(t, True, MAXITER_SCORING, "fallback: highest maximum of a scan of the likelihood")
+    if est.ll0[0]:
+        warnings.warn(f"{method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      "tau^2 set to 0.", MultiplePeaksWarning, stacklevel=3)
+        return Tau2Fit(0.0, True, 0, "likelihood higher at 0")
+    return Tau2Fit(t, True, 0)
 
 
 def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> tuple[float, float]:
@@ -353,6 +220,9 @@ def q_profile_ci(y: np.ndarray, v: np.ndarray, X: np.ndarray, level: float) -> t
     df = k - p
     if df < 1:
         return (float("nan"), float("nan"))
+    if p == 1 and _ones(X):
+        lo, hi, _ = engine.q_profile(engine.make_batch(y[None, :], v[None, :]), level)
+        return (float(lo[0]), float(hi[0]))
     alpha = 1 - level / 100
     crit_u = chi2_isf(alpha / 2, df)
     crit_l = chi2_ppf(alpha / 2, df)

@@ -31,7 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from . import engine
 from . import heterogeneity as het
+from .exceptions import ConvergenceWarning, MissingDataWarning, MultiplePeaksWarning
 from ._validation import (
     check_choice,
     check_level,
@@ -41,13 +43,9 @@ from ._validation import (
     study_name,
 )
 
-TESTS = ("z", "knha")
+TESTS = engine.TESTS
 
-
-class MissingDataWarning(UserWarning):
-    """Studies were left out because of missing values (only with ``missing="drop"``)."""
-
-__all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "TESTS"]
+__all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "fit_at_tau2", "format_p", "TESTS"]
 
 
 @dataclass(frozen=True)
@@ -67,13 +65,16 @@ class MetaAnalysis:
     ci_low, ci_high : float
         Confidence interval of the pooled effect at ``level``.
     pi_low, pi_high : float
-        Prediction interval for the effect in a new study.
+        Prediction interval for the effect in a new study; ``pi_method`` says how it was computed.
     tau2 : float
         Between-study variance; ``tau2_ci`` its Q-profile interval (None for FE; computed on first use).
     i2, i2_ci, h2, h2_ci : float, tuple
         I^2 in percent and H^2, with intervals derived from ``tau2_ci``.
     q, q_df, q_pval : float
         Cochran's Q test of heterogeneity.
+    tau2_other, loglik_other : float
+        ML/REML: another maximum of the (restricted) likelihood and its log-likelihood
+        (NaN when the likelihood has a single maximum, and for the other estimators).
     method, test, level, measure : str, str, float, str or None
         Settings; ``measure`` is used only to show ratio measures back-transformed.
     studies : pandas.DataFrame
@@ -103,6 +104,9 @@ class MetaAnalysis:
     converged: bool = True
     iterations: int = 0
     notes: tuple[str, ...] = ()
+    tau2_other: float = math.nan
+    loglik_other: float = math.nan
+    pi_method: str = ""
     _yi: np.ndarray = field(default=None, repr=False, compare=False)
     _vi: np.ndarray = field(default=None, repr=False, compare=False)
     _labels: tuple = field(default=(), repr=False, compare=False)
@@ -114,7 +118,8 @@ class MetaAnalysis:
         """Q-profile confidence interval for tau^2 (None for the fixed-effect model or k = 1)."""
         if self.method == "FE" or self.k < 2:
             return None
-        return het.q_profile_ci(self._yi, self._vi, np.ones((self.k, 1)), self.level)
+        lo, hi, _ = engine.q_profile(engine.make_batch(self._yi[None, :], self._vi[None, :]), self.level)
+        return (float(lo[0]), float(hi[0]))
 
     @cached_property
     def i2_ci(self) -> tuple[float, float] | None:
@@ -182,6 +187,7 @@ class MetaAnalysis:
             "i2_ci_low": self.i2_ci[0] if self.i2_ci else math.nan,
             "i2_ci_high": self.i2_ci[1] if self.i2_ci else math.nan,
             "h2": self.h2, "q": self.q, "q_df": self.q_df, "q_pval": self.q_pval,
+            "tau2_other": self.tau2_other, "loglik_other": self.loglik_other,
         }
         if self.is_ratio:
             row.update({"estimate_exp": math.exp(self.estimate), "ci_low_exp": math.exp(self.ci_low),
@@ -203,7 +209,8 @@ class MetaAnalysis:
 # ---------------------------------------------------------------------------
 
 
-def _fmt_p(p: float, digits: int = 4) -> str:
+def format_p(p: float, digits: int = 4) -> str:
+    """A p-value as metafor prints it: ``<.0001`` below 1e-4, else with ``digits`` decimals."""
     if math.isnan(p):
         return "NA"
     return "<.0001" if p < 1e-4 else f"{p:.{digits}f}"
@@ -231,10 +238,11 @@ def _summary_text(r: MetaAnalysis, digits: int) -> str:
         lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
     lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
               f"Q(df = {r.q_df}) = {f(r.q)}, p-val {('< .0001' if r.q_pval < 1e-4 else '= ' + f(r.q_pval))}", ""]
-    stat = "tval" if r.test == "knha" else "zval"
-    lines.append("Model results (pooled effect" + (", Knapp-Hartung t test with df = %d" % r.df if r.test == "knha" else ", z test") + "):")
+    stat = "zval" if r.test == "z" else "tval"
+    kh = {"knha": ", Knapp-Hartung t test with df = %d", "adhoc": ", ad hoc Knapp-Hartung t test (factor at least 1) with df = %d"}
+    lines.append("Model results (pooled effect" + (kh[r.test] % r.df if r.test in kh else ", z test") + "):")
     head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
-    vals = [f(r.estimate), f(r.se), f(r.stat), _fmt_p(r.pval, digits), f(r.ci_low), f(r.ci_high)]
+    vals = [f(r.estimate), f(r.se), f(r.stat), format_p(r.pval, digits), f(r.ci_low), f(r.ci_high)]
     widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
     lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
     lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
@@ -246,6 +254,9 @@ def _summary_text(r: MetaAnalysis, digits: int) -> str:
             f"Back-transformed ({r.measure}): {e(r.estimate)} ({lv} CI: {e(r.ci_low)} to {e(r.ci_high)}; "
             f"prediction interval {e(r.pi_low)} to {e(r.pi_high)})"
         )
+    if not math.isnan(r.tau2_other):
+        lines.append(f"Note: the {'restricted ' if r.method == 'REML' else ''}likelihood has another maximum at "
+                     f"tau^2 = {f(r.tau2_other)} (log-likelihood {f(r.loglik_other)}).")
     for note in r.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
@@ -258,9 +269,9 @@ def _summary_html(r: MetaAnalysis) -> str:
     rows = [
         ("Pooled estimate", f(r.estimate), "weighted average effect"),
         (f"{lv} CI", f"{f(r.ci_low)} to {f(r.ci_high)}", "confidence interval of the pooled effect"),
-        ("SE", f(r.se), "standard error" + (" (Knapp-Hartung)" if r.test == "knha" else "")),
-        ("t" if r.test == "knha" else "z", f(r.stat), "test statistic for H0: effect = 0"),
-        ("p", _fmt_p(r.pval), "two-sided p-value"),
+        ("SE", f(r.se), "standard error" + (" (Knapp-Hartung)" if r.test != "z" else "")),
+        ("z" if r.test == "z" else "t", f(r.stat), "test statistic for H0: effect = 0"),
+        ("p", format_p(r.pval), "two-sided p-value"),
         ("Prediction interval", f"{f(r.pi_low)} to {f(r.pi_high)}", "range of true effects in a new study"),
     ]
     if r.is_ratio:
@@ -272,7 +283,7 @@ def _summary_html(r: MetaAnalysis) -> str:
         ici = f" [{r.i2_ci[0]:.1f}, {r.i2_ci[1]:.1f}]" if r.i2_ci else ""
         rows += [("tau²", f(r.tau2) + tci, "between-study variance (Q-profile CI)"),
                  ("I²", f"{r.i2:.1f}%" + ici, "share of variability due to heterogeneity")]
-    rows += [("Q", f"{f(r.q)} (df = {r.q_df}, p = {_fmt_p(r.q_pval)})", "test of heterogeneity")]
+    rows += [("Q", f"{f(r.q)} (df = {r.q_df}, p = {format_p(r.q_pval)})", "test of heterogeneity")]
     body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
                    for a, b, c in rows)
     return (f"<div class='koppmeta-result'><p><b>{esc(_model_title(r))}</b></p>"
@@ -293,6 +304,7 @@ def meta_analysis(
     labels: Any = None,
     measure: str | None = None,
     missing: str = "raise",
+    peak: str = "start",
 ) -> MetaAnalysis:
     """Fixed- or random-effects meta-analysis of effect sizes ``yi`` with sampling variances ``vi``.
 
@@ -303,8 +315,10 @@ def meta_analysis(
     method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
         tau^2 estimator (see :func:`koppmeta.heterogeneity.estimate_tau2`); "FE" fits
         the fixed-effect (common-effect) model.
-    test : {"z", "knha"}
-        z test, or the Knapp-Hartung adjustment with a t distribution.
+    test : {"z", "knha", "adhoc"}
+        z test, or the Knapp-Hartung adjustment with a t distribution; ``"adhoc"`` is the
+        ad hoc variant that never lets the adjustment shrink the variance (factor
+        ``max(1, s^2)``; Knapp & Hartung 2003; metafor ``test="adhoc"``).
     level : float
         Confidence level in percent.
     data : pandas.DataFrame, optional
@@ -316,6 +330,11 @@ def meta_analysis(
     missing : {"raise", "drop"}
         A study with a missing ``yi`` or ``vi`` raises an error by default; ``"drop"`` leaves it
         out with a :class:`MissingDataWarning` that names every dropped study.
+    peak : {"start", "global"}
+        ML/REML where the likelihood has more than one maximum: ``"start"`` (default, metafor's
+        answer) keeps the maximum reached by Fisher scoring from the HE estimate (after
+        metafor's check against tau^2 = 0); ``"global"`` the highest maximum found. Either
+        way ``tau2_other`` and ``loglik_other`` give the other one.
 
     Returns
     -------
@@ -343,10 +362,12 @@ def meta_analysis(
       interval is (0, 0) when even tau^2 = 0 leaves Q below its lower critical value.
     - The upper Q-profile bound is searched without metafor's cap at tau^2 = 100 (metafor then
       reports "> 100"); with two studies it is often far above that.
-    - ML/REML: Fisher scoring (Newton steps near the root) to a change below 1e-13. If it does not
-      settle, every root of the score is found on a grid and refined, and the one with the highest
-      likelihood is used, with a :class:`ConvergenceWarning`. If the likelihood at tau^2 = 0 is
-      higher than at the solution, 0 is used (metafor's ``ll0check``), with a warning.
+    - ML/REML: Fisher scoring (Newton steps near the root) to a change below 1e-13, kept inside a
+      bracket where it oscillates (:mod:`koppmeta.engine`); this converges where metafor's plain
+      Fisher scoring would report non-convergence. Only on degenerate data that never settles is
+      the highest maximum of a scan of the score used, with a :class:`ConvergenceWarning`. If the
+      likelihood at tau^2 = 0 is higher than at the solution, 0 is used (metafor's ``ll0check``),
+      with a :class:`MultiplePeaksWarning`.
     - PM/EB: Brent's method to 1e-14; if no finite tau^2 reaches the target, a
       :class:`ConvergenceError` is raised. Results never contain a silent NaN.
     - The order of the studies does not change any result.
@@ -380,76 +401,62 @@ def meta_analysis(
             k = check_same_length(func, yi=y, vi=v)
     if not (v > 0).all():
         check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
-    if test == "knha" and k < 2:
-        raise ValueError(f"{func}: test='knha' needs at least 2 studies (its t distribution has k - 1 df); got k = {k}. Use test='z'.")
+    if test != "z" and k < 2:
+        raise ValueError(f"{func}: test='{test}' needs at least 2 studies (its t distribution has k - 1 df); got k = {k}. Use test='z'.")
     notes: list[str] = []
-    if method == "FE" and test == "knha":
+    if method == "FE" and test != "z":
         warnings.warn("meta_analysis: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
                       UserWarning, stacklevel=2)
-    X = np.ones((k, 1))
-    fit = het.estimate_tau2(y, v, X, method)
-    if fit.note:
-        notes.append(fit.note)
+    check_choice(func, "peak", peak, ("start", "global"))
+    b = engine.make_batch(y[None, :], v[None, :])
+    est = engine.estimate_tau2(b, method, peak=peak)
+    tau2 = float(est.tau2[0])
+    if k > 1 and method in ("SJ",) and float((b.y * b.y).sum()) == 0.0:
+        notes.append("all effects are equal; tau^2 = 0")
+    if not est.converged[0]:
+        notes.append("degenerate data: Fisher scoring did not settle; tau^2 is the highest maximum of a scan of the likelihood")
+        warnings.warn(f"{func}: {method}: Fisher scoring did not settle in {engine.MAXITER_SCORING} iterations (the data "
+                      f"are degenerate); tau^2 = {tau2:.6g} is the highest maximum of the likelihood found by a scan "
+                      "of its score. Check the data, or compare with method='PM' or 'DL'.", ConvergenceWarning, stacklevel=2)
+    if est.ll0[0]:
+        notes.append("likelihood higher at tau^2 = 0 than at the Fisher-scoring solution; tau^2 set to 0")
+        warnings.warn(f"{func}: {method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
+                      f"tau^2 set to 0 (as metafor). Its highest other maximum is at tau^2 = "
+                      f"{float(est.tau2_other[0]):.6g} (see tau2_other, loglik_other).", MultiplePeaksWarning, stacklevel=2)
     if k == 1:
         notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
-    return _assemble(y, v, X, fit, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes)
+    return fit_at_tau2(y, v, tau2, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes,
+                       tau2_other=float(est.tau2_other[0]), loglik_other=float(est.loglik_other[0]), batch=b,
+                       converged=bool(est.converged[0]))
 
 
-@lru_cache(maxsize=256)
-def _critical(test: str, level: float, df: float) -> float:
-    """Two-sided critical value of the normal (z) or t (knha) distribution."""
-    alpha = 1 - level / 100
-    return float(special.stdtrit(df, 1 - alpha / 2)) if test == "knha" else float(special.ndtri(1 - alpha / 2))
+def pi_method(test: str, k: int) -> str:
+    """How the prediction interval is computed, in words (metafor ``predict.rma``)."""
+    if test == "z" or k < 2:
+        return "estimate +/- z quantile x sqrt(tau^2 + se^2) (normal distribution)"
+    return f"estimate +/- t quantile with {k - 1} df x sqrt(tau^2 + se^2), se from the {test} test"
 
 
-def _assemble(y, v, X, fit: het.Tau2Fit, *, method, test, level, labels, measure, notes) -> MetaAnalysis:
-    """Pooled estimate and inference for an intercept-only model (X is a column of ones)."""
-    k, p = X.shape
-    tau2 = fit.tau2
-    yc = y - y.mean()  # centred: the weighted sums below then carry no cancellation
-    M = np.vstack([np.ones_like(yc), yc, yc * yc])
-    w = 1.0 / (v[:, None] + np.array([tau2, 0.0]))  # column 0: model weights; column 1: fixed-effect weights
-    (sw, s0), (swy, s0y), (swyy, s0yy) = (M @ w).tolist()
-    est_c = swy / sw
-    est = float(y.mean()) + est_c
-    var = 1.0 / sw
-    if test == "knha":
-        rss = max(0.0, swyy - swy * est_c)
-        s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
-        if s2w == 0.0:
-            notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
-        var *= s2w
-        df = float(k - p)
-    else:
-        df = math.nan
-    crit = _critical(test, level, df if test == "knha" else 0.0)
-    se = math.sqrt(var)
-    if se > 0:
-        stat = est / se
-        pval = float(2 * (special.stdtr(df, -abs(stat)) if test == "knha" else special.ndtr(-abs(stat))))
-    else:
-        stat = math.copysign(math.inf, est) if est != 0 else math.nan
-        pval = 0.0 if est != 0 else 1.0
-    # heterogeneity with fixed-effect weights (metafor: QE, vt = (k-p)/tr(P), I^2, H^2)
-    if k > p:
-        q = max(0.0, s0yy - s0y * s0y / s0)
-        q_pval = float(special.chdtrc(k - p, q))
-        w0 = w[:, 1]
-        vt = (k - p) / (s0 - float(w0 @ w0) / s0)
-        if method == "FE":
-            i2 = max(0.0, 100 * (q - (k - p)) / q) if q > 0 else 0.0
-            h2 = q / (k - p)
-        else:
-            i2 = 100 * tau2 / (vt + tau2)
-            h2 = tau2 / vt + 1
-    else:
-        q, q_pval, i2, h2, vt = 0.0, 1.0, 0.0, 1.0, math.nan
-    pi_se = math.sqrt(var + tau2)
+def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labels=None, measure=None,
+                notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, batch=None,
+                converged: bool = True) -> MetaAnalysis:
+    """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.engine.assemble`).
+
+    Used by :func:`meta_analysis` and wherever tau^2 comes from elsewhere (e.g. a common tau^2
+    across subgroups). ``batch``: the :class:`koppmeta.engine.Batch` of ``y, v`` if already built.
+    """
+    notes = list(notes)
+    b = engine.make_batch(y[None, :], v[None, :]) if batch is None else batch
+    r = engine.assemble(b, np.array([tau2]), method=method, test=test, level=level)
+    k = len(y)
+    if r["all_equal"][0]:
+        notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
+    g = lambda name: float(r[name][0])  # noqa: E731
     return MetaAnalysis(
-        k=k, estimate=est, se=se, stat=stat, pval=pval, df=df,
-        ci_low=est - crit * se, ci_high=est + crit * se,
-        pi_low=est - crit * pi_se, pi_high=est + crit * pi_se,
-        tau2=tau2, i2=i2, h2=h2, q=q, q_df=k - p, q_pval=q_pval, method=method, test=test, level=level,
-        measure=measure, converged=fit.converged, iterations=fit.iterations, notes=tuple(notes),
-        _yi=y, _vi=v, _labels=None if labels is None else tuple(labels), _vt=vt,
+        k=k, estimate=g("estimate"), se=g("se"), stat=g("stat"), pval=g("pval"), df=g("df"),
+        ci_low=g("ci_low"), ci_high=g("ci_high"), pi_low=g("pi_low"), pi_high=g("pi_high"),
+        tau2=tau2, i2=g("i2"), h2=g("h2"), q=g("q"), q_df=k - 1, q_pval=g("q_pval"), method=method, test=test,
+        level=level, measure=measure, converged=converged, iterations=0, notes=tuple(notes),
+        tau2_other=tau2_other, loglik_other=loglik_other, pi_method=pi_method(test, k),
+        _yi=y, _vi=v, _labels=None if labels is None else tuple(labels), _vt=g("vt"),
     )

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import engine
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
-from .models import TESTS, MetaAnalysis, _assemble, _fmt_p, meta_analysis
+from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
 
 __all__ = [
     "MetaRegression",
@@ -52,6 +53,9 @@ __all__ = [
 ]
 
 INTERCEPT = "intercept"
+
+#: Tests of the model functions here (the ad hoc variant exists for the intercept-only model).
+TESTS = ("z", "knha")
 
 #: Tolerance when comparing permuted statistics with the observed one (metafor
 #: ``permutest``'s ``comptol``, ``sqrt(.Machine$double.eps)``): a permuted statistic counts
@@ -506,7 +510,7 @@ def _pline(p: float, digits: int = 4) -> str:
 
 def _coef_table(tab: pd.DataFrame, stat_name: str, digits: int) -> list[str]:
     head = ["", "estimate", "se", stat_name, "pval", "ci.lb", "ci.ub"]
-    rows = [[str(name), _fmt(r.estimate, digits), _fmt(r.se, digits), _fmt(r.stat, digits), _fmt_p(r.pval, digits),
+    rows = [[str(name), _fmt(r.estimate, digits), _fmt(r.se, digits), _fmt(r.stat, digits), format_p(r.pval, digits),
              _fmt(r.ci_low, digits), _fmt(r.ci_high, digits)] for name, r in tab.iterrows()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
     out = ["  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths)))]
@@ -561,7 +565,7 @@ def _html_table(tab: pd.DataFrame, stat_name: str) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in ["", "estimate", "se", stat_name, "p", "CI low", "CI high"])
     body = "".join(
         f"<tr><th style='text-align:left'>{esc(str(name))}</th><td>{r.estimate:.4f}</td><td>{r.se:.4f}</td>"
-        f"<td>{r.stat:.4f}</td><td>{esc(_fmt_p(r.pval))}</td><td>{r.ci_low:.4f}</td><td>{r.ci_high:.4f}</td></tr>"
+        f"<td>{r.stat:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.ci_low:.4f}</td><td>{r.ci_high:.4f}</td></tr>"
         for name, r in tab.iterrows())
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -576,8 +580,8 @@ def _regression_html(r: MetaRegression) -> str:
         ("I² (residual)", f"{r.i2:.1f}%", "share of the remaining variability due to heterogeneity"),
         ("R²", f"{r.r2:.1f}%", "share of heterogeneity accounted for by the moderators"),
         ("QM" if r.test == "z" else "F", f"{r.qm:.4f} (df = {r.qm_df}" + (f", {r.df:g}" if r.test == "knha" else "")
-         + f", p = {_fmt_p(r.qm_pval)})", "test of all moderators"),
-        ("QE", f"{r.qe:.4f} (df = {r.qe_df}, p = {_fmt_p(r.qe_pval)})", "test of residual heterogeneity"),
+         + f", p = {format_p(r.qm_pval)})", "test of all moderators"),
+        ("QE", f"{r.qe:.4f} (df = {r.qe_df}, p = {format_p(r.qe_pval)})", "test of residual heterogeneity"),
     ]
     body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
                    for a, b, c in stats_rows)
@@ -882,7 +886,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     lines = [head, "", f"Pooled effect per group ({'Knapp-Hartung t' if s.test == 'knha' else 'z'} tests; {lv} CI):"]
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
-    rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), _fmt_p(r.pval, digits),
+    rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
              f(r.tau2), f"{r.i2:.1f}%"] for r in tab.itertuples()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(header, widths))))
@@ -907,7 +911,7 @@ def _subgroup_html(s: SubgroupAnalysis) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in ["group", "k", "estimate", "CI", "p", "tau²", "I²"])
     body = "".join(
         f"<tr><th style='text-align:left'>{esc(str(r.group))}</th><td>{r.k}</td><td>{r.estimate:.4f}</td>"
-        f"<td>{r.ci_low:.4f} to {r.ci_high:.4f}</td><td>{esc(_fmt_p(r.pval))}</td><td>{r.tau2:.4f}</td>"
+        f"<td>{r.ci_low:.4f} to {r.ci_high:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.tau2:.4f}</td>"
         f"<td>{r.i2:.1f}%</td></tr>" for r in tab.itertuples())
     kind = "common tau² (mixed-effects model)" if s.common_tau2 else "separate tau² per group"
     return (f"<div class='koppmeta-result'><p><b>Subgroup analysis{esc(' by ' + s.group_name if s.group_name else '')}"
@@ -1081,10 +1085,9 @@ def subgroup_analysis(
         crit = model._crit(level)
         for j, g in enumerate(order):
             ii = idx[g]
-            base = _assemble(y[ii], v[ii], np.ones((len(ii), 1)),
-                             het.Tau2Fit(tau2_common, True, 0), method=method, test="z", level=level,
-                             labels=[lab[i] for i in ii], measure=measure,
-                             notes=["tau^2 is the common between-study variance of the mixed-effects model "
+            base = fit_at_tau2(y[ii], v[ii], tau2_common, method=method, test="z", level=level,
+                               labels=[lab[i] for i in ii], measure=measure,
+                               notes=["tau^2 is the common between-study variance of the mixed-effects model "
                                     "(estimated from all groups)"])
             est_g, se_g = float(b[j]), float(math.sqrt(vb[j, j]))
             if se_g > 0:
@@ -1179,11 +1182,11 @@ class PermutationResult:
             how += f" (the observed data count as one; seed = {self.seed})"
         lines = [f"Permutation test ({how}; {self.method}, {'Knapp-Hartung' if self.test == 'knha' else 'z'} tests)", ""]
         head = ["", "estimate", "stat", "pval (model)", "pval (permutation)"]
-        rows = [[str(n), _fmt(r.estimate, digits), _fmt(r.stat, digits), _fmt_p(r.pval_model, digits),
-                 _fmt_p(r.pval, digits)] for n, r in self.coefficients.iterrows()]
+        rows = [[str(n), _fmt(r.estimate, digits), _fmt(r.stat, digits), format_p(r.pval_model, digits),
+                 format_p(r.pval, digits)] for n, r in self.coefficients.iterrows()]
         if self.kind == "row permutations":
             rows.append([("F" if self.test == "knha" else "QM") + f" (df = {self.qm_df})", "", _fmt(self.qm, digits),
-                         _fmt_p(self.qm_pval_model, digits), _fmt_p(self.qm_pval, digits)])
+                         format_p(self.qm_pval_model, digits), format_p(self.qm_pval, digits)])
         widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
         lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths))))
         lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths)))
@@ -1316,25 +1319,6 @@ def permutation_test(
         warnings.simplefilter("ignore", het.ConvergenceWarning)
         b_obs, stat_obs, qm_obs = _fast_fit(y, v, X, method, test, btt)
 
-    def arrangements():
-        if kind == "sign flips":
-            if exact:
-                bits = np.arange(k)
-                for i in range(n_iter):
-                    yield (1 - 2 * ((i >> bits) & 1)) * y, X
-            else:
-                yield y, X
-                for _ in range(n_iter - 1):
-                    yield (1 - 2 * rng.integers(0, 2, size=k)) * y, X
-        else:
-            if exact:
-                for perm_codes in _multiset_permutations(codes):
-                    yield y, uniq[perm_codes]
-            else:
-                yield y, X
-                for _ in range(n_iter - 1):
-                    yield y, X[rng.permutation(k)]
-
     from tqdm.auto import tqdm
 
     stat_perm = np.full((n_iter, p), np.nan)
@@ -1363,23 +1347,26 @@ def permutation_test(
                 qm_perm[start:start + chunk] = st * st
         n_failed = int(np.isnan(qm_perm).sum())
         n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", het.ConvergenceWarning)
-        for i, (yy, XX) in enumerate(tqdm(arrangements() if kind != "sign flips" else iter(()),
-                                          total=n_iter if kind != "sign flips" else 0, disable=not progress or kind == "sign flips",
-                                          desc="permutations", unit="fit")):
-            try:
-                _, st, qm = _fast_fit(yy, v, XX, method, test, btt)
-            except (het.ConvergenceError, np.linalg.LinAlgError):
-                n_failed += 1
-                continue
-            if not np.any(np.isnan(st)) and not math.isnan(qm):
-                stat_perm[i] = st
-                qm_perm[i] = qm
-            else:
-                n_failed += 1
-        if kind != "sign flips":
-            n_fallback = sum(issubclass(w_.category, het.ConvergenceWarning) for w_ in caught)
+    if kind != "sign flips":
+        # all row orders (or the seeded sample) as batches of weighted least-squares problems
+        if exact:
+            orders = np.array([uniq_codes for uniq_codes in _multiset_permutations(codes)])
+            Xall = uniq[orders]
+        else:
+            perms = [np.arange(k)] + [rng.permutation(k) for _ in range(n_iter - 1)]
+            Xall = X[np.array(perms)]
+        chunk = max(1, 200_000 // (k * p))
+        for start in tqdm(range(0, n_iter, chunk), disable=not progress, desc="permutations", unit=f"{chunk} fits"):
+            Xb = Xall[start:start + chunk]
+            m = Xb.shape[0]
+            yb, vb = np.broadcast_to(y, (m, k)), np.broadcast_to(v, (m, k))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t2, conv, _ = engine.design_tau2(yb, vb, Xb, method)
+                st, qm = engine.design_tests(yb, vb, Xb, t2, test, btt)
+            good = conv & ~np.isnan(st).any(axis=1) & ~np.isnan(qm)
+            stat_perm[start:start + m][good] = st[good]
+            qm_perm[start:start + m][good] = qm[good]
+        n_failed = int(np.isnan(qm_perm).sum())
     ok = ~np.isnan(qm_perm)
     if not ok.any():
         raise het.ConvergenceError(f"{func}: no permuted model could be fitted.")

@@ -47,7 +47,8 @@ _COLUMNS = ["estimate", "se", "stat", "pval", "ci_low", "ci_high", "q", "q_pval"
 # ---------------------------------------------------------------------------
 
 
-def _check_fit(func: str, fit: Any) -> MetaAnalysis:
+def check_fit(func: str, fit: Any) -> MetaAnalysis:
+    """``fit`` itself if it is a :class:`MetaAnalysis`; else a TypeError that names ``func``."""
     if not isinstance(fit, MetaAnalysis):
         raise TypeError(
             f"{func}: argument 'fit' must be a MetaAnalysis returned by koppmeta.meta_analysis() "
@@ -56,7 +57,8 @@ def _check_fit(func: str, fit: Any) -> MetaAnalysis:
     return fit
 
 
-def _check_k(func: str, fit: MetaAnalysis, minimum: int, why: str) -> None:
+def check_k(func: str, fit: MetaAnalysis, minimum: int, why: str) -> None:
+    """A ValueError naming ``func`` and ``why`` when ``fit`` has fewer than ``minimum`` studies."""
     if fit.k < minimum:
         raise ValueError(f"{func}: needs at least {minimum} studies ({why}); the model has k = {fit.k}.")
 
@@ -179,8 +181,8 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.Data
     (13, 2)
     """
     func = "leave_one_out"
-    fit = _check_fit(func, fit)
-    _check_k(func, fit, 2, "one study is left out at a time")
+    fit = check_fit(func, fit)
+    check_k(func, fit, 2, "one study is left out at a time")
     k = fit.k
     out = _rows_many(fit, [np.delete(np.arange(k), i) for i in range(k)], _want_progress(progress, k))
     if fit.test == "knha" and k == 2:
@@ -340,8 +342,8 @@ def influence(fit: MetaAnalysis, *, progress: bool | None = None) -> InfluenceRe
         If the model has fewer than 2 studies.
     """
     func = "influence"
-    fit = _check_fit(func, fit)
-    _check_k(func, fit, 2, "each study is deleted in turn")
+    fit = check_fit(func, fit)
+    check_k(func, fit, 2, "each study is deleted in turn")
     k, p = fit.k, 1
     y, v = fit.yi, fit.vi
     mu, var_mu = fit.estimate, fit.se**2
@@ -459,7 +461,7 @@ def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False
     z test for that row, as metafor does (a warning says so).
     """
     func = "cumulative"
-    fit = _check_fit(func, fit)
+    fit = check_fit(func, fit)
     if not isinstance(decreasing, (bool, np.bool_)):
         raise TypeError(f"{func}: argument 'decreasing' must be True or False; got {decreasing!r}.")
     k = fit.k
@@ -505,8 +507,8 @@ def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.DataFrame:
         Columns ``x`` and ``y``, one row per study in input order, indexed by label.
     """
     func = "baujat"
-    fit = _check_fit(func, fit)
-    _check_k(func, fit, 2, "each study is deleted in turn")
+    fit = check_fit(func, fit)
+    check_k(func, fit, 2, "each study is deleted in turn")
     k = fit.k
     x = (fit.yi - fit.estimate) ** 2 / (fit.tau2 + fit.vi)
     yv = np.empty(k)

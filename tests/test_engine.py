@@ -1,0 +1,310 @@
+"""The estimation engine: one answer in meta_analysis and fit_many, equal to metafor, on every input.
+
+References: ``tests/fixtures/metafor_engine.json`` (``tests/r/make_fixtures_engine.R``): subsets of
+metadat's dat.gibson2002 whose restricted likelihood has two maxima (every estimator, tests z, knha
+and adhoc, with metafor's local maxima of the (restricted) likelihood), the ad hoc Knapp-Hartung
+test on the datasets of the main fixture. Simulated batches (no heterogeneity, tau^2 = 0.05, k from
+2 to 40 with NaN padding) check that fit_many equals meta_analysis row by row and that well-posed
+data never raise a ConvergenceWarning. Nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import koppmeta
+from conftest import FIXTURES, close, load_reference
+from koppmeta import engine, heterogeneity as het
+
+with open(FIXTURES / "metafor_engine.json", encoding="utf-8") as fh:
+    ENG = json.load(fh)
+REF = load_reference()
+
+STATS = ["estimate", "se", "stat", "pval", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "h2", "q", "q_pval"]
+# fit_many and meta_analysis run the same engine code on batches of different shape; sums may be
+# added in another order, so they agree to rounding (iterations stop at 1e-13): 1e-9 leaves room.
+SAME_TOL = 1e-9
+# metafor's other maxima come from optimize() with tol = 1e-12 on tau^2; its accuracy in tau^2 is
+# about sqrt(machine eps) relative (Brent's golden-section criterion), so 1e-6 relative; the
+# log-likelihood is flat at a maximum, so it agrees far better (1e-9).
+PEAK_TAU2_TOL = 1e-6
+PEAK_LL_TOL = 1e-9
+
+
+def _pad(rows):
+    kmax = max(len(y) for y, _ in rows)
+    Y = np.full((len(rows), kmax), np.nan)
+    V = np.full((len(rows), kmax), np.nan)
+    for i, (y, v) in enumerate(rows):
+        Y[i, : len(y)] = y
+        V[i, : len(v)] = v
+    return Y, V
+
+
+def _quiet(fn, *a, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
+        return fn(*a, **kw)
+
+
+BIMODAL = ENG["bimodal"]
+BI_Y, BI_V = _pad([(c["yi"], c["vi"]) for c in BIMODAL])
+
+
+def _cases(method, test):
+    for c in BIMODAL:
+        e = next(f for f in c["fits"] if f["method"] == method and f["test"] == test)
+        yield c, e
+
+
+def test_the_scan_found_the_subset_of_the_design_discussion():
+    assert BIMODAL[0]["rows"] == [4, 5, 10, 11, 12]
+    assert len(BIMODAL[0]["peaks"]["REML"]) == 2
+
+
+@pytest.mark.parametrize("test", ["z", "knha", "adhoc"])
+@pytest.mark.parametrize("method", het.METHODS)
+def test_bimodal_subsets_equal_metafor_in_meta_analysis_and_fit_many(method, test):
+    warns = {"FE": UserWarning}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
+        warnings.filterwarnings("ignore", message=".*meant for random-effects models", category=UserWarning)
+        res = koppmeta.fit_many(BI_Y, BI_V, method=method, test=test, tau2_ci=method != "FE")
+        fits = [koppmeta.meta_analysis(c["yi"], c["vi"], method=method, test=test) for c in BIMODAL]
+    assert res["converged"].all()
+    bad = []
+    for i, ((c, e), f) in enumerate(zip(_cases(method, test), fits)):
+        assert "error" not in e, e["error"]
+        for s in STATS:
+            if e[s] is None and s.startswith("pi_"):
+                continue  # metafor's predict() gives no prediction interval for the fixed-effect model
+            if not close(getattr(f, s), e[s]):
+                bad.append((c["rows"], s, getattr(f, s), e[s]))
+            if not close(float(res.iloc[i][s]), getattr(f, s), SAME_TOL):
+                bad.append((c["rows"], s, "fit_many", float(res.iloc[i][s]), getattr(f, s)))
+        if "tau2_ci" in e:
+            capped = close(e["tau2_ci"][1], max(100.0, 10 * e["tau2"]), 1e-12)  # metafor's cap, not koppmeta's
+            got = f.tau2_ci
+            if not close(got[0], e["tau2_ci"][0]) or (not capped and not close(got[1], e["tau2_ci"][1])):
+                bad.append((c["rows"], "tau2_ci", got, e["tau2_ci"]))
+            if capped and got[1] < e["tau2_ci"][1]:
+                bad.append((c["rows"], "tau2_ci capped", got, e["tau2_ci"]))
+            for j, col in enumerate(("tau2_ci_low", "tau2_ci_high")):
+                if not close(float(res.iloc[i][col]), got[j], SAME_TOL):
+                    bad.append((c["rows"], col, "fit_many"))
+        if method in ("ML", "REML"):
+            assert ("warning" in e) == ("likelihood higher at tau^2 = 0" in " ".join(f.notes))
+            for a, b in ((res.iloc[i]["tau2_other"], f.tau2_other), (res.iloc[i]["loglik_other"], f.loglik_other)):
+                if not ((math.isnan(a) and math.isnan(b)) or close(float(a), b, SAME_TOL)):
+                    bad.append((c["rows"], "other peak", "fit_many", a, b))
+    assert not bad, bad[:8]
+    del warns
+
+
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_other_maximum_is_reported_as_metafor_finds_it(method):
+    """The other local maximum (the highest one besides the answer) equals metafor's logLik maximum."""
+    for c in BIMODAL:
+        fit = _quiet(koppmeta.meta_analysis, c["yi"], c["vi"], method=method)
+        peaks = c["peaks"][method]
+        others = [p for p in peaks if not close(p["tau2"], fit.tau2, 1e-5)]
+        if not others:
+            assert math.isnan(fit.tau2_other), c["rows"]
+            continue
+        best = max(others, key=lambda p: p["loglik"])
+        assert abs(fit.tau2_other - best["tau2"]) <= PEAK_TAU2_TOL * max(1.0, best["tau2"]), (c["rows"], fit.tau2_other, best)
+        assert abs(fit.loglik_other - best["loglik"]) <= PEAK_LL_TOL * max(1.0, abs(best["loglik"])), c["rows"]
+        assert "another maximum" in fit.summary()
+
+
+def test_global_peak_option():
+    c = BIMODAL[0]  # metafor: tau^2 = 0 by its ll0check; the highest maximum is elsewhere
+    start = _quiet(koppmeta.meta_analysis, c["yi"], c["vi"])
+    best = max(c["peaks"]["REML"], key=lambda p: p["loglik"])
+    glob = _quiet(koppmeta.meta_analysis, c["yi"], c["vi"], peak="global")
+    assert start.tau2 == 0.0
+    assert abs(glob.tau2 - best["tau2"]) <= PEAK_TAU2_TOL * max(1.0, best["tau2"])
+    assert glob.tau2_other == 0.0 or math.isclose(glob.tau2_other, start.tau2_other) or glob.tau2_other >= 0
+    many = _quiet(koppmeta.fit_many, BI_Y[:1], BI_V[:1], peak="global")
+    assert close(float(many["tau2"][0]), glob.tau2, SAME_TOL) and close(float(many["estimate"][0]), glob.estimate, SAME_TOL)
+
+
+# ---------------------------------------------------------------------------
+# ad hoc Knapp-Hartung
+
+
+@pytest.mark.parametrize("entry", ENG["adhoc"], ids=lambda e: f"{e['dataset']}-{e['method']}")
+def test_adhoc_equals_metafor(entry):
+    d = REF["datasets"][entry["dataset"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = koppmeta.meta_analysis(d["yi"], d["vi"], method=entry["method"], test="adhoc")
+        many = koppmeta.fit_many(np.array([d["yi"]]), np.array([d["vi"]]), method=entry["method"], test="adhoc")
+    bad = {s: (getattr(fit, s), entry[s]) for s in STATS
+           if not (entry[s] is None and s.startswith("pi_")) and not close(getattr(fit, s), entry[s])}
+    assert not bad, (entry["r_call"], bad)
+    assert fit.df == entry["df"] and "t quantile" in fit.pi_method
+    for s in STATS:
+        assert close(float(many.iloc[0][s]), getattr(fit, s), SAME_TOL), s
+    if "tau2_ci" in entry:
+        capped = close(entry["tau2_ci"][1], max(100.0, 10 * entry["tau2"]), 1e-12)
+        assert close(fit.tau2_ci[0], entry["tau2_ci"][0])
+        assert close(fit.tau2_ci[1], entry["tau2_ci"][1]) or (capped and fit.tau2_ci[1] >= entry["tau2_ci"][1])
+
+
+def test_adhoc_never_narrower_than_knha():
+    d = REF["datasets"]["bcg"]
+    a = koppmeta.meta_analysis(d["yi"], d["vi"], test="adhoc")
+    b = koppmeta.meta_analysis(d["yi"], d["vi"], test="knha")
+    assert a.se >= b.se and a.ci_high - a.ci_low >= b.ci_high - b.ci_low
+
+
+def test_q_profile_interval_from_two_studies():
+    entry = next(e for e in ENG["adhoc"] if e["dataset"] == "bcg_k2" and e["method"] == "REML")
+    d = REF["datasets"]["bcg_k2"]
+    fit = koppmeta.meta_analysis(d["yi"], d["vi"])
+    assert fit.k == 2 and close(fit.tau2_ci[0], entry["tau2_ci"][0])
+    assert fit.tau2_ci[1] >= entry["tau2_ci"][1] - 1e-6 * max(1.0, entry["tau2_ci"][1])
+
+
+# ---------------------------------------------------------------------------
+# simulated batches: null, moderate heterogeneity, mixed k
+
+
+def _null(n, seed=11):
+    rng = np.random.default_rng(seed)
+    V = rng.uniform(0.01, 0.2, (n, 13))
+    return rng.normal(0.2, 0.3, (n, 13)), V
+
+
+def _moderate(n, seed=12):
+    rng = np.random.default_rng(seed)
+    V = rng.uniform(0.01, 0.2, (n, 13))
+    return rng.normal(0.2, np.sqrt(V + 0.05)), V
+
+
+def _mixed(n, seed=13):
+    rng = np.random.default_rng(seed)
+    Y = np.full((n, 40), np.nan)
+    V = np.full((n, 40), np.nan)
+    for i in range(n):
+        k = int(rng.integers(2, 41))
+        v = rng.uniform(0.01, 0.2, k)
+        V[i, :k], Y[i, :k] = v, rng.normal(0.2, np.sqrt(v + (0.0, 0.02, 0.1)[i % 3]))
+    return Y, V
+
+
+@pytest.mark.parametrize("make", [_null, _moderate, _mixed], ids=["null", "moderate", "mixed"])
+def test_well_posed_batches_never_warn_of_convergence(make):
+    Y, V = make(2000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", koppmeta.ConvergenceWarning)
+        warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
+        res = koppmeta.fit_many(Y, V, method="REML")
+    assert res["converged"].all()
+
+
+@pytest.mark.parametrize("test", ["z", "knha"])
+@pytest.mark.parametrize("method", het.METHODS)
+@pytest.mark.parametrize("make", [_null, _moderate, _mixed], ids=["null", "moderate", "mixed"])
+def test_fit_many_equals_meta_analysis_row_by_row(make, method, test):
+    Y, V = make(40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", koppmeta.ConvergenceWarning)
+        warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
+        warnings.filterwarnings("ignore", message=".*meant for random-effects models", category=UserWarning)
+        res = koppmeta.fit_many(Y, V, method=method, test=test)
+        bad = []
+        for i in range(Y.shape[0]):
+            m = ~np.isnan(Y[i])
+            f = koppmeta.meta_analysis(Y[i][m], V[i][m], method=method, test=test)
+            bad += [(i, s) for s in STATS if not close(float(res.iloc[i][s]), getattr(f, s), SAME_TOL)]
+    assert not bad, bad[:10]
+
+
+def test_oscillating_fisher_scoring_converges_to_the_maximum():
+    """Plain Fisher scoring circles around this maximum for thousands of iterations (metafor stops
+    with an error); the engine's bracket gives the root of the score, where the likelihood is highest."""
+    Y, V = _null(2000)
+    b = engine.make_batch(Y, V)
+    start = np.maximum(0.0, engine._he(b))
+    plain = start.copy()
+    for _ in range(200):  # metafor's iteration, unguarded
+        w = 1.0 / (b.v + plain)
+        s1 = w.sum(0)
+        r = b.y - (w * b.y).sum(0) / s1
+        s2 = (w * w).sum(0)
+        adj = (((w * r) ** 2).sum(0) - (s1 - s2 / s1)) / (s2 - 2 * (w ** 3).sum(0) / s1 + (s2 / s1) ** 2)
+        while (plain + adj < 0).any():
+            adj = np.where(plain + adj < 0, adj / 2, adj)
+        plain = plain + adj
+    t, conv = engine.fisher_scoring(b, start, True)
+    assert conv.all()
+    unsettled = np.flatnonzero(np.abs(plain - t) > 1e-6)
+    assert unsettled.size > 0  # such rows exist in null data
+    score = engine._score(b.take(unsettled), t[unsettled], True)
+    assert np.all(np.abs(score) < 1e-6 * np.abs(engine._score(b.take(unsettled), np.zeros(unsettled.size), True)) + 1e-8)
+
+
+# ---------------------------------------------------------------------------
+# regression tests for funnel plot asymmetry (metafor regtest)
+
+REG = ENG["regtest"]
+
+
+@pytest.mark.parametrize("entry", REG["tests"], ids=lambda e: f"{e['dataset']}-{e['method']}-{e['test']}-{e['model']}-{e['predictor']}")
+def test_regtest_equals_metafor(entry):
+    d = REG["datasets"][entry["dataset"]]
+    fit = koppmeta.meta_analysis(d["yi"], d["vi"], method=entry["method"], test=entry["test"])
+    k = len(d["yi"])
+    if k < 10:
+        with pytest.warns(koppmeta.FewStudiesWarning, match="fewer than 10"):
+            res = koppmeta.egger_test(fit, model=entry["model"], predictor=entry["predictor"], ni=d["ni"])
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", koppmeta.FewStudiesWarning)
+            res = koppmeta.egger_test(fit, model=entry["model"], predictor=entry["predictor"], ni=d["ni"])
+    assert res.model == entry["model"] and res.predictor == entry["predictor"]
+    got = {"stat": res.stat, "pval": res.pval, "est": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high}
+    bad = {s: (got[s], entry[s]) for s in got if entry.get(s) is not None and not close(got[s], entry[s])}
+    assert not bad, (entry["r_call"], bad)
+    if entry.get("df") is None:
+        assert math.isnan(res.df)
+    else:
+        assert res.df == entry["df"]
+
+
+def test_peters_test_needs_the_sample_sizes():
+    d = REG["datasets"]["bcg"]
+    fit = koppmeta.meta_analysis(d["yi"], d["vi"])
+    with pytest.raises(ValueError, match=r"predictor='ninv' needs the total sample size.*ni="):
+        koppmeta.egger_test(fit, predictor="ninv")
+    with pytest.raises(ValueError, match=r"'ni' has 3 values but the model has k = 13"):
+        koppmeta.egger_test(fit, predictor="ninv", ni=[10, 20, 30])
+
+
+# ---------------------------------------------------------------------------
+# permutation test of a meta-regression (random permutations; metafor permutest)
+
+
+@pytest.mark.parametrize("entry", ENG["permutest"]["tests"], ids=lambda e: f"{e['test']}-{e['iter']}")
+def test_meta_regression_permutation_p_values_within_monte_carlo_error(entry):
+    """Two independent Monte-Carlo estimates of the same p-value differ with standard deviation
+    sqrt(2 p (1 - p) / N); they must agree within 4 of those (p floored at 1/N)."""
+    import pandas as pd
+
+    d = ENG["permutest"]["data"]
+    reg = koppmeta.meta_regression(d["yi"], d["vi"], pd.DataFrame({"ablat": d["ablat"]}), test=entry["test"])
+    res = koppmeta.permutation_test(reg, n_permutations=entry["iter"], seed=1)
+    n = entry["iter"]
+    assert not res.exact and res.n_permutations == n and res.n_failed == 0
+    for got, ref in zip([*res.coefficients["pval"], res.qm_pval], [*entry["pval"], entry["qm_pval"]]):
+        p = min(max(ref, 1.0 / n), 1 - 1.0 / n)
+        assert abs(got - ref) <= 4 * math.sqrt(2 * p * (1 - p) / n), (got, ref)
+    for a, b in zip(res.coefficients["stat"], entry["stat"]):
+        assert close(a, b)
