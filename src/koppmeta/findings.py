@@ -358,7 +358,7 @@ class SummaryOfFindings:
         from .plotting import style
 
         header, body, notes = self.cells(lang)
-        body_plain = [[_sup_plain(c) for c in row] for row in body]
+        body_plain = [[sup_plain(c) for c in row] for row in body]
         notes_txt = [(f"{i}. " if i < len(notes) else "") + n for i, n in enumerate(notes, 1)]
         import textwrap
 
@@ -397,7 +397,7 @@ def _sup(n: int) -> str:
     return "\x01" + str(n) + "\x02"
 
 
-def _sup_plain(s: str) -> str:
+def sup_plain(s: str) -> str:
     import re
 
     s = re.sub("\x02\x01", ",", s)

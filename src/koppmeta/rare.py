@@ -34,7 +34,7 @@ from scipy import optimize, special
 
 from ._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
 from .effect_sizes import two_by_two
-from .models import _fmt_p
+from .models import format_p as _fmt_p
 
 __all__ = ["RareEventsResult", "mantel_haenszel", "peto", "binomial_glmm", "MH_MEASURES"]
 

@@ -911,12 +911,12 @@ def render_pdf(rep: Report, path: Path) -> Path:
             pdf.ln(3)
         elif b.kind == "sof":
             header, body, notes = b.sof.cells(rep.lang)
-            from ..findings import _sup_plain
+            from ..findings import sup_plain
 
             pdf.add_page(orientation="L")
             width = pdf.w - pdf.l_margin - pdf.r_margin
             para(W[rep.lang]["h_sof"].split(". ", 1)[1], 10, "B")
-            grid(header, [[_sup_plain(c) for c in row] for row in body], size=7)
+            grid(header, [[sup_plain(c) for c in row] for row in body], size=7)
             for i, n in enumerate(notes, 1):
                 para((f"{i}. " if i < len(notes) else "") + n, 7, "", (68, 68, 68), 3.6)
             pdf.add_page(orientation="P")
