@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
+from koppmeta.translations import term
 from koppmeta.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
@@ -37,9 +40,10 @@ pooled[["review_id", "outcome", "timepoint", "measure", "estimate", "ci_low", "c
 # Values below 1 mean fewer children developed a disorder with the intervention.
 
 # %%
-def label(r):
+def label(r, lang="en"):
+    """Review and year, with the time point in the reader's language (the translation table)."""
     author = r["citation"].split(",")[0].split(" &")[0].replace(" et al.", "").split(" 20")[0]
-    tp = "" if pd.isna(r["timepoint"]) or r["timepoint"] == "unspecified" else f", {r['timepoint'].replace('_', ' ')}"
+    tp = "" if pd.isna(r["timepoint"]) or r["timepoint"] == "unspecified" else f", {term('timepoint', r['timepoint'], lang)}"
     return f"{author} {r['year']}{tp}"
 
 OUTCOME_EN = {"internalizing": "Internalizing symptoms", "externalizing": "Externalizing symptoms",
@@ -67,7 +71,7 @@ koppmeta.save_figure(fig, figures_dir() / "published_symptoms_en")
 fig
 
 # %%
-fig_nl = koppmeta.estimates_plot(symptoms.assign(outcome=symptoms["outcome"].map(
+fig_nl = koppmeta.estimates_plot(symptoms.assign(label=symptoms.apply(label, axis=1, lang="nl"), outcome=symptoms["outcome"].map(
     {"internalizing": "Internaliserende problemen", "externalizing": "Externaliserende problemen",
      "depressive_symptoms": "Depressieve klachten"})), group="outcome", lang="nl",
     xlabel="Gestandaardiseerd gemiddeld verschil (95%-BI)",

@@ -83,7 +83,7 @@ TEXT = {
                       "[{tau_lo}, {tau_hi}].",
     },
     "nl": {
-        "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "RE-model ({method})",
+        "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "Variabele effecten ({method})",
         "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
         "favours_right": "In het voordeel van controle",
         "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
@@ -121,9 +121,9 @@ TEXT = {
         "short_uniform": "uniform, [0; {scale}]", "short_turner": "Turner e.a. 2015",
         "short_rhodes": "Rhodes e.a. 2015", "short_distribution": "eigen priorverdeling",
         "observed_effect": "Waargenomen", "shrunk": "Bayesiaanse schatting (bijgesteld)",
-        "bayes_mu": "Gemiddeld effect (posteriormediaan)", "bayes_pi": "Voorspellingsinterval, nieuwe studie",
+        "bayes_mu": "Gemiddeld effect (mediaan achteraf)", "bayes_pi": "Voorspellingsinterval, nieuwe studie",
         "bayes_note": "Bayesiaans model met variabele effecten, {prior}; zwart: waargenomen effect ({level}%-BI), "
-                      "grijs: bijgestelde schatting ({level}%-geloofwaardigheidsinterval). τ: posteriormediaan {tau} "
+                      "grijs: bijgestelde schatting ({level}%-geloofwaardigheidsinterval). τ: mediaan achteraf {tau} "
                       "[{tau_lo}; {tau_hi}].",
     },
 }
