@@ -15,6 +15,8 @@ zekerheid van het bewijs (hoog, redelijk, laag, zeer laag).
 
 from __future__ import annotations
 
+from . import _format as _fmt
+
 import math
 
 from ._validation import check_choice
@@ -250,28 +252,20 @@ def all_pairs() -> list[tuple[str, str]]:
 
 
 def number(x: float, digits: int = 2, lang: str = "en") -> str:
-    """A number as text: fixed decimals, a true minus sign, decimal comma in Dutch; thousands
-    separated (1,490 / 1.490) when ``digits == 0``."""
+    """A number as text with thousands separators (1,490 / 1.490): :func:`koppmeta._format.number`."""
     _check_lang("number", lang)
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if isinstance(x, float) and math.isinf(x):
-        return "∞" if x > 0 else "\u2212∞"
-    s = f"{x:,.{digits}f}"
-    if s.lstrip("-").replace("0", "").replace(".", "").replace(",", "") == "":
-        s = s.lstrip("-")
-    if lang == "nl":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return s.replace("-", "\u2212")
+    return _fmt.number(x, digits, lang, grouping=True)
 
 
 def integer(x: float, lang: str = "en") -> str:
     """A whole number with a thousands separator (1,490 in English, 1.490 in Dutch)."""
-    return number(x, 0, lang)
+    _check_lang("integer", lang)
+    return _fmt.integer(x, lang)
 
 
 def interval(lo: float, hi: float, digits: int = 2, lang: str = "en") -> str:
     """``0.16 to 0.72`` / ``0,16 tot 0,72`` (words, as GRADE tables print intervals)."""
+    _check_lang("interval", lang)
     return f"{number(lo, digits, lang)} {term('word', 'to', lang)} {number(hi, digits, lang)}"
 
 

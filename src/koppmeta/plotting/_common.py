@@ -3,6 +3,8 @@ formatting (decimal comma in Dutch), ratio-axis ticks, text measurement and dete
 
 from __future__ import annotations
 
+from .. import _format as _fmt
+
 import math
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -148,27 +150,18 @@ def style():
 
 
 def fmt_number(x: float, digits: int = 2, lang: str = "en") -> str:
-    """Format a number for display: fixed decimals, a true minus sign, decimal comma for Dutch."""
-    if x is None or (isinstance(x, (float, np.floating)) and math.isnan(x)):
-        return "NA"
-    s = f"{x:.{digits}f}"
-    if s.startswith("-") and float(s) == 0:
-        s = s[1:]
-    s = s.replace("-", "\u2212")
-    return s.replace(".", ",") if lang == "nl" else s
+    """Format a number for a figure: :func:`koppmeta._format.number` with ``NA`` for a missing value."""
+    return _fmt.number(x, digits, lang, missing="NA")
 
 
 def fmt_p(p: float, lang: str) -> str:
     """``"< 0.001"`` or ``"= 0.123"`` (decimal comma in Dutch)."""
-    if p < 0.001:
-        return "< " + fmt_number(0.001, 3, lang)
-    return "= " + fmt_number(p, 3, lang)
+    return _fmt.pvalue(p, 3, lang, style="equals")
 
 
 def fmt_interval(est: float, lo: float, hi: float, digits: int, lang: str) -> str:
     """``"0.49 [0.34, 0.70]"``; Dutch ``"0,49 [0,34; 0,70]"`` (a comma would be ambiguous next to decimal commas)."""
-    sep = "; " if lang == "nl" else ", "
-    return f"{fmt_number(est, digits, lang)} [{fmt_number(lo, digits, lang)}{sep}{fmt_number(hi, digits, lang)}]"
+    return _fmt.estimate_ci(est, lo, hi, digits, lang, missing="NA")
 
 
 def shorten(s: str, n: int) -> str:
