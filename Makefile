@@ -13,7 +13,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 .PHONY: setup reproduce test test-browser lab sync sync-data fixtures bench baselines lock clean
 
 # The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.paths.EVIDENCE_FILES).
-EVIDENCE_FILES := studies.csv reviews.csv gaps.csv datapackage.json README.md GAPS.md
+EVIDENCE_FILES := studies.csv reviews.csv gaps.csv review_trials.csv datapackage.json README.md GAPS.md
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "koppmeta needs Python 3.11 or newer; run: make PYTHON=python3.11 ...")'

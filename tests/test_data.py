@@ -346,3 +346,50 @@ def test_corrected_covered_area_bounds_and_mapping():
     partial = inclusion_matrix(pd.DataFrame({"study_id": ["t0", "t1", "t2", "t3"], "in_reviews": ["a;b", "a", "b", "c"]}))
     n, r, c = int(partial.to_numpy().sum()), partial.shape[0], partial.shape[1]
     assert corrected_covered_area(partial) == pytest.approx((n - r) / (r * c - r)) and (n, r, c) == (5, 4, 3)
+
+
+# --- review_trials.csv: the evidence for in_reviews --------------------------------------------------------
+
+
+def _review_trials_schema() -> dict:
+    return read_schema("review_trials")
+
+
+def test_review_trials_match_their_schema():
+    rt, schema = _raw("review_trials.csv"), _review_trials_schema()
+    assert list(rt.columns) == [f["name"] for f in schema["fields"]]
+    for f in schema["fields"]:
+        c = f.get("constraints", {})
+        if c.get("required"):
+            empty = rt.index[rt[f["name"]].str.strip() == ""].tolist()
+            assert not empty, f"review_trials.csv rows {[i + 1 for i in empty]}: column {f['name']!r} is required"
+        if "pattern" in c:
+            bad = [v for v in rt[f["name"]] if v and not re.fullmatch(c["pattern"], v)]
+            assert not bad, f"review_trials.csv column {f['name']!r}: {bad} do not match {c['pattern']}"
+    assert not rt.duplicated(schema["primaryKey"]).any(), rt[rt.duplicated(schema["primaryKey"], keep=False)]
+
+
+def test_every_in_reviews_entry_has_its_evidence_and_vice_versa():
+    s, r, rt = _raw("studies.csv"), _raw("reviews.csv"), _raw("review_trials.csv")
+    mapped = {(rid.strip(), sid) for sid, cell in zip(s.study_id, s.in_reviews) for rid in cell.split(";") if rid.strip()}
+    quoted = set(zip(rt.review_id, rt.study_id))
+    assert mapped - quoted == set(), f"in_reviews entries without a row in review_trials.csv: {sorted(mapped - quoted)}"
+    assert quoted - mapped == set(), f"review_trials.csv rows that no in_reviews cell names: {sorted(quoted - mapped)}"
+    assert set(rt.review_id) <= set(r.review_id), set(rt.review_id) - set(r.review_id)
+    assert set(rt.study_id) <= set(s.study_id), set(rt.study_id) - set(s.study_id)
+
+
+def test_a_trial_lists_the_same_reviews_on_every_row():
+    # in_reviews is a property of the trial: rows of one trial that carry it must agree (rows left empty are allowed,
+    # the trial still counts as included through its other rows)
+    s = _raw("studies.csv")
+    for sid, cells in s[s.in_reviews != ""].groupby("study_id")["in_reviews"]:
+        sets = {frozenset(x.strip() for x in c.split(";") if x.strip()) for c in cells}
+        assert len(sets) == 1, f"{sid}: rows disagree on in_reviews: {sets}"
+
+
+def test_review_trials_quotes_are_not_empty_words():
+    rt = _raw("review_trials.csv")
+    for _, row in rt.iterrows():
+        assert len(row.source_quote) >= 20, (row.review_id, row.study_id)
+        assert row.source.startswith("http"), (row.review_id, row.study_id)

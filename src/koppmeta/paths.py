@@ -23,7 +23,7 @@ __all__ = ["ProjectNotFoundError", "EVIDENCE_FILES", "project_root", "find_proje
            "packaged_data_dir", "figures_dir", "reports_dir"]
 
 # The files of data/ that the package carries (the Makefile's sync-data target copies the same list).
-EVIDENCE_FILES = ("studies.csv", "reviews.csv", "gaps.csv", "datapackage.json", "README.md", "GAPS.md")
+EVIDENCE_FILES = ("studies.csv", "reviews.csv", "gaps.csv", "review_trials.csv", "datapackage.json", "README.md", "GAPS.md")
 
 
 class ProjectNotFoundError(FileNotFoundError):
