@@ -393,3 +393,12 @@ def test_review_trials_quotes_are_not_empty_words():
     for _, row in rt.iterrows():
         assert len(row.source_quote) >= 20, (row.review_id, row.study_id)
         assert row.source.startswith("http"), (row.review_id, row.study_id)
+
+
+def test_at_least_ten_trials_are_mapped_and_overlap_is_defined():
+    from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+
+    matrix = inclusion_matrix(koppmeta.load_studies())
+    assert len(matrix) >= 10, sorted(matrix.index)
+    cca = corrected_covered_area(matrix)
+    assert matrix.shape[1] >= 2 and 0.0 <= cca <= 1.0
