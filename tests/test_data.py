@@ -346,3 +346,27 @@ def test_corrected_covered_area_bounds_and_mapping():
     partial = inclusion_matrix(pd.DataFrame({"study_id": ["t0", "t1", "t2", "t3"], "in_reviews": ["a;b", "a", "b", "c"]}))
     n, r, c = int(partial.to_numpy().sum()), partial.shape[0], partial.shape[1]
     assert corrected_covered_area(partial) == pytest.approx((n - r) / (r * c - r)) and (n, r, c) == (5, 4, 3)
+
+
+# --- the target measurement script -------------------------------------------------------------------------
+
+
+def _evidence_stats():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("evidence_stats", ROOT / "scripts" / "evidence_stats.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evidence_stats_near_misses_are_exactly_the_unanalysable_trials_with_numbers():
+    stats = _evidence_stats()
+    studies = koppmeta.load_studies()
+    table, detail = stats.measure()
+    analysable, near = set(detail["analysable"]), detail["near_misses"]
+    assert table.loc[0, "value"] == studies["study_id"].nunique()
+    assert not analysable & set(near)  # a near miss has no analysable row at all
+    with_numbers = set(studies.loc[studies[stats.NUMBERS].notna().any(axis=1), "study_id"])
+    assert set(near) == with_numbers - analysable  # every trial that prints a number is either analysable or listed
+    assert all(rows and all(": " in line for line in rows) for rows in near.values())  # each row with its reason
