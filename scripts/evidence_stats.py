@@ -1,10 +1,12 @@
 """Measure the evidence base against its targets and print the table.
 
-    python scripts/evidence_stats.py [--data DIR]
+    python scripts/evidence_stats.py [--data DIR] [--near-misses]
 
 Every count is computed from data/studies.csv and data/reviews.csv through the library's own routes:
 a trial counts as *analysable* when :func:`koppmeta.evidence.effects_for` turns at least one of its
-rows into an effect with a sampling variance (for any outcome and time point). Nothing is written.
+rows into an effect with a sampling variance (for any outcome and time point). ``--near-misses`` lists the
+trials that print effect numbers without an analysable row, each row with the reason ``effects_for`` gives.
+Nothing is written.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def trial_rating(ratings: pd.Series) -> str:
     return max(rated, key=RANK.get) if rated else "unclear"
 
 
+NUMBERS = ["n1", "n2", "events1", "events2", "percent1", "percent2", "m1", "sd1", "m2", "sd2", "reported_estimate"]
+
+
 def analysable(studies: pd.DataFrame) -> dict[str, set[str]]:
     """Trials with at least one analysable effect, per outcome (all time points)."""
     out = {}
@@ -43,6 +48,22 @@ def analysable(studies: pd.DataFrame) -> dict[str, set[str]]:
         eff = effects_for(studies, outcome, timepoint="shortest")
         out[outcome] = set(eff["study_id"])
     return out
+
+
+def near_misses(studies: pd.DataFrame, done: set[str]) -> dict[str, list[str]]:
+    """Trials that print effect numbers but have no analysable row, with what each row lacks.
+
+    The reasons are :func:`koppmeta.evidence.effects_for`'s own (``attrs["unused"]``), so this list says exactly which
+    columns a reader would have to fill (gaps.csv says where the numbers are printed)."""
+    reasons: dict[str, list[str]] = {}
+    for outcome in sorted(studies["outcome"].dropna().unique()):
+        unused = dict(effects_for(studies, outcome, timepoint="shortest").attrs["unused"])
+        for _, row in studies[(studies["outcome"] == outcome) & studies[NUMBERS].notna().any(axis=1)].iterrows():
+            if row["study_id"] in done or row["effect_id"] not in unused:
+                continue
+            printed = ", ".join(c for c in NUMBERS if pd.notna(row[c]))
+            reasons.setdefault(row["study_id"], []).append(f"{row['effect_id']} (has {printed}): {unused[row['effect_id']]}")
+    return dict(sorted(reasons.items()))
 
 
 def measure(data_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
@@ -78,13 +99,16 @@ def measure(data_dir: Path | None = None) -> tuple[pd.DataFrame, dict]:
     table = pd.DataFrame(rows, columns=["measure", "value", "target"])
     detail = {"ratings": rating.value_counts().to_dict(), "unclear": list(unclear.index), "incidence": sorted(incidence),
               "symptoms": sorted(symptoms), "analysable": sorted(any_analysable), "parent_in_child": parent_in_child,
-              "mapped": mapped, "no_primary_id": list(no_id["effect_id"])}
+              "mapped": mapped, "no_primary_id": list(no_id["effect_id"]),
+              "near_misses": near_misses(studies, any_analysable)}
     return table, detail
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=None, help="folder holding studies.csv and reviews.csv (default: data/)")
+    p.add_argument("--near-misses", action="store_true",
+                   help="also list the trials that print effect numbers but have no analysable row, and what each row lacks")
     args = p.parse_args(argv)
     table, detail = measure(args.data)
     print(table.to_string(index=False))
@@ -95,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     print("incidence:", ", ".join(detail["incidence"]))
     print("symptom outcome:", ", ".join(detail["symptoms"]))
     print("in_reviews:", ", ".join(detail["mapped"]))
+    print(f"trials with printed effect numbers but no analysable row: {len(detail['near_misses'])}"
+          + ("" if args.near_misses else " (--near-misses lists them)"))
+    if args.near_misses:
+        for trial, rows in detail["near_misses"].items():
+            print(f"  {trial}")
+            for line in rows:
+                print(f"    {line}")
     return 0
 
 

@@ -402,3 +402,27 @@ def test_at_least_ten_trials_are_mapped_and_overlap_is_defined():
     assert len(matrix) >= 10, sorted(matrix.index)
     cca = corrected_covered_area(matrix)
     assert matrix.shape[1] >= 2 and 0.0 <= cca <= 1.0
+
+
+# --- the target measurement script -------------------------------------------------------------------------
+
+
+def _evidence_stats():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("evidence_stats", ROOT / "scripts" / "evidence_stats.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_evidence_stats_near_misses_are_exactly_the_unanalysable_trials_with_numbers():
+    stats = _evidence_stats()
+    studies = koppmeta.load_studies()
+    table, detail = stats.measure()
+    analysable, near = set(detail["analysable"]), detail["near_misses"]
+    assert table.loc[0, "value"] == studies["study_id"].nunique()
+    assert not analysable & set(near)  # a near miss has no analysable row at all
+    with_numbers = set(studies.loc[studies[stats.NUMBERS].notna().any(axis=1), "study_id"])
+    assert set(near) == with_numbers - analysable  # every trial that prints a number is either analysable or listed
+    assert all(rows and all(": " in line for line in rows) for rows in near.values())  # each row with its reason
