@@ -68,9 +68,9 @@ def test_egger_parity(dataset):
     res = egger_test(_fit(dataset))
     assert isinstance(res, RegressionTest)
     assert res.df == ref["df"]
-    _check({"stat": res.stat, "pval": res.pval, "est": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high},
+    _check({"stat": res.stat, "pval": res.pval, "est": res.limit_estimate, "ci_low": res.limit_ci_low, "ci_high": res.limit_ci_high},
            ref, ref["r_call"])
-    for got, exp in zip([res.estimate, res.se, res.intercept_stat, res.intercept_pval], ref["intercept"]):
+    for got, exp in zip([res.limit_estimate, res.limit_se, res.limit_stat, res.limit_pval], ref["intercept"]):
         assert close(got, exp), (ref["r_call"], "intercept", got, exp)
     for got, exp in zip([res.slope, res.slope_se, res.stat, res.pval], ref["slope"]):
         assert close(got, exp), (ref["r_call"], "slope", got, exp)
@@ -90,9 +90,9 @@ def test_pet_peese_parity_and_rule(dataset):
     assert isinstance(res, PetPeese)
     for part, key in ((res.pet, "sei"), (res.peese, "vi")):
         ref = BIAS[dataset]["regtest"][key]
-        _check({"stat": part.stat, "pval": part.pval, "est": part.estimate, "ci_low": part.ci_low,
-                "ci_high": part.ci_high}, ref, ref["r_call"])
-        for got, exp in zip([part.estimate, part.se, part.intercept_stat, part.intercept_pval], ref["intercept"]):
+        _check({"stat": part.stat, "pval": part.pval, "est": part.limit_estimate, "ci_low": part.limit_ci_low,
+                "ci_high": part.limit_ci_high}, ref, ref["r_call"])
+        for got, exp in zip([part.limit_estimate, part.limit_se, part.limit_stat, part.limit_pval], ref["intercept"]):
             assert close(got, exp), (ref["r_call"], got, exp)
     # the decision rule: PEESE when PET's one-sided intercept p-value is below alpha
     p_two = BIAS[dataset]["regtest"]["sei"]["intercept"][3]
@@ -280,3 +280,11 @@ def test_input_validation():
         egger_test(equal_v)
     with pytest.raises(ValueError, match="undefined"):
         begg_test(equal_v)
+
+
+def test_regression_test_old_names_still_work_with_a_warning():
+    res = egger_test(_fit("bcg"))
+    for old, new in (("estimate", "limit_estimate"), ("se", "limit_se"), ("ci_low", "limit_ci_low"),
+                     ("ci_high", "limit_ci_high"), ("intercept_stat", "limit_stat"), ("intercept_pval", "limit_pval")):
+        with pytest.warns(DeprecationWarning, match=new):
+            assert getattr(res, old) == getattr(res, new)

@@ -41,6 +41,7 @@ from scipy import stats
 from . import engine
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
+from .exceptions import KnappHartungWarning
 from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
 
 __all__ = [
@@ -783,7 +784,7 @@ def meta_regression(
                          "studies than coefficients (fewer moderators or levels, or more studies).")
     if method == "FE" and test == "knha":
         warnings.warn("meta_regression: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     studies = pd.concat([pd.DataFrame({"label": lab, "yi": y, "vi": v}), mods], axis=1)
     return _fit_regression(y, v, X, names, method=method, test=test, level=level, studies=studies,
                            terms=terms, notes=notes)
@@ -1040,7 +1041,7 @@ def subgroup_analysis(
         overall = meta_analysis(y, v, method=method, test=test, level=level, labels=lab, measure=measure)
     if method == "FE" and test == "knha":
         warnings.warn(f"{func}: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     fits: dict[str, MetaAnalysis] = {}
     model = None
     tau2_common = None

@@ -72,7 +72,7 @@ def _refit(fit: MetaAnalysis, idx: Sequence[int] | np.ndarray) -> MetaAnalysis:
         test = "z"  # as metafor: 'Setting argument test="z" since k=1'
     with warnings.catch_warnings():
         # the user was already told when the model itself was fitted
-        warnings.filterwarnings("ignore", message=r"meta_analysis: the Knapp-Hartung method is meant", category=UserWarning)
+        warnings.simplefilter("ignore", KnappHartungWarning)
         return meta_analysis(fit.yi[idx], fit.vi[idx], method=fit.method, test=test, level=fit.level,
                              labels=[labels[i] for i in idx], measure=fit.measure)
 
@@ -96,7 +96,7 @@ def _rows_many(fit: MetaAnalysis, sets: Sequence[np.ndarray], progress: bool) ->
     single = (sizes == 1) & (fit.test == "knha")
     with warnings.catch_warnings():
         # the user was already told when the model itself was fitted
-        warnings.filterwarnings("ignore", message=r".*Knapp-Hartung method is meant", category=UserWarning)
+        warnings.simplefilter("ignore", KnappHartungWarning)
         for rows, test in ((~single, fit.test), (single, "z")):
             if rows.any():
                 res = fit_many(Y[rows], V[rows], method=fit.method, test=test, level=fit.level, progress=progress)
