@@ -99,7 +99,7 @@ def test_pet_peese_parity_and_rule(dataset):
     assert close(res.pet_pval_one_sided, p_two / 2)
     assert res.chosen == ("PEESE" if p_two / 2 < 0.05 else "PET")
     chosen = res.peese if res.chosen == "PEESE" else res.pet
-    assert (res.estimate, res.ci_low, res.ci_high) == (chosen.estimate, chosen.ci_low, chosen.ci_high)
+    assert (res.estimate, res.ci_low, res.ci_high) == (chosen.limit_estimate, chosen.limit_ci_low, chosen.limit_ci_high)
     strict = pet_peese(fit, alpha=1e-12)
     assert strict.chosen == "PET"
 
