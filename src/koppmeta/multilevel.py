@@ -39,7 +39,6 @@ with the fitted model as working model (its inverse-variance weights).
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -57,7 +56,9 @@ from ._validation import (
     study_name,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
+from . import _format
 from .models import MetaAnalysis
+from .results import Result
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 
@@ -292,7 +293,7 @@ def _cluster_codes(func: str, arg: str, values: Any, labels, k: int) -> tuple[np
 
 
 @dataclass(frozen=True)
-class ThreeLevelResult:
+class ThreeLevelResult(Result):
     """Result of :func:`three_level`. All numbers are unrounded floats.
 
     Attributes
@@ -355,6 +356,7 @@ class ThreeLevelResult:
     converged: bool = True
     iterations: int = 0
     notes: tuple[str, ...] = ()
+    measure: str | None = None
 
     @property
     def sigma2_between(self) -> float:
@@ -386,8 +388,7 @@ class ThreeLevelResult:
     def weights(self) -> np.ndarray:
         return self.studies["weight"].to_numpy()
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded)."""
+    def _records(self) -> list[dict[str, Any]]:
         row = {
             "k": self.k, "n_clusters": self.n_clusters, "method": self.method, "test": self.test, "level": self.level,
             "estimate": self.estimate, "se": self.se, "stat": self.stat, "pval": self.pval, "df": self.df,
@@ -397,11 +398,13 @@ class ThreeLevelResult:
             "sampling_share": self.sampling_share, "s2_typical": self.s2_typical,
             "q": self.q, "q_df": self.q_df, "q_pval": self.q_pval, "loglik": self.loglik,
         }
-        return pd.DataFrame([row])
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma.mv``)."""
-        f = lambda x: f"{x:.{digits}f}"  # noqa: E731
+        def f(x):
+            return _format.text(x, digits)
+
         lv = f"{self.level:g}%"
         sizes = self.studies.groupby("cluster", sort=False).size()
         lines = [
@@ -423,7 +426,7 @@ class ThreeLevelResult:
             f"  I^2 (total heterogeneity / total variability): {self.i2:.2f}%",
             "",
             "Test for heterogeneity (do the effects differ more than sampling error allows?):",
-            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {'< .0001' if self.q_pval < 1e-4 else '= ' + f(self.q_pval)}",
+            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='equals')}",
             "",
         ]
         if self.test == "z":
@@ -435,10 +438,9 @@ class ThreeLevelResult:
         stat = "zval" if self.test == "z" else "tval"
         lines.append(f"Model results (pooled effect, {what}):")
         head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), _fmt_p(self.pval, digits), f(self.ci_low), f(self.ci_high)]
-        widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        vals = [f(self.estimate), f(self.se), f(self.stat), _format.pvalue(self.pval, digits), f(self.ci_low),
+                f(self.ci_high)]
+        lines += _format.columns(head, [vals], first_left=False)
         lines.append("")
         lines.append(f"Prediction interval (where {lv} of true effects in a new cluster are expected): "
                      f"{f(self.pi_low)} to {f(self.pi_high)}")
@@ -446,11 +448,12 @@ class ThreeLevelResult:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return (f"Three-level random-effects model (k = {self.k} effects in {self.n_clusters} clusters; "
+                f"{self.method})")
 
-    def _repr_html_(self) -> str:
-        f = lambda x: f"{x:.4f}"  # noqa: E731
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, pv, pc = _format.text, _format.pvalue, _format.percent
         lv = f"{self.level:g}%"
         statname = "z" if self.test == "z" else "t"
         rows = [
@@ -458,31 +461,15 @@ class ThreeLevelResult:
             (f"{lv} CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "confidence interval of the pooled effect"),
             ("SE", f(self.se), "standard error" + (" (Knapp-Hartung)" if self.test == "knha" else "")),
             (statname, f(self.stat), "test statistic for H0: effect = 0" + (f" (df = {self.df:g})" if self.test != "z" else "")),
-            ("p", _fmt_p(self.pval), "two-sided p-value"),
+            ("p", pv(self.pval), "two-sided p-value"),
             ("Prediction interval", f"{f(self.pi_low)} to {f(self.pi_high)}", "range of true effects in a new cluster"),
             ("σ² between clusters", f(self.sigma2[0]), "level-3 variance"),
             ("σ² within clusters", f(self.sigma2[1]), "level-2 variance"),
-            ("I² level 3 / level 2", f"{self.i2_between:.1f}% / {self.i2_within:.1f}%", "share of total variance (Cheung 2014)"),
-            ("I² total", f"{self.i2:.1f}%", f"heterogeneity; sampling error {self.sampling_share:.1f}%"),
-            ("Q", f"{f(self.q)} (df = {self.q_df}, p = {_fmt_p(self.q_pval)})", "test of heterogeneity"),
+            ("I² level 3 / level 2", f"{pc(self.i2_between, 1)} / {pc(self.i2_within, 1)}", "share of total variance (Cheung 2014)"),
+            ("I² total", pc(self.i2, 1), f"heterogeneity; sampling error {pc(self.sampling_share, 1)}"),
+            ("Q", f"{f(self.q)} (df = {self.q_df}, p = {pv(self.q_pval)})", "test of heterogeneity"),
         ]
-        title = (f"Three-level random-effects model (k = {self.k} effects in {self.n_clusters} clusters; "
-                 f"{self.method})")
-        return _html_table(title, rows, self.notes)
-
-
-def _fmt_p(p: float, digits: int = 4) -> str:
-    if math.isnan(p):
-        return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.{digits}f}"
-
-
-def _html_table(title: str, rows, notes=()) -> str:
-    esc = html.escape
-    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
-                   for a, b, c in rows)
-    foot = "".join(f"<p style='color:#666'>Note: {esc(n)}</p>" for n in notes)
-    return f"<div class='koppmeta-result'><p><b>{esc(title)}</b></p><table>{body}</table>{foot}</div>"
+        return rows
 
 
 def three_level(
@@ -495,6 +482,7 @@ def three_level(
     level: float = 95,
     data: pd.DataFrame | None = None,
     labels: Any = None,
+    measure: str | None = None,
 ) -> ThreeLevelResult:
     """Three-level meta-analysis: effects nested in clusters (samples, studies or trials).
 
@@ -525,6 +513,8 @@ def three_level(
         Table holding the named columns.
     labels : array-like or str, optional
         Effect labels for tables and error messages.
+    measure : str, optional
+        The effect measure ("RR", "OR", "SMD", ...), kept with the result.
 
     Returns
     -------
@@ -627,7 +617,7 @@ def three_level(
         i2=100 * (s1 + s2) / tot, i2_between=100 * s1 / tot, i2_within=100 * s2 / tot,
         sampling_share=100 * s2_typ / tot, s2_typical=s2_typ, loglik=ev.ll, s2w=s2w,
         method=method, test=test, level=level, studies=studies,
-        converged=converged, iterations=iterations, notes=tuple(notes),
+        converged=converged, iterations=iterations, notes=tuple(notes), measure=measure,
     )
 
 
@@ -637,7 +627,7 @@ def three_level(
 
 
 @dataclass(frozen=True)
-class RobustResult:
+class RobustResult(Result):
     """Cluster-robust test and confidence interval of the pooled effect (from :func:`robust`).
 
     Attributes
@@ -675,17 +665,20 @@ class RobustResult:
     model: str
     method: str
     level: float
+    measure: str | None = None
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{
+    def _records(self) -> list[dict[str, Any]]:
+        return [{
             "k": self.k, "n_clusters": self.n_clusters, "model": self.model, "method": self.method,
             "adjust": self.adjust, "level": self.level, "estimate": self.estimate, "se": self.se,
             "stat": self.stat, "df": self.df, "pval": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "se_model": self.se_model,
-        }])
+        }]
 
     def summary(self, digits: int = 4) -> str:
-        f = lambda x: f"{x:.{digits}f}"  # noqa: E731
+        def f(x):
+            return _format.text(x, digits)
+
         lines = [
             f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.adjust]}; "
             "t test with Satterthwaite degrees of freedom)",
@@ -694,11 +687,9 @@ class RobustResult:
             "",
         ]
         head = ["estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), f"{self.df:.2f}", _fmt_p(self.pval, digits),
+        vals = [f(self.estimate), f(self.se), f(self.stat), _format.text(self.df, 2), _format.pvalue(self.pval, digits),
                 f(self.ci_low), f(self.ci_high)]
-        widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        lines += _format.columns(head, [vals], first_left=False)
         lines += [
             "",
             f"se is the sandwich standard error, which stays valid if the model's variances or correlations are "
@@ -711,21 +702,20 @@ class RobustResult:
                          "should be read with caution.")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Cluster-robust inference (k = {self.k}, {self.n_clusters} clusters)"
 
-    def _repr_html_(self) -> str:
-        f = lambda x: f"{x:.4f}"  # noqa: E731
-        rows = [
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f = _format.text
+        return [
             ("Pooled estimate", f(self.estimate), f"{self.model} model ({self.method})"),
             (f"{self.level:g}% CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "cluster-robust confidence interval"),
             ("Robust SE", f(self.se), ADJUST_NAMES[self.adjust]),
             ("t", f(self.stat), "test statistic for H0: effect = 0"),
-            ("df", f"{self.df:.2f}", "Satterthwaite degrees of freedom"),
-            ("p", _fmt_p(self.pval), "two-sided p-value"),
+            ("df", f(self.df, 2), "Satterthwaite degrees of freedom"),
+            ("p", _format.pvalue(self.pval), "two-sided p-value"),
             ("Model-based SE", f(self.se_model), "for comparison"),
         ]
-        return _html_table(f"Cluster-robust inference (k = {self.k}, {self.n_clusters} clusters)", rows)
 
 
 def _inv_sqrt_psd(G: np.ndarray) -> np.ndarray:
@@ -881,5 +871,5 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     return RobustResult(
         k=k, n_clusters=J, estimate=est, se=se, stat=stat, df=df, pval=pval,
         ci_low=est - crit * se, ci_high=est + crit * se, se_model=se_model,
-        adjust=adjust, model=model, method=fit.method, level=level,
+        adjust=adjust, model=model, method=fit.method, level=level, measure=fit.measure,
     )
