@@ -15,14 +15,13 @@ an ``approximate`` flag where information was lost on the way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from ._dist import norm_isf
+from .results import RATIO_MEASURES
 
 from ._validation import (
     check_choice,
@@ -35,7 +34,6 @@ from ._validation import (
 )
 
 MEASURES = ("SMD", "MD", "RR", "OR", "RD")
-RATIO_MEASURES = ("RR", "OR", "HR")
 
 _ROLES = {
     "SMD": ("m1", "sd1", "n1", "m2", "sd2", "n2"),
@@ -491,8 +489,3 @@ def counts_from_percent(percent, n, *, labels=None) -> pd.DataFrame:
     exact = p / 100 * nn
     return pd.DataFrame({"events": np.floor(exact + 0.5), "events_exact": exact, "approximate": True,
                          "es_method": "counts from percentages of n (approximate)"})
-
-
-def describe_roles() -> Mapping[str, Any]:
-    """Column roles per measure (for help texts and the command line)."""
-    return dict(_ROLES)
