@@ -26,7 +26,7 @@ from . import heterogeneity as het
 from ._validation import check_choice, numeric_vector
 from .exceptions import FewStudiesWarning, KnappHartungWarning
 from .models import MetaAnalysis, meta_analysis
-from .results import Result
+from .results import Result, deprecated_alias
 from . import _format
 from ._format import text as _num
 from .sensitivity import check_fit, check_k
@@ -475,7 +475,7 @@ def begg_test(fit: MetaAnalysis) -> BeggTest:
 # Trim and fill
 # ---------------------------------------------------------------------------
 
-ESTIMATORS = ("L0", "R0")
+KINDS = ("L0", "R0")
 SIDES = ("left", "right")
 
 
@@ -495,7 +495,8 @@ class TrimAndFill(Result):
         Duval & Tweedie 2000b); None for L0.
     side : {"left", "right"}
         Side of the funnel plot on which studies are imputed.
-    estimator : {"L0", "R0"}
+    kind : {"L0", "R0"}
+        The estimator of k0 (called ``estimator`` before; that name still works for one release).
     k : int
         Number of studies in the filled analysis (observed + ``k0``).
     estimate, se, stat, pval, ci_low, ci_high, tau2, i2 : float
@@ -514,7 +515,7 @@ class TrimAndFill(Result):
     se_k0: float
     p_k0: float | None
     side: str
-    estimator: str
+    kind: str
     k: int
     estimate: float
     se: float
@@ -530,6 +531,8 @@ class TrimAndFill(Result):
     iterations: int = 0
     notes: tuple[str, ...] = ()
 
+    estimator = _deprecated("TrimAndFill", "estimator", "kind")
+
     @property
     def measure(self) -> str | None:
         return self.fit.measure
@@ -542,7 +545,7 @@ class TrimAndFill(Result):
         """One row: k0 and the filled model's results (unrounded)."""
         row: dict[str, Any] = {
             "k0": self.k0, "se_k0": self.se_k0, "p_k0": self.p_k0 if self.p_k0 is not None else math.nan,
-            "side": self.side, "estimator": self.estimator, "k": self.k, "estimate": self.estimate, "se": self.se,
+            "side": self.side, "kind": self.kind, "k": self.k, "estimate": self.estimate, "se": self.se,
             "stat": self.stat, "pval": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "tau2": self.tau2, "i2": self.i2, "original_estimate": self.original_estimate}
         return [row]
@@ -553,7 +556,7 @@ class TrimAndFill(Result):
             return _num(x, digits)
 
         se = f(self.se_k0)
-        lines = [f"Trim-and-fill analysis (estimator {self.estimator}, {self.fit.method} model)", "",
+        lines = [f"Trim-and-fill analysis (estimator {self.kind}, {self.fit.method} model)", "",
                  f"Estimated number of missing studies on the {self.side} side: {self.k0} (SE = {se})"]
         if self.p_k0 is not None:
             lines.append(f"Test of H0: no missing studies (R0): p = {self.p_k0:.4f}")
@@ -580,11 +583,11 @@ class TrimAndFill(Result):
         return "\n".join(lines)
 
     def _heading(self) -> str:
-        return f"Trim and fill ({self.estimator})"
+        return f"Trim and fill ({self.kind})"
 
     def _describe(self) -> list[tuple[str, str, str]]:
         lv = f"{self.fit.level:g}%"
-        rows = [("Missing studies (k0)", f"{self.k0} ({self.side} side)", f"SE {_num(self.se_k0)}; estimator {self.estimator}"),
+        rows = [("Missing studies (k0)", f"{self.k0} ({self.side} side)", f"SE {_num(self.se_k0)}; estimator {self.kind}"),
                 ("Original estimate", _num(self.original_estimate), f"{self.k - self.k0} observed studies"),
                 ("Filled estimate", f"{_num(self.estimate)} {_format.interval(self.ci_low, self.ci_high, 4, plain=True)}",
                  f"with imputed studies, {lv} CI (k = {self.k})"),
@@ -599,8 +602,8 @@ def _pooled_estimate(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -
     return het.wls(y, v, X, t2)[0]
 
 
-def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "L0", *,
-                  maxiter: int = 100) -> TrimAndFill:
+def trim_and_fill(fit: MetaAnalysis, side: str | None = None, kind: str = "L0", *,
+                  maxiter: int = 100, estimator: str | None = None) -> TrimAndFill:
     """Duval and Tweedie's trim-and-fill method (metafor ``trimfill()``).
 
     Algorithm (Duval & Tweedie 2000a, Biometrics 56:455-463; 2000b, JASA 95:89-98):
@@ -629,7 +632,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
         sign of the slope in the meta-regression of ``yi`` on ``sqrt(vi)`` (same
         estimator): a negative slope puts the missing studies on the right, otherwise
         on the left.
-    estimator : {"L0", "R0"}
+    kind : {"L0", "R0"}
     maxiter : int
         Maximum number of iterations (metafor's default, 100).
 
@@ -642,7 +645,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     Raises
     ------
     ValueError
-        Unknown ``side`` or ``estimator``; fewer than 2 studies (3 when ``side`` is
+        Unknown ``side`` or ``kind``; fewer than 2 studies (3 when ``side`` is
         chosen automatically); R0 when no centred effect is negative.
     koppmeta.heterogeneity.ConvergenceError
         If ``k0`` has not settled after ``maxiter`` iterations.
@@ -656,7 +659,8 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     """
     func = "trim_and_fill"
     fit = check_fit(func, fit)
-    check_choice(func, "estimator", estimator, ESTIMATORS)
+    kind = deprecated_alias(func, "estimator", "kind", estimator, kind, "L0")
+    check_choice(func, "kind", kind, KINDS)
     if side is not None:
         check_choice(func, "side", side, SIDES)
     if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
@@ -693,7 +697,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
         ranks = np.empty(k)
         ranks[np.argsort(np.abs(c), kind="stable")] = np.arange(1, k + 1)
         signed = np.sign(c) * ranks
-        if estimator == "R0":
+        if kind == "R0":
             neg = -signed[signed < 0]
             if neg.size == 0:
                 raise ValueError(f"{func}: with estimator 'R0' no centred effect is negative, so the run length is "
@@ -711,7 +715,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     if math.isnan(se_k0):
         notes.append("the variance formula of the L0 estimator is negative here, so se(k0) is undefined (NaN), "
                      "as in metafor")
-    p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else None
+    p_k0 = 0.5 ** (k0 + 1) if kind == "R0" else None
     if k0 > 0:
         fill_oriented = 2 * beta - ys[k - k0:]
         fill_y = sgn * fill_oriented
@@ -727,7 +731,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
                                "vi": pd.Series([], dtype=float)})
         ffit = fit
     return TrimAndFill(
-        k0=k0, se_k0=se_k0, p_k0=p_k0, side=side, estimator=estimator, k=ffit.k, estimate=ffit.estimate,
+        k0=k0, se_k0=se_k0, p_k0=p_k0, side=side, kind=kind, k=ffit.k, estimate=ffit.estimate,
         se=ffit.se, stat=ffit.stat, pval=ffit.pval, ci_low=ffit.ci_low, ci_high=ffit.ci_high, tau2=ffit.tau2,
         i2=ffit.i2, original_estimate=fit.estimate, filled=filled, fit=ffit, iterations=it, notes=tuple(notes))
 
@@ -875,7 +879,7 @@ def pet_peese(fit: MetaAnalysis, *, alpha: float = 0.05) -> PetPeese:
 # Fail-safe N
 # ---------------------------------------------------------------------------
 
-FSN_METHODS = ("Rosenthal", "Orwin", "Rosenberg")
+FSN_KINDS = ("Rosenthal", "Orwin", "Rosenberg")
 
 
 @dataclass(frozen=True)
@@ -884,7 +888,8 @@ class FailSafeN(Result):
 
     Attributes
     ----------
-    method : {"Rosenthal", "Orwin", "Rosenberg"}
+    kind : {"Rosenthal", "Orwin", "Rosenberg"}
+        The approach (called ``method`` before; that name still works for one release).
     fsn : int
         Number of unpublished null studies that would have to be added.
     alpha : float
@@ -900,7 +905,7 @@ class FailSafeN(Result):
     k : int
     """
 
-    method: str
+    kind: str
     fsn: int
     alpha: float
     pval: float | None
@@ -909,24 +914,26 @@ class FailSafeN(Result):
     k: int
     weighted: bool = False
 
+    method = _deprecated("FailSafeN", "method", "kind")
+
     def _records(self) -> list[dict[str, Any]]:
-        return [{"method": self.method, "fsn": self.fsn, "alpha": self.alpha,
+        return [{"kind": self.kind, "fsn": self.fsn, "alpha": self.alpha,
                  "pval": math.nan if self.pval is None else self.pval,
                  "mean_effect": math.nan if self.mean_effect is None else self.mean_effect,
                  "target": math.nan if self.target is None else self.target, "k": self.k}]
 
     def _meaning(self) -> str:
-        if self.method == "Rosenthal":
+        if self.kind == "Rosenthal":
             return (f"studies with a null result that, added to the {self.k} observed ones, would make the combined "
                     f"(Stouffer) one-sided p-value reach {self.alpha:g}")
-        if self.method == "Rosenberg":
+        if self.kind == "Rosenberg":
             return (f"studies with zero effect (and average weight) that would make the fixed-effect z test "
                     f"non-significant at two-sided {self.alpha:g}")
         return (f"studies with zero effect that would bring the {'weighted ' if self.weighted else ''}average effect "
                 f"down to the target {self.target:.4f}")
 
     def summary(self, digits: int = 4) -> str:
-        lines = [f"Fail-safe N ({self.method} approach, k = {self.k})", "",
+        lines = [f"Fail-safe N ({self.kind} approach, k = {self.k})", "",
                  f"Fail-safe N: {self.fsn} ({self._meaning()})"]
         if self.mean_effect is not None:
             lines.append(f"Average effect of the observed studies: {_num(self.mean_effect, digits)}")
@@ -937,7 +944,7 @@ class FailSafeN(Result):
         return "\n".join(lines)
 
     def _heading(self) -> str:
-        return f"Fail-safe N ({self.method}, k = {self.k})"
+        return f"Fail-safe N ({self.kind}, k = {self.k})"
 
     def _describe(self) -> list[tuple[str, str, str]]:
         rows = [("Fail-safe N", str(self.fsn), self._meaning())]
@@ -948,8 +955,8 @@ class FailSafeN(Result):
         return rows
 
 
-def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | None = None, *,
-                alpha: float = 0.05, weighted: bool = False) -> FailSafeN:
+def fail_safe_n(fit: MetaAnalysis, kind: str = "Rosenthal", target: float | None = None, *,
+                alpha: float = 0.05, weighted: bool = False, method: str | None = None) -> FailSafeN:
     """Fail-safe N (metafor ``fsn()``): how many null studies would overturn the result.
 
     With ``z_i = y_i / sqrt(v_i)``, ``w_i = 1/v_i`` and k studies:
@@ -971,7 +978,7 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
     ----------
     fit : MetaAnalysis
         Its ``yi`` and ``vi`` are used (the tau^2 estimator does not matter).
-    method : {"Rosenthal", "Orwin", "Rosenberg"}
+    kind : {"Rosenthal", "Orwin", "Rosenberg"}
     target : float, optional
         Orwin only: the average effect considered negligible; must not be 0.
     alpha : float
@@ -986,28 +993,29 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
     Raises
     ------
     ValueError
-        Unknown method (valid ones listed), ``target`` given for a method other than
+        Unknown kind (valid ones listed), ``target`` given for a kind other than
         Orwin or equal to 0, ``alpha`` outside (0, 1).
     """
     func = "fail_safe_n"
     fit = check_fit(func, fit)
-    check_choice(func, "method", method, FSN_METHODS)
+    kind = deprecated_alias(func, "method", "kind", method, kind, "Rosenthal")
+    check_choice(func, "kind", kind, FSN_KINDS)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 1:
         raise ValueError(f"{func}: argument 'alpha' must be a number between 0 and 1 (e.g. 0.05); got {alpha!r}.")
     if not isinstance(weighted, (bool, np.bool_)):
         raise TypeError(f"{func}: argument 'weighted' must be True or False; got {weighted!r}.")
-    if target is not None and method != "Orwin":
-        raise ValueError(f"{func}: argument 'target' is used only by method='Orwin'; got method={method!r}.")
-    if weighted and method != "Orwin":
-        raise ValueError(f"{func}: argument 'weighted' is used only by method='Orwin'; got method={method!r}.")
+    if target is not None and kind != "Orwin":
+        raise ValueError(f"{func}: argument 'target' is used only by kind='Orwin'; got kind={kind!r}.")
+    if weighted and kind != "Orwin":
+        raise ValueError(f"{func}: argument 'weighted' is used only by kind='Orwin'; got kind={kind!r}.")
     y, v = fit.yi, fit.vi
     k = fit.k
     pval = mean_effect = tgt = None
-    if method == "Rosenthal":
+    if kind == "Rosenthal":
         z = abs(float(np.sum(y / np.sqrt(v)))) / math.sqrt(k)
         pval = float(stats.norm.sf(z))
         n = max(0.0, k * (z / stats.norm.isf(alpha)) ** 2 - k)
-    elif method == "Orwin":
+    elif kind == "Orwin":
         mean_effect = float(np.sum(y / v) / np.sum(1 / v)) if weighted else float(np.mean(y))
         if target is None:
             tgt = mean_effect / 2
@@ -1030,5 +1038,5 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
         pval = float(2 * stats.norm.sf(abs(zval)))
         n = max(0.0, k * wp / float(np.sum(w)))
     fsn = int(math.ceil(n)) if abs(n - round(n)) >= math.sqrt(np.finfo(float).eps) else int(round(n))
-    return FailSafeN(method=method, fsn=fsn, alpha=float(alpha), pval=pval, mean_effect=mean_effect, target=tgt,
+    return FailSafeN(kind=kind, fsn=fsn, alpha=float(alpha), pval=pval, mean_effect=mean_effect, target=tgt,
                      k=k, weighted=bool(weighted))
