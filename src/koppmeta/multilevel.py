@@ -58,7 +58,7 @@ from ._validation import (
 from .heterogeneity import ConvergenceError, ConvergenceWarning
 from . import _format
 from .models import MetaAnalysis
-from .results import Result
+from .results import Result, deprecated_alias
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 
@@ -642,8 +642,8 @@ class RobustResult(Result):
         Confidence interval ``estimate +/- t_{df} se`` at ``level``.
     se_model : float
         The model-based standard error, for comparison.
-    adjust : str
-        Small-sample adjustment: CR0, CR1, CR1p or CR2.
+    kind : str
+        Small-sample adjustment: CR0, CR1, CR1p or CR2 (``adjust`` is its old name, deprecated).
     k, n_clusters : int
         Number of effects and of independent clusters.
     model, method, level : str, str, float
@@ -661,16 +661,23 @@ class RobustResult(Result):
     ci_low: float
     ci_high: float
     se_model: float
-    adjust: str
+    kind: str
     model: str
     method: str
     level: float
     measure: str | None = None
 
+    @property
+    def adjust(self) -> str:
+        """Deprecated name of :attr:`kind`."""
+        warnings.warn("RobustResult.adjust is now called kind; the old name will be removed in the next release.",
+                      DeprecationWarning, stacklevel=2)
+        return self.kind
+
     def _records(self) -> list[dict[str, Any]]:
         return [{
             "k": self.k, "n_clusters": self.n_clusters, "model": self.model, "method": self.method,
-            "adjust": self.adjust, "level": self.level, "estimate": self.estimate, "se": self.se,
+            "kind": self.kind, "level": self.level, "estimate": self.estimate, "se": self.se,
             "stat": self.stat, "df": self.df, "pval": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "se_model": self.se_model,
         }]
@@ -680,7 +687,7 @@ class RobustResult(Result):
             return _format.text(x, digits)
 
         lines = [
-            f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.adjust]}; "
+            f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.kind]}; "
             "t test with Satterthwaite degrees of freedom)",
             f"Model: {self.model} model ({self.method}), k = {self.k} effects, "
             f"{self.n_clusters} independent clusters for the robust variance",
@@ -710,7 +717,7 @@ class RobustResult(Result):
         return [
             ("Pooled estimate", f(self.estimate), f"{self.model} model ({self.method})"),
             (f"{self.level:g}% CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "cluster-robust confidence interval"),
-            ("Robust SE", f(self.se), ADJUST_NAMES[self.adjust]),
+            ("Robust SE", f(self.se), ADJUST_NAMES[self.kind]),
             ("t", f(self.stat), "test statistic for H0: effect = 0"),
             ("df", f(self.df, 2), "Satterthwaite degrees of freedom"),
             ("p", _format.pvalue(self.pval), "two-sided p-value"),
@@ -770,8 +777,8 @@ def _sandwich(y: np.ndarray, blocks: list[np.ndarray], phis: list[np.ndarray], e
     return var, df, M
 
 
-def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust: str = "CR2",
-           level: float | None = None) -> RobustResult:
+def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, kind: str = "CR2",
+           level: float | None = None, adjust: str | None = None) -> RobustResult:
     """Cluster-robust standard error, t test and confidence interval of the pooled effect.
 
     The sandwich estimator with the CR2 bias-reduced linearization adjustment (Bell &
@@ -782,8 +789,8 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     and ``Phi_j = V_j`` (the marginal covariance at the estimated variance components) for a
     :class:`ThreeLevelResult`. Numbers agree with R clubSandwich::
 
-        coef_test(fit, vcov = adjust, cluster = cluster, test = "Satterthwaite")
-        conf_int(fit, vcov = adjust, cluster = cluster, test = "Satterthwaite", level = level / 100)
+        coef_test(fit, vcov = kind, cluster = cluster, test = "Satterthwaite")
+        conf_int(fit, vcov = kind, cluster = cluster, test = "Satterthwaite", level = level / 100)
 
     Formulas (intercept-only model, ``M = (sum_j 1'W_j 1)^-1``, residuals ``e_j = y_j - estimate``)::
 
@@ -801,8 +808,9 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
         The independent cluster of each effect (in the order of the fit's effects). Required
         for a MetaAnalysis; for a ThreeLevelResult it defaults to the model's clusters, and a
         given clustering must contain each model cluster whole (random effects nested within it).
-    adjust : {"CR2", "CR0", "CR1", "CR1p"}
-        Small-sample adjustment (clubSandwich's names).
+    kind : {"CR2", "CR0", "CR1", "CR1p"}
+        Small-sample adjustment (clubSandwich's names). Called ``adjust`` before; that name still
+        works for one release, with a DeprecationWarning.
     level : float, optional
         Confidence level in percent; defaults to the fit's level.
 
@@ -811,7 +819,8 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     RobustResult
     """
     func = "robust"
-    check_choice(func, "adjust", adjust, ADJUSTMENTS)
+    kind = deprecated_alias(func, "adjust", "kind", adjust, kind, "CR2")
+    check_choice(func, "kind", kind, ADJUSTMENTS)
     if isinstance(fit, ThreeLevelResult):
         three = True
     elif isinstance(fit, MetaAnalysis):
@@ -857,7 +866,7 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
         phis = [np.diag(v[idx] + tau2) for idx in blocks]
         scale = float(np.mean(1.0 / (v + tau2)))
         model = "fixed-effect (common-effect)" if fit.method == "FE" else "random-effects"
-    var, df, m_var = _sandwich(y, blocks, phis, fit.estimate, adjust, scale)
+    var, df, m_var = _sandwich(y, blocks, phis, fit.estimate, kind, scale)
     se_model = math.sqrt(m_var)
     se = math.sqrt(var)
     est = fit.estimate
@@ -871,5 +880,5 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     return RobustResult(
         k=k, n_clusters=J, estimate=est, se=se, stat=stat, df=df, pval=pval,
         ci_low=est - crit * se, ci_high=est + crit * se, se_model=se_model,
-        adjust=adjust, model=model, method=fit.method, level=level, measure=fit.measure,
+        kind=kind, model=model, method=fit.method, level=level, measure=fit.measure,
     )
