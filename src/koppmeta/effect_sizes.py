@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import special
 
 from ._dist import norm_isf
-from .results import RATIO_MEASURES
+from .results import RATIO_MEASURES, deprecated_alias
 
 from ._validation import (
     check_choice,
@@ -169,7 +169,8 @@ def _column(func: str, data: pd.DataFrame, role: str, column: str, labels) -> np
     return numeric_vector(func, role, data[column], labels)
 
 
-def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, **columns: str) -> pd.DataFrame:
+def effect_sizes(data: pd.DataFrame, measure: str, *, labels: str | None = None, label: str | None = None,
+                 **columns: str) -> pd.DataFrame:
     """Compute effect sizes ``yi`` and sampling variances ``vi`` for each row of ``data``.
 
     Parameters
@@ -180,8 +181,9 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
         ``SMD``: Hedges' g (:func:`smd`); ``MD``: raw mean difference
         (:func:`mean_difference`); ``RR`` and ``OR``: log risk / odds ratio;
         ``RD``: risk difference (:func:`two_by_two`).
-    label : str, optional
-        Column that names the studies; used in error messages.
+    labels : str, optional
+        Column that names the studies; used in error messages. (``label`` is its old name; it still
+        works for one release, with a DeprecationWarning.)
     **columns
         Which column of ``data`` holds each input. Roles and their default column names:
 
@@ -211,7 +213,7 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
     >>> import koppmeta
     >>> bcg = koppmeta.datasets.load_bcg()
     >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg", label="author")
+    ...                            events2="cpos", nonevents2="cneg", labels="author")
     """
     func = "effect_sizes"
     if not isinstance(data, pd.DataFrame):
@@ -219,10 +221,12 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
     check_choice(func, "measure", measure, MEASURES)
     if len(data) == 0:
         raise ValueError(f"{func}: the data have no rows.")
+    label = deprecated_alias(func, "label", "labels", label, labels)
     labels = None
     if label is not None:
         if label not in data.columns:
-            raise ValueError(f"{func}: label column {label!r} is not in the data. Available columns: {', '.join(map(str, data.columns))}.")
+            raise ValueError(f"{func}: label column {label!r} (argument 'labels') is not in the data. Available columns: "
+                             f"{', '.join(map(str, data.columns))}.")
         labels = [str(x) for x in data[label]]
 
     out = data.copy()
