@@ -23,6 +23,7 @@ algorithm, section 3.3), so its printed mu summaries differ from the exact ones 
 from __future__ import annotations
 
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -394,9 +395,7 @@ class BayesianMetaAnalysis(Result):
         return [row]
 
     def summary(self, digits: int = 4) -> str:
-        def f(x):
-            return _format.text(x, digits)
-
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
         lines = [self._heading(), "",
                  f"Prior for tau: {self.tau_prior}", f"Prior for mu:  {self.mu_prior}", "",

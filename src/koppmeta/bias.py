@@ -14,6 +14,7 @@ look closer, not proof of bias (Sterne et al. 2011, BMJ 343:d4002).
 from __future__ import annotations
 
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,12 +133,8 @@ class RegressionTest(Result):
 
     def summary(self, digits: int = 4) -> str:
         """Text report (after metafor's ``print.regtest``) that says what each number is."""
-        def f(x):
-            return _num(x, digits)
-
-        def p(x):
-            return _format.pvalue(x, style="equals")
-
+        f = partial(_num, digits=digits)
+        p = partial(_format.pvalue, style="equals")
         lv = f"{self.level:g}%"
         how = ("weighted regression with multiplicative dispersion (weights 1/vi)" if self.model == "lm"
                else "mixed-effects meta-regression (the model's tau^2 estimator and test)")
@@ -552,9 +549,7 @@ class TrimAndFill(Result):
 
     def summary(self, digits: int = 4) -> str:
         """Text report: how many studies were imputed, where, and the pooled result after filling."""
-        def f(x):
-            return _num(x, digits)
-
+        f = partial(_num, digits=digits)
         se = f(self.se_k0)
         lines = [f"Trim-and-fill analysis (estimator {self.kind}, {self.fit.method} model)", "",
                  f"Estimated number of missing studies on the {self.side} side: {self.k0} (SE = {se})"]
@@ -785,12 +780,8 @@ class PetPeese(Result):
                  "chosen": name == self.chosen} for name, r in (("PET", self.pet), ("PEESE", self.peese))]
 
     def summary(self, digits: int = 4) -> str:
-        def f(x):
-            return _num(x, digits)
-
-        def p(x):
-            return _format.pvalue(x, style="equals")
-
+        f = partial(_num, digits=digits)
+        p = partial(_format.pvalue, style="equals")
         lv = f"{self.level:g}%"
 
         def line(r: RegressionTest) -> str:

@@ -19,6 +19,7 @@ Each row has the estimate, its interval, the prediction interval (where the meth
 from __future__ import annotations
 
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,9 +88,7 @@ class MethodComparison(Result):
         scale = f" ({self.measure})" if self.measure else ""
         lv = f"{self.level:g}%"
 
-        def f(x):
-            return _format.number(x, digits, plain=True, missing="")
-
+        f = partial(_format.number, digits=digits, plain=True, missing="")
         rows = [["method", f"estimate{scale}", f"{lv} interval", "prediction interval", "tau", "k"]]
         for _, r in t.iterrows():
             ci = f"{f(r.ci_low)} to {f(r.ci_high)}" if not math.isnan(r.ci_low) else ""

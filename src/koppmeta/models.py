@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import partial, cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -238,9 +238,7 @@ def _model_title(r: MetaAnalysis) -> str:
 
 
 def _summary_text(r: MetaAnalysis, digits: int) -> str:
-    def f(x):
-        return _format.text(x, digits)
-
+    f = partial(_format.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_model_title(r), ""]
     if r.method != "FE":

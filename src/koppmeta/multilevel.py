@@ -40,6 +40,7 @@ with the fitted model as working model (its inverse-variance weights).
 from __future__ import annotations
 
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -402,9 +403,7 @@ class ThreeLevelResult(Result):
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma.mv``)."""
-        def f(x):
-            return _format.text(x, digits)
-
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
         sizes = self.studies.groupby("cluster", sort=False).size()
         lines = [
@@ -683,9 +682,7 @@ class RobustResult(Result):
         }]
 
     def summary(self, digits: int = 4) -> str:
-        def f(x):
-            return _format.text(x, digits)
-
+        f = partial(_format.text, digits=digits)
         lines = [
             f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.kind]}; "
             "t test with Satterthwaite degrees of freedom)",

@@ -24,6 +24,7 @@ no per-study effect: it is left out of Q, and the result says so in ``dropped``.
 from __future__ import annotations
 
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,12 +128,8 @@ class RareEventsResult(Result):
 
     def summary(self, digits: int = 4) -> str:
         """Text report in words (after metafor's ``print.rma.mh`` / ``print.rma.peto``)."""
-        def f(x):
-            return _format.text(x, digits)
-
-        def p(x):
-            return _format.pvalue(x, digits)
-
+        f = partial(_format.text, digits=digits)
+        p = partial(_format.pvalue, digits=digits)
         lv = f"{self.level:g}%"
         scale = {"OR": "log odds ratio", "RR": "log risk ratio", "RD": "risk difference"}[self.measure]
         if self.method == "GLMM":

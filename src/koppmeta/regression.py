@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -539,9 +540,7 @@ def _regression_title(r: MetaRegression) -> str:
 
 
 def _regression_text(r: MetaRegression, digits: int) -> str:
-    def f(x):
-        return _format.text(x, digits)
-
+    f = partial(_format.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_regression_title(r), ""]
     if r.method != "FE":
@@ -881,9 +880,7 @@ class SubgroupAnalysis(Result):
 
 
 def _subgroup_test_line(s: SubgroupAnalysis, digits: int) -> str:
-    def f(x):
-        return _format.text(x, digits)
-
+    f = partial(_format.text, digits=digits)
     if s.q_between_dist == "F":
         return f"F(df1 = {s.q_between_df}, df2 = {s.q_between_df2:g}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}"
     i2 = f", I^2 = {s.i2_between:.1f}%" if s.i2_between is not None else ""
@@ -891,9 +888,7 @@ def _subgroup_test_line(s: SubgroupAnalysis, digits: int) -> str:
 
 
 def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
-    def f(x):
-        return _format.text(x, digits)
-
+    f = partial(_format.text, digits=digits)
     lv = f"{s.level:g}%"
     what = f" by {s.group_name}" if s.group_name else ""
     if s.common_tau2:
@@ -1203,9 +1198,7 @@ class PermutationResult(Result):
 
     def summary(self, digits: int = 4) -> str:
         """Text report of the permutation p-values next to the model-based ones."""
-        def f(x):
-            return _format.text(x, digits)
-
+        f = partial(_format.text, digits=digits)
         lines = [self._heading(), ""]
         head = ["", "estimate", "stat", "pval (model)", "pval (permutation)"]
         rows = [[str(n), f(r.estimate), f(r.stat), format_p(r.pval_model, digits), format_p(r.pval, digits)]

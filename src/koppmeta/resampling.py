@@ -13,6 +13,7 @@ fraction of a second. Percentile intervals are reported for the pooled estimate 
 from __future__ import annotations
 
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,9 +110,7 @@ class BootstrapResult(Result):
         ]
 
     def summary(self, digits: int = 4) -> str:
-        def f(x):
-            return _format.text(x, digits)
-
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
         lines = [
             self._heading(),
