@@ -71,6 +71,7 @@ def pvalue(p, digits: int = 4, lang: str = "en", *, style: str = "metafor", miss
 
     ``style="metafor"``: as R metafor prints it, ``<.0001`` below ``10**-digits``, else ``0.1234``.
     ``style="equals"``: for sentences and figures, ``< 0.001`` / ``= 0.123`` (with ``digits`` decimals).
+    ``style="metafor-equals"``: as metafor prints a p-value after a statistic, ``< .0001`` / ``= 0.1234``.
     """
     _check(lang)
     if _missing(p):
@@ -86,7 +87,10 @@ def pvalue(p, digits: int = 4, lang: str = "en", *, style: str = "metafor", miss
         if p < floor:
             return "< " + number(floor, digits, lang)
         return "= " + number(p, digits, lang)
-    raise ValueError(f"style must be 'metafor' or 'equals', got {style!r}")
+    if style == "metafor-equals":
+        s = pvalue(p, digits, lang)
+        return "< " + s[1:] if s.startswith("<") else "= " + s
+    raise ValueError(f"style must be 'metafor', 'equals' or 'metafor-equals', got {style!r}")
 
 
 def interval(lo, hi, digits: int = 2, lang: str = "en", *, words: bool = False, missing: str = "–",

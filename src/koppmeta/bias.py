@@ -134,7 +134,7 @@ class RegressionTest(Result):
     def summary(self, digits: int = 4) -> str:
         """Text report (after metafor's ``print.regtest``) that says what each number is."""
         f = partial(_num, digits=digits)
-        p = partial(_format.pvalue, style="equals")
+        p = partial(_format.pvalue, style="metafor-equals")
         lv = f"{self.level:g}%"
         how = ("weighted regression with multiplicative dispersion (weights 1/vi)" if self.model == "lm"
                else "mixed-effects meta-regression (the model's tau^2 estimator and test)")
@@ -341,7 +341,7 @@ class BeggTest(Result):
         lines = [f"Begg and Mazumdar's rank correlation test for funnel plot asymmetry (k = {self.k})", "",
                  "Kendall's tau between the standardized effects and their variances "
                  "(0 if small and large studies agree):",
-                 f"tau = {_num(self.tau, digits)}, p {_format.pvalue(self.pval, style='equals')} ({how})"]
+                 f"tau = {_num(self.tau, digits)}, p {_format.pvalue(self.pval, style='metafor-equals')} ({how})"]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -561,7 +561,7 @@ class TrimAndFill(Result):
             lines.append(f"Pooled estimate with the {self.k0} imputed (mirror-image) "
                          f"stud{'y' if self.k0 == 1 else 'ies'} added (k = {self.k}): "
                          f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
-                         f"p {_format.pvalue(self.pval, style='equals')})")
+                         f"p {_format.pvalue(self.pval, style='metafor-equals')})")
             if self.fit.method != "FE":
                 lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {self.i2:.2f}%")
             if self.is_ratio:
@@ -781,7 +781,7 @@ class PetPeese(Result):
 
     def summary(self, digits: int = 4) -> str:
         f = partial(_num, digits=digits)
-        p = partial(_format.pvalue, style="equals")
+        p = partial(_format.pvalue, style="metafor-equals")
         lv = f"{self.level:g}%"
 
         def line(r: RegressionTest) -> str:

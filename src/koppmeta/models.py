@@ -252,7 +252,7 @@ def _summary_text(r: MetaAnalysis, digits: int) -> str:
         lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%")
         lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
     lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {_format.pvalue(r.q_pval, digits, style='equals')}", ""]
+              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {_format.pvalue(r.q_pval, digits, style='metafor-equals')}", ""]
     stat = "zval" if r.test == "z" else "tval"
     kh = {"knha": ", Knapp-Hartung t test with df = %d", "adhoc": ", ad hoc Knapp-Hartung t test (factor at least 1) with df = %d"}
     lines.append("Model results (pooled effect" + (kh[r.test] % r.df if r.test in kh else ", z test") + "):")

@@ -425,7 +425,7 @@ class ThreeLevelResult(Result):
             f"  I^2 (total heterogeneity / total variability): {self.i2:.2f}%",
             "",
             "Test for heterogeneity (do the effects differ more than sampling error allows?):",
-            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='equals')}",
+            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}",
             "",
         ]
         if self.test == "z":

@@ -141,7 +141,7 @@ class RareEventsResult(Result):
             lines.append(f"I^2 (total heterogeneity / total variability):  {self.i2:.2f}%")
             lines.append(f"H^2 (total variability / sampling variability): {self.h2:.2f}")
             lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='equals')}"]
+                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}"]
         if self.method == "MH" and self.measure == "OR":
             lines += ["", "Tests of the 2x2 tables (Mantel-Haenszel odds ratio):",
                       f"Cochran-Mantel-Haenszel test (is the common OR 1?): CMH = {f(self.cmh)}, df = 1, p-val = {p(self.cmh_pval)}",

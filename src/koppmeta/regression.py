@@ -521,7 +521,7 @@ class MetaRegression(Result):
 
 
 def _pline(p: float, digits: int = 4) -> str:
-    return f"p-val {_format.pvalue(p, digits, style='equals')}"
+    return f"p-val {_format.pvalue(p, digits, style='metafor-equals')}"
 
 
 def _coef_table(tab: pd.DataFrame, stat_name: str, digits: int) -> list[str]:
