@@ -37,6 +37,9 @@ __all__ = [
     "PetPeese", "pet_peese", "FailSafeN", "fail_safe_n",
 ]
 
+#: A p-value after a statistic, as metafor prints it (``< .0001``, ``= 0.1234``).
+_p = partial(_format.pvalue, style="metafor-equals")
+
 
 def _deprecated(cls: str, old: str, new: str) -> property:
     def get(self):
@@ -134,7 +137,6 @@ class RegressionTest(Result):
     def summary(self, digits: int = 4) -> str:
         """Text report (after metafor's ``print.regtest``) that says what each number is."""
         f = partial(_num, digits=digits)
-        p = partial(_format.pvalue, style="metafor-equals")
         lv = f"{self.level:g}%"
         how = ("weighted regression with multiplicative dispersion (weights 1/vi)" if self.model == "lm"
                else "mixed-effects meta-regression (the model's tau^2 estimator and test)")
@@ -144,11 +146,11 @@ class RegressionTest(Result):
             f"Model: {how}, predictor: {self.predictor} ({_PREDICTORS[self.predictor]})",
             "",
             f"Test for funnel plot asymmetry (slope on the {_PREDICTORS[self.predictor]}; 0 if small and large "
-            f"studies agree): {stat}, p {p(self.pval)}",
+            f"studies agree): {stat}, p {_p(self.pval)}",
             f"Slope: {f(self.slope)} (se {f(self.slope_se)})",
             f"Limit estimate (intercept: expected effect of a study with {_PREDICTORS[self.predictor]} 0): "
             f"{f(self.limit_estimate)} (se {f(self.limit_se)}; {lv} CI: {f(self.limit_ci_low)} to "
-            f"{f(self.limit_ci_high)}; t = {f(self.limit_stat)}, p {p(self.limit_pval)})",
+            f"{f(self.limit_ci_high)}; t = {f(self.limit_stat)}, p {_p(self.limit_pval)})",
         ])
 
     def _heading(self) -> str:
@@ -341,7 +343,7 @@ class BeggTest(Result):
         lines = [f"Begg and Mazumdar's rank correlation test for funnel plot asymmetry (k = {self.k})", "",
                  "Kendall's tau between the standardized effects and their variances "
                  "(0 if small and large studies agree):",
-                 f"tau = {_num(self.tau, digits)}, p {_format.pvalue(self.pval, style='metafor-equals')} ({how})"]
+                 f"tau = {_num(self.tau, digits)}, p {_p(self.pval)} ({how})"]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -561,7 +563,7 @@ class TrimAndFill(Result):
             lines.append(f"Pooled estimate with the {self.k0} imputed (mirror-image) "
                          f"stud{'y' if self.k0 == 1 else 'ies'} added (k = {self.k}): "
                          f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
-                         f"p {_format.pvalue(self.pval, style='metafor-equals')})")
+                         f"p {_p(self.pval)})")
             if self.fit.method != "FE":
                 lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {self.i2:.2f}%")
             if self.is_ratio:
@@ -781,12 +783,11 @@ class PetPeese(Result):
 
     def summary(self, digits: int = 4) -> str:
         f = partial(_num, digits=digits)
-        p = partial(_format.pvalue, style="metafor-equals")
         lv = f"{self.level:g}%"
 
         def line(r: RegressionTest) -> str:
             return (f"intercept {f(r.limit_estimate)} (se {f(r.limit_se)}; {lv} CI {f(r.limit_ci_low)} to "
-                    f"{f(r.limit_ci_high)}; two-sided p {p(r.limit_pval)})")
+                    f"{f(r.limit_ci_high)}; two-sided p {_p(r.limit_pval)})")
 
         return "\n".join([
             f"PET-PEESE (k = {self.k}; weighted regressions with weights 1/vi, t tests with df = {self.pet.df})", "",
@@ -794,7 +795,7 @@ class PetPeese(Result):
             f"PEESE (effect ~ variance):       {line(self.peese)}",
             "",
             f"Rule (Stanley & Doucouliagos 2014): PEESE if PET's intercept differs from 0 in a one-sided test at "
-            f"alpha = {self.alpha:g} (here one-sided p {p(self.pet_pval_one_sided)}), otherwise PET.",
+            f"alpha = {self.alpha:g} (here one-sided p {_p(self.pet_pval_one_sided)}), otherwise PET.",
             f"Chosen: {self.chosen}. Bias-corrected estimate: {f(self.estimate)} "
             f"({lv} CI: {f(self.ci_low)} to {f(self.ci_high)})"])
 

@@ -59,7 +59,7 @@ from ._validation import (
 from .heterogeneity import ConvergenceError, ConvergenceWarning
 from . import _format
 from .models import MetaAnalysis
-from .results import Result, deprecated_alias
+from .results import Result, StudyColumns, deprecated_alias
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 
@@ -294,7 +294,7 @@ def _cluster_codes(func: str, arg: str, values: Any, labels, k: int) -> tuple[np
 
 
 @dataclass(frozen=True)
-class ThreeLevelResult(Result):
+class ThreeLevelResult(StudyColumns, Result):
     """Result of :func:`three_level`. All numbers are unrounded floats.
 
     Attributes
@@ -376,14 +376,6 @@ class ThreeLevelResult(Result):
     @property
     def cluster(self) -> list[str]:
         return list(self.studies["cluster"])
-
-    @property
-    def yi(self) -> np.ndarray:
-        return self.studies["yi"].to_numpy()
-
-    @property
-    def vi(self) -> np.ndarray:
-        return self.studies["vi"].to_numpy()
 
     @property
     def weights(self) -> np.ndarray:

@@ -43,7 +43,7 @@ from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
 from .exceptions import KnappHartungWarning
 from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
-from .results import Result
+from .results import Result, StudyColumns
 
 __all__ = [
     "MetaRegression",
@@ -316,7 +316,7 @@ def _fast_fit(y, v, X, method: str, test: str, btt: np.ndarray):
 
 
 @dataclass(frozen=True)
-class MetaRegression(Result):
+class MetaRegression(StudyColumns, Result):
     """Result of :func:`meta_regression`. All numbers are unrounded floats.
 
     Attributes
@@ -394,14 +394,6 @@ class MetaRegression(Result):
     @property
     def labels(self) -> list[str]:
         return list(self.studies["label"])
-
-    @property
-    def yi(self) -> np.ndarray:
-        return self.studies["yi"].to_numpy()
-
-    @property
-    def vi(self) -> np.ndarray:
-        return self.studies["vi"].to_numpy()
 
     @property
     def terms(self) -> list[str]:

@@ -127,6 +127,18 @@ class Result:
         return _format.html_table(self._heading(), self._describe(), self._notes(), frame=self._table())
 
 
+class StudyColumns:
+    """``yi`` and ``vi`` of a result that keeps its per-study table in ``studies``."""
+
+    @property
+    def yi(self) -> np.ndarray:
+        return self.studies["yi"].to_numpy()
+
+    @property
+    def vi(self) -> np.ndarray:
+        return self.studies["vi"].to_numpy()
+
+
 class TableResult(pd.DataFrame, Result):
     """A result that is a table: a :class:`pandas.DataFrame` (so existing code keeps working) that also
     prints itself with its columns explained.
