@@ -27,7 +27,7 @@ from . import heterogeneity as het
 from ._validation import check_choice, numeric_vector
 from .exceptions import FewStudiesWarning, KnappHartungWarning
 from .models import MetaAnalysis, meta_analysis
-from .results import Result, deprecated_alias
+from .results import PooledResult, Result, deprecated_alias
 from . import _format
 from ._format import text as _num
 from .sensitivity import check_fit, check_k
@@ -479,7 +479,7 @@ SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
-class TrimAndFill(Result):
+class TrimAndFill(PooledResult):
     """Result of :func:`trim_and_fill`.
 
     Attributes
@@ -516,12 +516,6 @@ class TrimAndFill(Result):
     side: str
     kind: str
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     tau2: float
     i2: float
     original_estimate: float

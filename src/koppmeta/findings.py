@@ -38,7 +38,6 @@ Suggested downgrades (the author decides; each suggestion comes with its footnot
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

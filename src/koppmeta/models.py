@@ -32,7 +32,7 @@ from scipy import special
 
 from . import _format, engine
 from . import heterogeneity as het
-from .results import Result
+from .results import PooledResult
 from .exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
 from ._validation import (
     check_choice,
@@ -49,7 +49,7 @@ __all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "fit_at_tau2",
 
 
 @dataclass(frozen=True)
-class MetaAnalysis(Result):
+class MetaAnalysis(PooledResult):
     """Result of :func:`meta_analysis`. All numbers are unrounded floats.
 
     Attributes
@@ -82,13 +82,7 @@ class MetaAnalysis(Result):
     """
 
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
     df: float
-    ci_low: float
-    ci_high: float
     pi_low: float
     pi_high: float
     tau2: float

@@ -59,7 +59,7 @@ from ._validation import (
 from .heterogeneity import ConvergenceError, ConvergenceWarning
 from . import _format
 from .models import MetaAnalysis
-from .results import Result, StudyColumns, deprecated_alias
+from .results import PooledResult, Result, StudyColumns, deprecated_alias
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 
@@ -294,7 +294,7 @@ def _cluster_codes(func: str, arg: str, values: Any, labels, k: int) -> tuple[np
 
 
 @dataclass(frozen=True)
-class ThreeLevelResult(StudyColumns, Result):
+class ThreeLevelResult(StudyColumns, PooledResult):
     """Result of :func:`three_level`. All numbers are unrounded floats.
 
     Attributes
@@ -330,13 +330,7 @@ class ThreeLevelResult(StudyColumns, Result):
 
     k: int
     n_clusters: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
     df: float
-    ci_low: float
-    ci_high: float
     pi_low: float
     pi_high: float
     sigma2: tuple[float, float]

@@ -35,7 +35,7 @@ from scipy import optimize, special
 from ._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
 from .effect_sizes import two_by_two
 from . import _format
-from .results import Result
+from .results import PooledResult
 
 __all__ = ["RareEventsResult", "mantel_haenszel", "peto", "binomial_glmm", "MH_MEASURES"]
 
@@ -45,7 +45,7 @@ _METHOD_NAMES = {"MH": "Mantel-Haenszel", "Peto": "Peto (one-step)", "GLMM": "bi
 
 
 @dataclass(frozen=True)
-class RareEventsResult(Result):
+class RareEventsResult(PooledResult):
     """Result of :func:`mantel_haenszel`, :func:`peto` (and the binomial GLMM). Unrounded floats.
 
     Attributes
@@ -74,12 +74,6 @@ class RareEventsResult(Result):
     """
 
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     q: float
     q_df: int
     q_pval: float

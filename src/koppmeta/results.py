@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -27,7 +28,7 @@ import pandas as pd
 
 from . import _format
 
-__all__ = ["RATIO_MEASURES", "Result", "TableResult", "is_ratio", "back_transform", "deprecated_alias"]
+__all__ = ["RATIO_MEASURES", "Result", "PooledResult", "TableResult", "is_ratio", "back_transform", "deprecated_alias"]
 
 #: Measures analysed on the log scale and shown back-transformed (``exp``).
 RATIO_MEASURES = ("RR", "OR", "HR", "IRR")
@@ -125,6 +126,19 @@ class Result:
 
     def _repr_html_(self) -> str:
         return _format.html_table(self._heading(), self._describe(), self._notes(), frame=self._table())
+
+
+@dataclass(frozen=True)
+class PooledResult(Result):
+    """A result whose headline is one pooled effect: its estimate, standard error, test statistic,
+    two-sided p-value and confidence interval, under the shared names."""
+
+    estimate: float
+    se: float
+    stat: float
+    pval: float
+    ci_low: float
+    ci_high: float
 
 
 class StudyColumns:
