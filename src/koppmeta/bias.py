@@ -733,7 +733,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, kind: str = "L0", 
 
 
 @dataclass(frozen=True)
-class PetPeese(Result):
+class PetPeese(PooledResult):
     """Result of :func:`pet_peese`.
 
     Attributes
@@ -759,12 +759,6 @@ class PetPeese(Result):
     chosen: str
     pet_pval_one_sided: float
     alpha: float
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     k: int
     level: float
 

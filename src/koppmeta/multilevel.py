@@ -612,7 +612,7 @@ def three_level(
 
 
 @dataclass(frozen=True)
-class RobustResult(Result):
+class RobustResult(PooledResult):
     """Cluster-robust test and confidence interval of the pooled effect (from :func:`robust`).
 
     Attributes
@@ -638,13 +638,7 @@ class RobustResult(Result):
 
     k: int
     n_clusters: int
-    estimate: float
-    se: float
-    stat: float
     df: float
-    pval: float
-    ci_low: float
-    ci_high: float
     se_model: float
     kind: str
     model: str
