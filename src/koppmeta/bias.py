@@ -338,7 +338,7 @@ class BeggTest(Result):
         return [{"k": self.k, "tau": self.tau, "stat": self.stat, "pval": self.pval, "exact": self.exact}]
 
     def summary(self, digits: int = 4) -> str:
-        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {self.stat:.0f}"
+        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {_format.text(self.stat, 0)}"
                if self.exact else f"normal approximation (ties present); z = {_num(self.stat, digits)}")
         lines = [f"Begg and Mazumdar's rank correlation test for funnel plot asymmetry (k = {self.k})", "",
                  "Kendall's tau between the standardized effects and their variances "
@@ -550,7 +550,7 @@ class TrimAndFill(PooledResult):
         lines = [f"Trim-and-fill analysis (estimator {self.kind}, {self.fit.method} model)", "",
                  f"Estimated number of missing studies on the {self.side} side: {self.k0} (SE = {se})"]
         if self.p_k0 is not None:
-            lines.append(f"Test of H0: no missing studies (R0): p = {self.p_k0:.4f}")
+            lines.append(f"Test of H0: no missing studies (R0): p = {_format.text(self.p_k0, 4)}")
         lines.append(f"Pooled estimate of the {self.k - self.k0} observed studies: {f(self.original_estimate)}")
         lv = f"{self.fit.level:g}%"
         if self.k0 > 0:
@@ -559,7 +559,7 @@ class TrimAndFill(PooledResult):
                          f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
                          f"p {_p(self.pval)})")
             if self.fit.method != "FE":
-                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {self.i2:.2f}%")
+                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {_format.percent(self.i2, 2)}")
             if self.is_ratio:
                 def e(x):
                     return f(self.back_transform(x))
@@ -910,7 +910,7 @@ class FailSafeN(Result):
             return (f"studies with zero effect (and average weight) that would make the fixed-effect z test "
                     f"non-significant at two-sided {self.alpha:g}")
         return (f"studies with zero effect that would bring the {'weighted ' if self.weighted else ''}average effect "
-                f"down to the target {self.target:.4f}")
+                f"down to the target {_format.text(self.target, 4)}")
 
     def summary(self, digits: int = 4) -> str:
         lines = [f"Fail-safe N ({self.kind} approach, k = {self.k})", "",
@@ -918,7 +918,7 @@ class FailSafeN(Result):
         if self.mean_effect is not None:
             lines.append(f"Average effect of the observed studies: {_num(self.mean_effect, digits)}")
         if self.pval is not None:
-            lines.append(f"p-value of the observed studies: {self.pval:.4g}")
+            lines.append(f"p-value of the observed studies: {_format.pvalue(self.pval)}")
         lines.append("The fail-safe N ignores heterogeneity and bias in the observed studies; prefer the other "
                      "methods in this module for conclusions.")
         return "\n".join(lines)

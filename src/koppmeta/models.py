@@ -239,12 +239,12 @@ def _summary_text(r: MetaAnalysis, digits: int) -> str:
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of total heterogeneity): {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):      {f(r.tau)}")
-        ci = f" ({lv} CI: {r.i2_ci[0]:.2f}% to {r.i2_ci[1]:.2f}%)" if r.i2_ci else ""
-        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%{ci}")
-        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+        ci = f" ({lv} CI: {_format.percent(r.i2_ci[0], 2)} to {_format.percent(r.i2_ci[1], 2)})" if r.i2_ci else ""
+        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}{ci}")
+        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
     else:
-        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%")
-        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}")
+        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
     lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
               f"Q(df = {r.q_df}) = {f(r.q)}, p-val {_format.pvalue(r.q_pval, digits, style='metafor-equals')}", ""]
     stat = "zval" if r.test == "z" else "tval"

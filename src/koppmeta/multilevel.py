@@ -405,10 +405,10 @@ class ThreeLevelResult(StudyColumns, PooledResult):
             "",
             "Where the variance lies (multilevel I^2, Cheung 2014; typical sampling variance "
             f"{f(self.s2_typical)}):",
-            f"  between clusters (level 3):        {self.i2_between:.2f}%",
-            f"  within clusters  (level 2):        {self.i2_within:.2f}%",
-            f"  sampling error   (level 1):        {self.sampling_share:.2f}%",
-            f"  I^2 (total heterogeneity / total variability): {self.i2:.2f}%",
+            f"  between clusters (level 3):        {_format.percent(self.i2_between, 2)}",
+            f"  within clusters  (level 2):        {_format.percent(self.i2_within, 2)}",
+            f"  sampling error   (level 1):        {_format.percent(self.sampling_share, 2)}",
+            f"  I^2 (total heterogeneity / total variability): {_format.percent(self.i2, 2)}",
             "",
             "Test for heterogeneity (do the effects differ more than sampling error allows?):",
             f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}",
@@ -678,7 +678,7 @@ class RobustResult(PooledResult):
             "",
             f"se is the sandwich standard error, which stays valid if the model's variances or correlations are "
             f"wrong, as long as clusters are independent (model-based se: {f(self.se_model)}).",
-            f"df (Satterthwaite) = {self.df:.2f}: the effective number of independent pieces of information; "
+            f"df (Satterthwaite) = {_format.text(self.df, 2)}: the effective number of independent pieces of information; "
             f"with few clusters or a few dominant ones it is small and the interval ({self.level:g}%) widens.",
         ]
         if self.df < 4:

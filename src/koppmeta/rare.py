@@ -132,8 +132,8 @@ class RareEventsResult(PooledResult):
                      f"tau   (square root of estimated tau^2 value):      {f(self.tau)}"]
         else:
             lines = [f"Fixed-effect (common-effect) model, {self.method_name} method (k = {self.k}; {scale})", ""]
-            lines.append(f"I^2 (total heterogeneity / total variability):  {self.i2:.2f}%")
-            lines.append(f"H^2 (total variability / sampling variability): {self.h2:.2f}")
+            lines.append(f"I^2 (total heterogeneity / total variability):  {_format.percent(self.i2, 2)}")
+            lines.append(f"H^2 (total variability / sampling variability): {_format.text(self.h2, 2)}")
             lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
                       f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}"]
         if self.method == "MH" and self.measure == "OR":

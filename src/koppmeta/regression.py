@@ -539,12 +539,12 @@ def _regression_text(r: MetaRegression, digits: int) -> str:
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):             {f(r.tau)}")
-    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {r.i2:.2f}%")
-    lines.append(f"H^2   (unaccounted variability / sampling variability):   {r.h2:.2f}")
+    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {_format.percent(r.i2, 2)}")
+    lines.append(f"H^2   (unaccounted variability / sampling variability):   {_format.text(r.h2, 2)}")
     if r.method == "FE":
-        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {r.r2:.2f}%")
+        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {_format.percent(r.r2, 2)}")
     else:
-        lines.append(f"R^2   (amount of heterogeneity accounted for):            {r.r2:.2f}%"
+        lines.append(f"R^2   (amount of heterogeneity accounted for):            {_format.percent(r.r2, 2)}"
                      f"  [tau^2 without moderators: {f(r.tau2_intercept_only)}]")
     lines += ["", "Test for residual heterogeneity (do studies differ more than the moderators explain?):",
               f"QE(df = {r.qe_df}) = {f(r.qe)}, {_pline(r.qe_pval, digits)}", ""]
@@ -875,7 +875,7 @@ def _subgroup_test_line(s: SubgroupAnalysis, digits: int) -> str:
     f = partial(_format.text, digits=digits)
     if s.q_between_dist == "F":
         return f"F(df1 = {s.q_between_df}, df2 = {s.q_between_df2:g}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}"
-    i2 = f", I^2 = {s.i2_between:.1f}%" if s.i2_between is not None else ""
+    i2 = f", I^2 = {_format.percent(s.i2_between, 1)}" if s.i2_between is not None else ""
     return f"Chi^2(df = {s.q_between_df}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}{i2}"
 
 
@@ -893,7 +893,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
     rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
-             f(r.tau2), f"{r.i2:.1f}%"] for r in tab.itertuples()]
+             f(r.tau2), f"{_format.percent(r.i2, 1)}"] for r in tab.itertuples()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(header, widths))))
     lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths))) for r in rows]
@@ -1203,7 +1203,7 @@ class PermutationResult(Result):
                       "as the observed one (two-sided)."]
         if not self.exact:
             se = math.sqrt(max(self.pval * (1 - self.pval), 1e-12) / self.n_permutations)
-            lines.append(f"Monte Carlo standard error of the headline p-value: about {se:.{digits}f}.")
+            lines.append(f"Monte Carlo standard error of the headline p-value: about {_format.text(se, digits)}.")
         for note in self.notes:
             lines.append(f"Note: {note}")
         return "\n".join(lines)

@@ -306,8 +306,8 @@ class InfluenceResult(Result):
             *[f"  {name:<9} {desc}" for name, desc in _INF_DOC.items()],
             "",
             "A study is marked '*' (influential) when at least one of these holds (metafor's rules):",
-            f"  |dffits| > {th['dffits']:.4f} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
-            f"hat > {th['hat']:.4f} (3p/k); |dfbetas| > 1.",
+            f"  |dffits| > {_format.text(th['dffits'], 4)} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
+            f"hat > {_format.text(th['hat'], 4)} (3p/k); |dfbetas| > 1.",
             f"Influential: {', '.join(self.influential) if self.influential else 'none'}.",
         ]
         out += [f"Note: {n}" for n in self.notes]
