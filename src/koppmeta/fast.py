@@ -334,4 +334,4 @@ def fit_many(
             bar.close()
     warn_notes(func, method, notes)
     return TableResult(data, columns=list(data), index=index, level=level,
-                       heading=f"{n} meta-analyses ({method}, {test} test)", explanations=_COLUMN_MEANINGS)
+                       heading=f"{n} meta-analys{'i' if n == 1 else 'e'}s ({method}, {test} test)", explanations=_COLUMN_MEANINGS)

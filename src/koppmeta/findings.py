@@ -258,11 +258,6 @@ class SummaryOfFindings(Result):
     rows: tuple = field(repr=False)
     settings: dict = field(default_factory=dict, repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """All numbers, unrounded; downgrades per domain as columns ``down_<domain>`` (used) and
-        ``suggested_<domain>`` (computed from the data)."""
-        return super().to_frame()
-
     def _records(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rows]
 

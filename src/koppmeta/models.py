@@ -185,10 +185,6 @@ class MetaAnalysis(PooledResult):
             row.update({f"{c}_exp": self.back_transform(row[c]) for c in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")})
         return [row]
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded), convenient for stacking several analyses."""
-        return super().to_frame()
-
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma``)."""
         return _summary_text(self, digits)

@@ -102,10 +102,6 @@ class RareEventsResult(PooledResult):
     def method_name(self) -> str:
         return _METHOD_NAMES.get(self.method, self.method)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded), in the column names of ``MetaAnalysis.to_frame``."""
-        return super().to_frame()
-
     def _records(self) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "k": self.k, "method": self.method, "measure": self.measure, "test": self.test, "level": self.level,
