@@ -198,6 +198,6 @@ def test_outputs_and_flat_prior_note():
     assert math.isclose(row["estimate_exp"], math.exp(fit.estimate)) and row["method"] == "Bayes"
     text = fit.summary()
     assert "Back-transformed (RR)" in text and "half-normal (scale 0.5)" in text
-    assert "<pre>" in fit._repr_html_()
+    assert "<table>" in fit._repr_html_()
     assert list(fit.shrinkage.columns) == ["label", "yi", "vi", "mean", "sd", "median", "ci_low", "ci_high"]
     assert (fit.shrinkage["ci_low"] < fit.shrinkage["median"]).all() and (fit.shrinkage["median"] < fit.shrinkage["ci_high"]).all()

@@ -68,9 +68,9 @@ def test_egger_parity(dataset):
     res = egger_test(_fit(dataset))
     assert isinstance(res, RegressionTest)
     assert res.df == ref["df"]
-    _check({"stat": res.stat, "pval": res.pval, "est": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high},
+    _check({"stat": res.stat, "pval": res.pval, "est": res.limit_estimate, "ci_low": res.limit_ci_low, "ci_high": res.limit_ci_high},
            ref, ref["r_call"])
-    for got, exp in zip([res.estimate, res.se, res.intercept_stat, res.intercept_pval], ref["intercept"]):
+    for got, exp in zip([res.limit_estimate, res.limit_se, res.limit_stat, res.limit_pval], ref["intercept"]):
         assert close(got, exp), (ref["r_call"], "intercept", got, exp)
     for got, exp in zip([res.slope, res.slope_se, res.stat, res.pval], ref["slope"]):
         assert close(got, exp), (ref["r_call"], "slope", got, exp)
@@ -90,16 +90,16 @@ def test_pet_peese_parity_and_rule(dataset):
     assert isinstance(res, PetPeese)
     for part, key in ((res.pet, "sei"), (res.peese, "vi")):
         ref = BIAS[dataset]["regtest"][key]
-        _check({"stat": part.stat, "pval": part.pval, "est": part.estimate, "ci_low": part.ci_low,
-                "ci_high": part.ci_high}, ref, ref["r_call"])
-        for got, exp in zip([part.estimate, part.se, part.intercept_stat, part.intercept_pval], ref["intercept"]):
+        _check({"stat": part.stat, "pval": part.pval, "est": part.limit_estimate, "ci_low": part.limit_ci_low,
+                "ci_high": part.limit_ci_high}, ref, ref["r_call"])
+        for got, exp in zip([part.limit_estimate, part.limit_se, part.limit_stat, part.limit_pval], ref["intercept"]):
             assert close(got, exp), (ref["r_call"], got, exp)
     # the decision rule: PEESE when PET's one-sided intercept p-value is below alpha
     p_two = BIAS[dataset]["regtest"]["sei"]["intercept"][3]
     assert close(res.pet_pval_one_sided, p_two / 2)
     assert res.chosen == ("PEESE" if p_two / 2 < 0.05 else "PET")
     chosen = res.peese if res.chosen == "PEESE" else res.pet
-    assert (res.estimate, res.ci_low, res.ci_high) == (chosen.estimate, chosen.ci_low, chosen.ci_high)
+    assert (res.estimate, res.ci_low, res.ci_high) == (chosen.limit_estimate, chosen.limit_ci_low, chosen.limit_ci_high)
     strict = pet_peese(fit, alpha=1e-12)
     assert strict.chosen == "PET"
 
@@ -171,9 +171,9 @@ def _tf_id(case) -> str:
 def test_trim_and_fill_parity(case):
     entry, ref = case
     fit = _fit(entry["dataset"], entry["method"], entry["test"])
-    res = trim_and_fill(fit, side=ref["side_arg"], estimator=ref["estimator_arg"])
+    res = trim_and_fill(fit, side=ref["side_arg"], kind=ref["estimator_arg"])
     assert isinstance(res, TrimAndFill)
-    assert (res.k0, res.side, res.estimator, res.k) == (ref["k0"], ref["side"], ref["estimator"], ref["k"]), ref["r_call"]
+    assert (res.k0, res.side, res.kind, res.k) == (ref["k0"], ref["side"], ref["estimator"], ref["k"]), ref["r_call"]
     if ref["se_k0"] is None:  # metafor: sqrt of a negative variance ("NaNs produced")
         assert "NaNs produced" in ref["warning"]
         assert math.isnan(res.se_k0) and any("se(k0)" in n for n in res.notes)
@@ -210,10 +210,10 @@ def test_trim_and_fill_outputs():
 
 FSN_ARGS = {
     "rosenthal": {},
-    "orwin": {"method": "Orwin"},
-    "orwin_target": {"method": "Orwin", "target": 0.05},
-    "orwin_weighted": {"method": "Orwin", "weighted": True},
-    "rosenberg": {"method": "Rosenberg"},
+    "orwin": {"kind": "Orwin"},
+    "orwin_target": {"kind": "Orwin", "target": 0.05},
+    "orwin_weighted": {"kind": "Orwin", "weighted": True},
+    "rosenberg": {"kind": "Rosenberg"},
     "rosenthal_alpha": {"alpha": 0.01},
 }
 
@@ -260,17 +260,17 @@ def test_input_validation():
     with pytest.raises(ValueError, match="at least 3 studies.*side"):
         trim_and_fill(two)
     with pytest.raises(ValueError, match="Valid values: L0, R0"):
-        trim_and_fill(fit, estimator="Q0")
+        trim_and_fill(fit, kind="Q0")
     with pytest.raises(ValueError, match="Did you mean 'left'"):
         trim_and_fill(fit, side="Left")
     with pytest.raises(ValueError, match="maxiter"):
         trim_and_fill(fit, maxiter=0)
     with pytest.raises(ValueError, match="Valid values: Rosenthal, Orwin, Rosenberg"):
-        fail_safe_n(fit, method="REM")
-    with pytest.raises(ValueError, match="only by method='Orwin'"):
+        fail_safe_n(fit, kind="REM")
+    with pytest.raises(ValueError, match="only by kind='Orwin'"):
         fail_safe_n(fit, target=0.1)
     with pytest.raises(ValueError, match="infinite"):
-        fail_safe_n(fit, method="Orwin", target=0)
+        fail_safe_n(fit, kind="Orwin", target=0)
     with pytest.raises(ValueError, match="alpha"):
         fail_safe_n(fit, alpha=5)
     with pytest.raises(ValueError, match="alpha"):
@@ -280,3 +280,25 @@ def test_input_validation():
         egger_test(equal_v)
     with pytest.raises(ValueError, match="undefined"):
         begg_test(equal_v)
+
+
+def test_regression_test_old_names_still_work_with_a_warning():
+    res = egger_test(_fit("bcg"))
+    for old, new in (("estimate", "limit_estimate"), ("se", "limit_se"), ("ci_low", "limit_ci_low"),
+                     ("ci_high", "limit_ci_high"), ("intercept_stat", "limit_stat"), ("intercept_pval", "limit_pval")):
+        with pytest.warns(DeprecationWarning, match=new):
+            assert getattr(res, old) == getattr(res, new)
+
+
+def test_renamed_arguments_still_work_with_a_warning():
+    fit = _fit("bcg")
+    with pytest.warns(DeprecationWarning, match="'estimator' is now called 'kind'"):
+        old = trim_and_fill(fit, estimator="R0")
+    assert old.kind == "R0" and old.k0 == trim_and_fill(fit, kind="R0").k0
+    with pytest.warns(DeprecationWarning, match="'method' is now called 'kind'"):
+        old = fail_safe_n(fit, method="Orwin", target=-0.1)
+    assert old.kind == "Orwin" and old.fsn == fail_safe_n(fit, "Orwin", -0.1).fsn
+    with pytest.warns(DeprecationWarning):
+        assert old.method == "Orwin"
+    with pytest.raises(TypeError, match="not both"):
+        fail_safe_n(fit, kind="Orwin", method="Orwin", target=-0.1)

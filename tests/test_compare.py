@@ -44,7 +44,7 @@ def test_rows_are_the_library_results():
         assert math.isnan(t.loc["REML-HKSJ-adhoc", "estimate"]) and "adhoc" in t.loc["REML-HKSJ-adhoc", "note"]
     back = cmp.to_frame().set_index("key")
     assert math.isclose(back.loc["MH", "estimate"], math.exp(t.loc["MH", "estimate"]))
-    assert "Mantel-Haenszel" in cmp.summary() and "<pre>" in cmp._repr_html_()
+    assert "Mantel-Haenszel" in cmp.summary() and "<table>" in cmp._repr_html_() and "Mantel-Haenszel" in cmp._repr_html_()
 
 
 def test_partial_counts_and_odds_ratio_rows():

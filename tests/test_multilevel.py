@@ -158,8 +158,8 @@ def test_robust_parity(entry):
         fit = ml.three_level(ds["yi"], ds["vi"], ds["cluster"], method=entry["method"])
     else:
         fit = koppmeta.meta_analysis(ds["yi"], ds["vi"], method=entry["method"])
-    res = ml.robust(fit, ds[entry["cluster"]], adjust=entry["adjust"], level=entry["level"])
-    assert res.n_clusters == entry["n_clusters"] and res.adjust == entry["adjust"]
+    res = ml.robust(fit, ds[entry["cluster"]], kind=entry["adjust"], level=entry["level"])
+    assert res.n_clusters == entry["n_clusters"] and res.kind == entry["adjust"]
     keys = ["estimate", "se", "stat", "df", "pval", "ci_low", "ci_high"]
     bad = {s: (getattr(res, s), entry[s]) for s in keys if not close(getattr(res, s), entry[s])}
     assert not bad, f"differs from clubSandwich ({entry['r_call']}): {bad}"
@@ -176,7 +176,7 @@ def test_robust_defaults_to_model_clusters():
 
 def test_cr1_and_cr0_share_df_and_differ_by_the_factor():
     fit = _fit("bornmann2007")
-    r0, r1 = ml.robust(fit, adjust="CR0"), ml.robust(fit, adjust="CR1")
+    r0, r1 = ml.robust(fit, kind="CR0"), ml.robust(fit, kind="CR1")
     m = fit.n_clusters
     assert math.isclose(r1.se, r0.se * math.sqrt(m / (m - 1)), rel_tol=1e-12)
     assert math.isclose(r1.df, r0.df, rel_tol=1e-12)
@@ -291,7 +291,7 @@ def test_robust_outputs():
     assert "CR2" in text and "Satterthwaite" in text and f"{res.se:.4f}" in text and f"{res.df:.2f}" in text
     assert res.to_frame().loc[0, "df"] == res.df
     assert "<table>" in res._repr_html_()
-    small = ml.robust(_fit("constructed_within0"), adjust="CR2")
+    small = ml.robust(_fit("constructed_within0"), kind="CR2")
     assert (small.df < 4) == ("df < 4" in small.summary())
 
 
@@ -343,7 +343,7 @@ def test_robust_input_checks():
     with pytest.raises(ValueError, match="'cluster' is required for a MetaAnalysis"):
         ml.robust(ma)
     with pytest.raises(ValueError, match="Valid values: CR0, CR1, CR1p, CR2"):
-        ml.robust(ma, DS["cluster"], adjust="CR3")
+        ml.robust(ma, DS["cluster"], kind="CR3")
     with pytest.raises(TypeError, match="MetaAnalysis .* or a ThreeLevelResult"):
         ml.robust({"estimate": 1.0}, DS["cluster"])
     with pytest.raises(ValueError, match="at least 2 clusters"):
@@ -354,3 +354,10 @@ def test_robust_input_checks():
         ml.robust(fit, finer)
     with pytest.raises(ValueError, match="has 3 entries but there are 12 effects"):
         ml.robust(fit, [1, 2, 3])
+
+
+def test_robust_old_argument_name_still_works_with_a_warning():
+    fit = _fit("constructed_within0")
+    with pytest.warns(DeprecationWarning, match="'adjust' is now called 'kind'"):
+        old = ml.robust(fit, adjust="CR0")
+    assert old.se == ml.robust(fit, kind="CR0").se and old.kind == "CR0"

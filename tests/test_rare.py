@@ -81,7 +81,7 @@ def test_arrays_without_data_and_outputs():
     assert close(fit.estimate, ref["estimate"])
     row = fit.to_frame().iloc[0]
     assert row["method"] == "MH" and math.isclose(row["estimate_exp"], math.exp(ref["estimate"]))
-    assert "Mantel-Haenszel" in fit.summary() and "<pre>" in fit._repr_html_()
+    assert "Mantel-Haenszel" in fit.summary() and "<table>" in fit._repr_html_()
 
 
 def test_bad_counts_are_all_reported_at_once():

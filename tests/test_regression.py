@@ -436,7 +436,7 @@ def test_permutation_output_and_checks():
     assert "exact test over all 360 distinct row permutations" in text and "QM (df = 1)" in text
     tab = res.to_frame()
     assert list(tab["term"]) == ["intercept", "ablat", "QM"]
-    assert "<pre>" in res._repr_html_()
+    assert "<table>" in res._repr_html_() and "pval_model" in res._repr_html_()
     with pytest.raises(TypeError, match="MetaAnalysis or a MetaRegression"):
         permutation_test("fit")
     with pytest.raises(ValueError, match="at least 2"):

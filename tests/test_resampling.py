@@ -21,11 +21,11 @@ def test_seeded_and_complete(fit, kind):
     a = koppmeta.bootstrap(fit, n_boot=2000, kind=kind, seed=7)
     b = koppmeta.bootstrap(fit, n_boot=2000, kind=kind, seed=7)
     c = koppmeta.bootstrap(fit, n_boot=2000, kind=kind, seed=8)
-    assert a.estimate_ci == b.estimate_ci and a.tau2_ci == b.tau2_ci
-    assert a.estimate_ci != c.estimate_ci
+    assert (a.ci_low, a.ci_high, a.tau2_ci_low, a.tau2_ci_high) == (b.ci_low, b.ci_high, b.tau2_ci_low, b.tau2_ci_high)
+    assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
     assert len(a.replicates) == 2000 and a.n_failed == 0 and a.replicates["ok"].all()
-    assert a.estimate_ci[0] < fit.estimate < a.estimate_ci[1]
-    assert 0 <= a.tau2_ci[0] <= a.tau2_ci[1]
+    assert a.ci_low < fit.estimate < a.ci_high
+    assert 0 <= a.tau2_ci_low <= a.tau2_ci_high
 
 
 def test_replicates_equal_single_fits(fit):
@@ -41,8 +41,8 @@ def test_replicates_equal_single_fits(fit):
 
 def test_parametric_bootstrap_is_centred_on_the_model(fit):
     res = koppmeta.bootstrap(fit, n_boot=4000, kind="parametric", seed=1)
-    assert abs(res.replicates["estimate"].mean() - fit.estimate) < 3 * res.se_boot / np.sqrt(4000) * 10
-    assert abs(res.se_boot - fit.se) / fit.se < 0.15
+    assert abs(res.replicates["estimate"].mean() - fit.estimate) < 3 * res.se / np.sqrt(4000) * 10
+    assert abs(res.se - fit.se) / fit.se < 0.15
 
 
 def test_bad_arguments(fit):
@@ -54,3 +54,16 @@ def test_bad_arguments(fit):
         koppmeta.bootstrap("fit")
     text = koppmeta.bootstrap(fit, n_boot=200, seed=1).summary()
     assert "percentile interval" in text and "seed = 1" in text
+
+
+def test_bootstrap_level_is_a_percentage_like_everywhere_else(fit):
+    with pytest.raises(ValueError, match="Did you mean 95"):
+        koppmeta.bootstrap(fit, level=0.95, seed=1, n_boot=100)
+    res = koppmeta.bootstrap(fit, level=90, seed=1, n_boot=100)
+    assert res.level == 90
+    with pytest.warns(DeprecationWarning, match="ci_low, ci_high"):
+        assert res.estimate_ci == (res.ci_low, res.ci_high)
+    with pytest.warns(DeprecationWarning):
+        assert res.tau2_ci == (res.tau2_ci_low, res.tau2_ci_high)
+    with pytest.warns(DeprecationWarning):
+        assert res.se_boot == res.se

@@ -88,7 +88,7 @@ def _counts(**over):
 )
 def test_effect_sizes_counts_rejected(over, exc, words):
     with pytest.raises(exc) as info:
-        koppmeta.effect_sizes(_counts(**over), "RR", label="study")
+        koppmeta.effect_sizes(_counts(**over), "RR", labels="study")
     for w in words:
         assert w in str(info.value), (w, str(info.value))
 
@@ -97,11 +97,11 @@ def test_effect_sizes_sd_and_n_rules():
     df = pd.DataFrame({"study": LABELS, "m1": [1.0, 2.0, 3.0], "sd1": [1.0, 0.0, 1.0], "n1": [20, 20, 20],
                        "m2": [1.5, 2.5, 3.5], "sd2": [1.0, 1.0, 1.0], "n2": [20, 20, 20]})
     with pytest.raises(ValueError, match=r"'sd1', study 'Garber 2009' \(row 2\): value 0 is not allowed; a standard deviation must be greater than 0"):
-        koppmeta.effect_sizes(df, "SMD", label="study")
+        koppmeta.effect_sizes(df, "SMD", labels="study")
     df.loc[1, "sd1"] = 1.0
     df.loc[2, "n2"] = 1
     with pytest.raises(ValueError, match=r"'n2', study 'Compas 2009' \(row 3\): value 1 .* at least 2"):
-        koppmeta.effect_sizes(df, "SMD", label="study")
+        koppmeta.effect_sizes(df, "SMD", labels="study")
 
 
 def test_effect_sizes_unknown_measure_and_column():

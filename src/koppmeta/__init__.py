@@ -4,6 +4,53 @@ Built for one real question: what works for children of parents with mental
 illness or addiction (Dutch: KOPP/KOV)? The public names are listed in
 ``__all__``; plotting functions are imported on first use so that
 ``import koppmeta`` stays fast.
+
+Results
+-------
+Every statistics function returns a :class:`koppmeta.results.Result`: ``summary()`` (text that
+says what each number is), ``to_frame()`` (the numbers, unrounded), ``_repr_html_()`` (JupyterLab)
+and ``str(result) == result.summary()``. Results that are tables (``leave_one_out``,
+``cumulative``, ``baujat``, ``gosh``, ``fit_many``) are a :class:`koppmeta.results.TableResult`,
+which is also a pandas DataFrame.
+
+Vocabulary
+----------
+One name for one thing, in arguments and in results:
+
+``yi``, ``vi``
+    Effect sizes and their sampling variances (one row per analysis in ``fit_many``).
+``labels``
+    The names of the studies (a sequence, or a column of ``data``).
+``data``
+    A DataFrame whose columns the other arguments may name.
+``measure``
+    The effect measure (``"RR"``, ``"OR"``, ``"SMD"``, ...). Ratio measures
+    (``koppmeta.results.RATIO_MEASURES``) are analysed on the log scale and shown back-transformed.
+``groups``
+    The subgroup of each study, for comparing subgroups (``subgroup_analysis``).
+``cluster``
+    The unit whose effects are dependent (``three_level``, ``robust``).
+``moderators``
+    Study-level covariates of a meta-regression.
+``method``
+    The tau^2 estimator (``"REML"``, ``"DL"``, ..., ``"FE"`` for the common-effect model), and
+    nothing else.
+``test``
+    The test and interval of the pooled effect: ``"z"``, ``"knha"`` (Knapp-Hartung), ``"adhoc"``.
+``kind``
+    Which variant of a procedure: ``bootstrap(kind="parametric")``, ``trim_and_fill(kind="R0")``,
+    ``fail_safe_n(kind="Orwin")``, ``robust(kind="CR2")``.
+``level``
+    Confidence level of an interval, in percent (95). ``alpha`` is kept only for the
+    significance level of a decision rule, a probability (``pet_peese``, ``fail_safe_n``).
+``estimate, se, stat, pval, df, ci_low, ci_high``
+    In results: a pooled effect, its standard error, test statistic, two-sided p-value, degrees
+    of freedom and confidence interval; ``pi_low, pi_high`` the prediction interval; ``tau2``,
+    ``i2`` (percent), ``h2``, ``q`` heterogeneity; ``k`` the number of studies.
+
+Old names (``fit_many(Y=, V=)``, ``effect_sizes(label=)``, ``fail_safe_n(method=)``,
+``trim_and_fill(estimator=)``, ``robust(adjust=)``, ``BootstrapResult.estimate_ci``, ...) still
+work for one release with a :class:`DeprecationWarning`.
 """
 
 from __future__ import annotations
@@ -28,11 +75,13 @@ from .exceptions import (
     ConvergenceError,
     ConvergenceWarning,
     FewStudiesWarning,
+    KnappHartungWarning,
     MissingDataWarning,
     MultiplePeaksWarning,
 )
 from .models import MetaAnalysis, meta_analysis
 from .multilevel import RobustResult, ThreeLevelResult, robust, three_level
+from .results import Result, TableResult
 
 __version__ = "0.1.0"
 
@@ -99,10 +148,13 @@ __all__ = [
     "ConvergenceError",
     "ConvergenceWarning",
     "FewStudiesWarning",
+    "KnappHartungWarning",
     "MultiplePeaksWarning",
     "MetaAnalysis",
     "MissingDataWarning",
+    "Result",
     "RobustResult",
+    "TableResult",
     "ThreeLevelResult",
     "counts_from_percent",
     "d_from_eta2",
@@ -123,7 +175,8 @@ __all__ = [
 
 
 _SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "own_data",
-               "revman", "cli", "findings", "translations", "reporting", "rare", "bayes", "compare")
+               "revman", "cli", "findings", "translations", "reporting", "rare", "bayes", "compare",
+               "results")
 
 
 def __getattr__(name: str) -> Any:

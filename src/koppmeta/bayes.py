@@ -22,8 +22,8 @@ algorithm, section 3.3), so its printed mu summaries differ from the exact ones 
 
 from __future__ import annotations
 
-import html
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,8 @@ import pandas as pd
 from scipy import integrate, optimize, special, stats
 
 from ._validation import check_level, effect_inputs
+from . import _format
+from .results import Result
 
 __all__ = [
     "BayesianMetaAnalysis",
@@ -298,7 +300,7 @@ class _Model:
 
 
 @dataclass(frozen=True)
-class BayesianMetaAnalysis:
+class BayesianMetaAnalysis(Result):
     """Result of :func:`bayesian_meta_analysis`. All numbers unrounded.
 
     Attributes
@@ -363,10 +365,6 @@ class BayesianMetaAnalysis:
         return self.tau_median**2
 
     @property
-    def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR", "HR", "IRR")
-
-    @property
     def studies(self) -> pd.DataFrame:
         """Per-study observed effects with normal-based intervals (as ``MetaAnalysis.studies``)."""
         sh = self.shrinkage
@@ -383,7 +381,7 @@ class BayesianMetaAnalysis:
         """Posterior density of tau at the given values."""
         return self._post.tau_pdf(np.asarray(tau, dtype=float))
 
-    def to_frame(self) -> pd.DataFrame:
+    def _records(self) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "k": self.k, "method": "Bayes", "level": self.level, "estimate": self.estimate, "mean": self.mean,
             "sd": self.sd, "ci_low": self.ci_low, "ci_high": self.ci_high, "pi_low": self.pi_low,
@@ -393,13 +391,13 @@ class BayesianMetaAnalysis:
         }
         if self.is_ratio:
             for key in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
-                row[f"{key}_exp"] = math.exp(row[key])
-        return pd.DataFrame([row])
+                row[f"{key}_exp"] = self.back_transform(row[key])
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
-        f = lambda x: "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"  # noqa: E731
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
-        lines = [f"Bayesian random-effects model (k = {self.k}; normal-normal model, exact numerical integration)", "",
+        lines = [self._heading(), "",
                  f"Prior for tau: {self.tau_prior}", f"Prior for mu:  {self.mu_prior}", "",
                  f"tau (between-study sd), posterior: median {f(self.tau_median)}, mean {f(self.tau_mean)}, "
                  f"sd {f(self.tau_sd)}; {lv} credible interval {f(self.tau_ci[0])} to {f(self.tau_ci[1])}", "",
@@ -409,22 +407,38 @@ class BayesianMetaAnalysis:
                  f"Predictive interval (where the true effect of a new study lies with {lv} probability): "
                  f"{f(self.pi_low)} to {f(self.pi_high)}"]
         if self.is_ratio:
-            e = lambda x: f"{math.exp(x):.{digits}f}"  # noqa: E731
+            def e(x):
+                return f(self.back_transform(x))
+
             lines.append(f"Back-transformed ({self.measure}): {e(self.estimate)} ({lv} credible interval {e(self.ci_low)} "
                          f"to {e(self.ci_high)}; predictive interval {e(self.pi_low)} to {e(self.pi_high)})")
-        lines.append(f"Posterior probability that mu < 0: {self.prob_below(0.0):.4f}")
+        lines.append(f"Posterior probability that mu < 0: {_format.text(self.prob_below(0.0), 4)}")
         lines.append(f"Bayes factors (> 1 favours the simpler model): tau = 0: {f(self.bf_tau0)}; mu = 0: {f(self.bf_mu0)}")
         for note in self.notes:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Bayesian random-effects model (k = {self.k}; normal-normal model, exact numerical integration)"
 
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        lines = self.summary().splitlines()
-        return f"<div class='koppmeta-result'><p><b>{esc(lines[0])}</b></p><pre>{esc(chr(10).join(lines[1:]))}</pre></div>"
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, lv = _format.text, f"{self.level:g}%"
+
+        def iv(lo, hi):
+            return _format.interval(lo, hi, 4, plain=True, missing="NA")
+
+        rows = [("mu (posterior median)", f"{f(self.estimate)} {iv(self.ci_low, self.ci_high)}",
+                 f"average effect with its {lv} credible interval; posterior mean {f(self.mean)}, sd {f(self.sd)}"),
+                ("Predictive interval", iv(self.pi_low, self.pi_high), "true effect of a new study"),
+                ("tau (posterior median)", f"{f(self.tau_median)} {iv(*self.tau_ci)}", "between-study sd"),
+                ("Bayes factor tau = 0", f(self.bf_tau0), "> 1 favours the common-effect model"),
+                ("Bayes factor mu = 0", f(self.bf_mu0), "> 1 favours no effect"),
+                ("Priors", f"tau: {self.tau_prior}; mu: {self.mu_prior}", "")]
+        if self.is_ratio:
+            b = self.back_transform
+            rows.insert(1, (f"{self.measure} (back-transformed)", f"{f(b(self.estimate))} "
+                            f"{iv(b(self.ci_low), b(self.ci_high))}", "on the ratio scale"))
+        return rows
 
 
 # ---------------------------------------------------------------------------

@@ -13,8 +13,8 @@ look closer, not proof of bias (Sterne et al. 2011, BMJ 343:d4002).
 
 from __future__ import annotations
 
-import html
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +25,11 @@ from scipy import stats
 
 from . import heterogeneity as het
 from ._validation import check_choice, numeric_vector
-from .exceptions import FewStudiesWarning
+from .exceptions import FewStudiesWarning, KnappHartungWarning
 from .models import MetaAnalysis, meta_analysis
+from .results import PooledResult, Result, deprecated_alias
+from . import _format
+from ._format import text as _num
 from .sensitivity import check_fit, check_k
 
 __all__ = [
@@ -34,27 +37,17 @@ __all__ = [
     "PetPeese", "pet_peese", "FailSafeN", "fail_safe_n",
 ]
 
-
-def _fmt(x: float | None, digits: int = 4) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    if isinstance(x, float) and math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    return f"{x:.{digits}f}"
+#: A p-value after a statistic, as metafor prints it (``< .0001``, ``= 0.1234``).
+_p = partial(_format.pvalue, style="metafor-equals")
 
 
-def _fmt_p(p: float | None) -> str:
-    if p is None or math.isnan(p):
-        return "NA"
-    return "< .0001" if p < 1e-4 else f"= {p:.4f}"
+def _deprecated(cls: str, old: str, new: str) -> property:
+    def get(self):
+        warnings.warn(f"{cls}.{old} is now called {new}; the old name will be removed in the next release.",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(self, new)
 
-
-def _html_table(title: str, rows: list[tuple[str, str, str]], notes: tuple[str, ...] = ()) -> str:
-    esc = html.escape
-    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
-                   for a, b, c in rows)
-    foot = "".join(f"<p>Note: {esc(n)}</p>" for n in notes)
-    return f"<div class='koppmeta-result'><p><b>{esc(title)}</b></p><table>{body}</table>{foot}</div>"
+    return property(get, doc=f"Deprecated name of :attr:`{new}`.")
 
 
 # ---------------------------------------------------------------------------
@@ -77,7 +70,7 @@ def warn_few_studies(func: str, k: int) -> None:
 
 
 @dataclass(frozen=True)
-class RegressionTest:
+class RegressionTest(Result):
     """Weighted regression of the effects on their standard errors (or variances).
 
     The model ``y_i = b0 + b1 x_i + e_i`` with weights ``1/v_i`` and a multiplicative
@@ -96,12 +89,16 @@ class RegressionTest:
     model : {"lm", "rma"}
         Weighted regression with multiplicative dispersion, or mixed-effects meta-regression.
     slope, slope_se : float
-        ``b1`` and its standard error.
-    estimate, se, intercept_stat, intercept_pval : float
+        ``b1`` and its standard error (``stat`` and ``pval`` above are its test).
+    limit_estimate, limit_se, limit_stat, limit_pval : float
         The intercept ``b0`` -- the effect expected in a study of infinite precision
         ("limit estimate") -- its standard error, t statistic and two-sided p-value.
-    ci_low, ci_high : float
+    limit_ci_low, limit_ci_high : float
         Confidence interval of ``b0`` (t distribution with ``k - 2`` df) at ``level``.
+
+    The intercept's numbers were called ``estimate, se, intercept_stat, intercept_pval, ci_low,
+    ci_high``; those names still work for one release (with a DeprecationWarning), because beside
+    ``stat`` and ``pval`` (the slope's test) they read as if they belonged to the same coefficient.
     level : float
         Confidence level in percent.
     """
@@ -113,27 +110,33 @@ class RegressionTest:
     pval: float
     slope: float
     slope_se: float
-    estimate: float
-    se: float
-    intercept_stat: float
-    intercept_pval: float
-    ci_low: float
-    ci_high: float
+    limit_estimate: float
+    limit_se: float
+    limit_stat: float
+    limit_pval: float
+    limit_ci_low: float
+    limit_ci_high: float
     level: float
     title: str = "Regression test for funnel plot asymmetry"
     model: str = "lm"
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of all numbers (unrounded)."""
-        return pd.DataFrame([{
-            "k": self.k, "predictor": self.predictor, "stat": self.stat, "df": self.df, "pval": self.pval,
-            "slope": self.slope, "slope_se": self.slope_se, "estimate": self.estimate, "se": self.se,
-            "intercept_stat": self.intercept_stat, "intercept_pval": self.intercept_pval,
-            "ci_low": self.ci_low, "ci_high": self.ci_high, "level": self.level, "model": self.model}])
+    estimate = _deprecated("RegressionTest", "estimate", "limit_estimate")
+    se = _deprecated("RegressionTest", "se", "limit_se")
+    ci_low = _deprecated("RegressionTest", "ci_low", "limit_ci_low")
+    ci_high = _deprecated("RegressionTest", "ci_high", "limit_ci_high")
+    intercept_stat = _deprecated("RegressionTest", "intercept_stat", "limit_stat")
+    intercept_pval = _deprecated("RegressionTest", "intercept_pval", "limit_pval")
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [{"k": self.k, "predictor": self.predictor, "stat": self.stat, "df": self.df, "pval": self.pval,
+                 "slope": self.slope, "slope_se": self.slope_se, "limit_estimate": self.limit_estimate,
+                 "limit_se": self.limit_se, "limit_stat": self.limit_stat, "limit_pval": self.limit_pval,
+                 "limit_ci_low": self.limit_ci_low, "limit_ci_high": self.limit_ci_high, "level": self.level,
+                 "model": self.model}]
 
     def summary(self, digits: int = 4) -> str:
         """Text report (after metafor's ``print.regtest``) that says what each number is."""
-        f = lambda x: _fmt(x, digits)  # noqa: E731
+        f = partial(_num, digits=digits)
         lv = f"{self.level:g}%"
         how = ("weighted regression with multiplicative dispersion (weights 1/vi)" if self.model == "lm"
                else "mixed-effects meta-regression (the model's tau^2 estimator and test)")
@@ -143,25 +146,26 @@ class RegressionTest:
             f"Model: {how}, predictor: {self.predictor} ({_PREDICTORS[self.predictor]})",
             "",
             f"Test for funnel plot asymmetry (slope on the {_PREDICTORS[self.predictor]}; 0 if small and large "
-            f"studies agree): {stat}, p {_fmt_p(self.pval)}",
+            f"studies agree): {stat}, p {_p(self.pval)}",
             f"Slope: {f(self.slope)} (se {f(self.slope_se)})",
             f"Limit estimate (intercept: expected effect of a study with {_PREDICTORS[self.predictor]} 0): "
-            f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
-            f"t = {f(self.intercept_stat)}, p {_fmt_p(self.intercept_pval)})",
+            f"{f(self.limit_estimate)} (se {f(self.limit_se)}; {lv} CI: {f(self.limit_ci_low)} to "
+            f"{f(self.limit_ci_high)}; t = {f(self.limit_stat)}, p {_p(self.limit_pval)})",
         ])
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"{self.title} (k = {self.k}, predictor {self.predictor})"
 
-    def _repr_html_(self) -> str:
+    def _describe(self) -> list[tuple[str, str, str]]:
         lv = f"{self.level:g}%"
-        return _html_table(f"{self.title} (k = {self.k}, predictor {self.predictor})", [
-            ("t (slope)", _fmt(self.stat), f"test of asymmetry, df = {self.df}"),
-            ("p", _fmt_p(self.pval).lstrip("= "), "two-sided p-value of the slope"),
-            ("Slope", f"{_fmt(self.slope)} (se {_fmt(self.slope_se)})", f"change in effect per unit of {self.predictor}"),
-            ("Limit estimate", f"{_fmt(self.estimate)} [{_fmt(self.ci_low)}, {_fmt(self.ci_high)}]",
+        return [
+            ("t (slope)", _num(self.stat), f"test of asymmetry, df = {self.df}"),
+            ("p", _format.pvalue(self.pval), "two-sided p-value of the slope"),
+            ("Slope", f"{_num(self.slope)} (se {_num(self.slope_se)})", f"change in effect per unit of {self.predictor}"),
+            ("Limit estimate", f"{_num(self.limit_estimate)} "
+             f"{_format.interval(self.limit_ci_low, self.limit_ci_high, 4, plain=True, missing='NA')}",
              f"intercept with {lv} CI: effect in a study of infinite precision"),
-        ])
+        ]
 
 
 def _predictor_values(func: str, fit: MetaAnalysis, predictor: str, ni: Any) -> np.ndarray:
@@ -214,8 +218,8 @@ def _wls_regression(func: str, fit: MetaAnalysis, predictor: str, level: float, 
     crit = float(stats.t.isf((1 - level / 100) / 2, df))
     return RegressionTest(
         k=k, predictor=predictor, stat=float(t[1]), df=df, pval=float(pv[1]), slope=float(b[1]),
-        slope_se=float(se[1]), estimate=float(b[0]), se=float(se[0]), intercept_stat=float(t[0]),
-        intercept_pval=float(pv[0]), ci_low=float(b[0] - crit * se[0]), ci_high=float(b[0] + crit * se[0]),
+        slope_se=float(se[1]), limit_estimate=float(b[0]), limit_se=float(se[0]), limit_stat=float(t[0]),
+        limit_pval=float(pv[0]), limit_ci_low=float(b[0] - crit * se[0]), limit_ci_high=float(b[0] + crit * se[0]),
         level=level, title=title)
 
 
@@ -234,9 +238,10 @@ def _rma_regression(func: str, fit: MetaAnalysis, predictor: str, x: np.ndarray,
     df = float(reg.df) if test == "knha" else math.nan
     return RegressionTest(
         k=fit.k, predictor=predictor, stat=float(slope["stat"]), df=df, pval=float(slope["pval"]),
-        slope=float(slope["estimate"]), slope_se=float(slope["se"]), estimate=float(icpt["estimate"]),
-        se=float(icpt["se"]), intercept_stat=float(icpt["stat"]), intercept_pval=float(icpt["pval"]),
-        ci_low=float(icpt["ci_low"]), ci_high=float(icpt["ci_high"]), level=fit.level, title=title, model="rma")
+        slope=float(slope["estimate"]), slope_se=float(slope["se"]), limit_estimate=float(icpt["estimate"]),
+        limit_se=float(icpt["se"]), limit_stat=float(icpt["stat"]), limit_pval=float(icpt["pval"]),
+        limit_ci_low=float(icpt["ci_low"]), limit_ci_high=float(icpt["ci_high"]), level=fit.level, title=title,
+        model="rma")
 
 
 def egger_test(fit: MetaAnalysis, model: str = "lm", predictor: str = "sei", ni: Any = None) -> RegressionTest:
@@ -249,7 +254,7 @@ def egger_test(fit: MetaAnalysis, model: str = "lm", predictor: str = "sei", ni:
     weighted regression ``y_i = b + a se_i + e_i`` with weights ``1/v_i`` (and a
     multiplicative error variance) -- the form metafor fits with ``model="lm"`` (the
     default here, classic Egger). So the returned ``stat, df, pval`` test the slope on
-    ``se_i`` (Egger's intercept ``a``), and the intercept ``estimate`` (Egger's slope ``b``)
+    ``se_i`` (Egger's intercept ``a``), and the intercept ``limit_estimate`` (Egger's slope ``b``)
     with its confidence interval is the "limit estimate": the effect expected in a study
     with standard error 0 (PET, see :func:`pet_peese`).
 
@@ -304,7 +309,7 @@ def egger_test(fit: MetaAnalysis, model: str = "lm", predictor: str = "sei", ni:
 
 
 @dataclass(frozen=True)
-class BeggTest:
+class BeggTest(Result):
     """Result of :func:`begg_test`.
 
     Attributes
@@ -329,27 +334,27 @@ class BeggTest:
     exact: bool
     notes: tuple[str, ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"k": self.k, "tau": self.tau, "stat": self.stat, "pval": self.pval, "exact": self.exact}])
+    def _records(self) -> list[dict[str, Any]]:
+        return [{"k": self.k, "tau": self.tau, "stat": self.stat, "pval": self.pval, "exact": self.exact}]
 
     def summary(self, digits: int = 4) -> str:
-        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {self.stat:.0f}"
-               if self.exact else f"normal approximation (ties present); z = {_fmt(self.stat, digits)}")
+        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {_format.text(self.stat, 0)}"
+               if self.exact else f"normal approximation (ties present); z = {_num(self.stat, digits)}")
         lines = [f"Begg and Mazumdar's rank correlation test for funnel plot asymmetry (k = {self.k})", "",
                  "Kendall's tau between the standardized effects and their variances "
                  "(0 if small and large studies agree):",
-                 f"tau = {_fmt(self.tau, digits)}, p {_fmt_p(self.pval)} ({how})"]
+                 f"tau = {_num(self.tau, digits)}, p {_p(self.pval)} ({how})"]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Begg and Mazumdar's rank correlation test (k = {self.k})"
 
-    def _repr_html_(self) -> str:
-        return _html_table(f"Begg and Mazumdar's rank correlation test (k = {self.k})", [
-            ("Kendall's tau", _fmt(self.tau), "rank correlation of standardized effects with variances"),
-            ("p", _fmt_p(self.pval).lstrip("= "), "two-sided, " + ("exact" if self.exact else "normal approximation")),
-        ], self.notes)
+    def _describe(self) -> list[tuple[str, str, str]]:
+        return [
+            ("Kendall's tau", _num(self.tau), "rank correlation of standardized effects with variances"),
+            ("p", _format.pvalue(self.pval), "two-sided, " + ("exact" if self.exact else "normal approximation")),
+        ]
 
 
 def _kendall_tau_b(x: np.ndarray, y: np.ndarray) -> float:
@@ -469,12 +474,12 @@ def begg_test(fit: MetaAnalysis) -> BeggTest:
 # Trim and fill
 # ---------------------------------------------------------------------------
 
-ESTIMATORS = ("L0", "R0")
+KINDS = ("L0", "R0")
 SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
-class TrimAndFill:
+class TrimAndFill(PooledResult):
     """Result of :func:`trim_and_fill`.
 
     Attributes
@@ -489,7 +494,8 @@ class TrimAndFill:
         Duval & Tweedie 2000b); None for L0.
     side : {"left", "right"}
         Side of the funnel plot on which studies are imputed.
-    estimator : {"L0", "R0"}
+    kind : {"L0", "R0"}
+        The estimator of k0 (called ``estimator`` before; that name still works for one release).
     k : int
         Number of studies in the filled analysis (observed + ``k0``).
     estimate, se, stat, pval, ci_low, ci_high, tau2, i2 : float
@@ -508,14 +514,8 @@ class TrimAndFill:
     se_k0: float
     p_k0: float | None
     side: str
-    estimator: str
+    kind: str
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     tau2: float
     i2: float
     original_estimate: float
@@ -524,34 +524,46 @@ class TrimAndFill:
     iterations: int = 0
     notes: tuple[str, ...] = ()
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table: k0 and the filled model's results (unrounded)."""
+    estimator = _deprecated("TrimAndFill", "estimator", "kind")
+
+    @property
+    def measure(self) -> str | None:
+        return self.fit.measure
+
+    @property
+    def level(self) -> float:
+        return self.fit.level
+
+    def _records(self) -> list[dict[str, Any]]:
+        """One row: k0 and the filled model's results (unrounded)."""
         row: dict[str, Any] = {
             "k0": self.k0, "se_k0": self.se_k0, "p_k0": self.p_k0 if self.p_k0 is not None else math.nan,
-            "side": self.side, "estimator": self.estimator, "k": self.k, "estimate": self.estimate, "se": self.se,
+            "side": self.side, "kind": self.kind, "k": self.k, "estimate": self.estimate, "se": self.se,
             "stat": self.stat, "pval": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "tau2": self.tau2, "i2": self.i2, "original_estimate": self.original_estimate}
-        return pd.DataFrame([row])
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
         """Text report: how many studies were imputed, where, and the pooled result after filling."""
-        f = lambda x: _fmt(x, digits)  # noqa: E731
-        se = f(self.se_k0) if not math.isnan(self.se_k0) else "NA"
-        lines = [f"Trim-and-fill analysis (estimator {self.estimator}, {self.fit.method} model)", "",
+        f = partial(_num, digits=digits)
+        se = f(self.se_k0)
+        lines = [f"Trim-and-fill analysis (estimator {self.kind}, {self.fit.method} model)", "",
                  f"Estimated number of missing studies on the {self.side} side: {self.k0} (SE = {se})"]
         if self.p_k0 is not None:
-            lines.append(f"Test of H0: no missing studies (R0): p = {self.p_k0:.4f}")
+            lines.append(f"Test of H0: no missing studies (R0): p = {_format.text(self.p_k0, 4)}")
         lines.append(f"Pooled estimate of the {self.k - self.k0} observed studies: {f(self.original_estimate)}")
         lv = f"{self.fit.level:g}%"
         if self.k0 > 0:
             lines.append(f"Pooled estimate with the {self.k0} imputed (mirror-image) "
                          f"stud{'y' if self.k0 == 1 else 'ies'} added (k = {self.k}): "
                          f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
-                         f"p {_fmt_p(self.pval)})")
+                         f"p {_p(self.pval)})")
             if self.fit.method != "FE":
-                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {self.i2:.2f}%")
-            if self.fit.is_ratio:
-                e = lambda x: f"{math.exp(x):.{digits}f}"  # noqa: E731
+                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {_format.percent(self.i2, 2)}")
+            if self.is_ratio:
+                def e(x):
+                    return f(self.back_transform(x))
+
                 lines.append(f"Back-transformed ({self.fit.measure}): {e(self.estimate)} "
                              f"({lv} CI: {e(self.ci_low)} to {e(self.ci_high)})")
         else:
@@ -561,19 +573,19 @@ class TrimAndFill:
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Trim and fill ({self.kind})"
 
-    def _repr_html_(self) -> str:
+    def _describe(self) -> list[tuple[str, str, str]]:
         lv = f"{self.fit.level:g}%"
-        rows = [("Missing studies (k0)", f"{self.k0} ({self.side} side)", f"SE {_fmt(self.se_k0)}; estimator {self.estimator}"),
-                ("Original estimate", _fmt(self.original_estimate), f"{self.k - self.k0} observed studies"),
-                ("Filled estimate", f"{_fmt(self.estimate)} [{_fmt(self.ci_low)}, {_fmt(self.ci_high)}]",
+        rows = [("Missing studies (k0)", f"{self.k0} ({self.side} side)", f"SE {_num(self.se_k0)}; estimator {self.kind}"),
+                ("Original estimate", _num(self.original_estimate), f"{self.k - self.k0} observed studies"),
+                ("Filled estimate", f"{_num(self.estimate)} {_format.interval(self.ci_low, self.ci_high, 4, plain=True)}",
                  f"with imputed studies, {lv} CI (k = {self.k})"),
-                ("p", _fmt_p(self.pval).lstrip("= "), "test of H0: effect = 0 after filling")]
+                ("p", _format.pvalue(self.pval), "test of H0: effect = 0 after filling")]
         if self.fit.method != "FE":
-            rows.append(("tau²", _fmt(self.tau2), "between-study variance after filling"))
-        return _html_table(f"Trim and fill ({self.estimator})", rows, self.notes)
+            rows.append(("tau²", _num(self.tau2), "between-study variance after filling"))
+        return rows
 
 
 def _pooled_estimate(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> np.ndarray:
@@ -581,8 +593,8 @@ def _pooled_estimate(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -
     return het.wls(y, v, X, t2)[0]
 
 
-def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "L0", *,
-                  maxiter: int = 100) -> TrimAndFill:
+def trim_and_fill(fit: MetaAnalysis, side: str | None = None, kind: str = "L0", *,
+                  maxiter: int = 100, estimator: str | None = None) -> TrimAndFill:
     """Duval and Tweedie's trim-and-fill method (metafor ``trimfill()``).
 
     Algorithm (Duval & Tweedie 2000a, Biometrics 56:455-463; 2000b, JASA 95:89-98):
@@ -611,7 +623,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
         sign of the slope in the meta-regression of ``yi`` on ``sqrt(vi)`` (same
         estimator): a negative slope puts the missing studies on the right, otherwise
         on the left.
-    estimator : {"L0", "R0"}
+    kind : {"L0", "R0"}
     maxiter : int
         Maximum number of iterations (metafor's default, 100).
 
@@ -624,7 +636,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     Raises
     ------
     ValueError
-        Unknown ``side`` or ``estimator``; fewer than 2 studies (3 when ``side`` is
+        Unknown ``side`` or ``kind``; fewer than 2 studies (3 when ``side`` is
         chosen automatically); R0 when no centred effect is negative.
     koppmeta.heterogeneity.ConvergenceError
         If ``k0`` has not settled after ``maxiter`` iterations.
@@ -638,7 +650,8 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     """
     func = "trim_and_fill"
     fit = check_fit(func, fit)
-    check_choice(func, "estimator", estimator, ESTIMATORS)
+    kind = deprecated_alias(func, "estimator", "kind", estimator, kind, "L0")
+    check_choice(func, "kind", kind, KINDS)
     if side is not None:
         check_choice(func, "side", side, SIDES)
     if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
@@ -675,7 +688,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
         ranks = np.empty(k)
         ranks[np.argsort(np.abs(c), kind="stable")] = np.arange(1, k + 1)
         signed = np.sign(c) * ranks
-        if estimator == "R0":
+        if kind == "R0":
             neg = -signed[signed < 0]
             if neg.size == 0:
                 raise ValueError(f"{func}: with estimator 'R0' no centred effect is negative, so the run length is "
@@ -693,7 +706,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
     if math.isnan(se_k0):
         notes.append("the variance formula of the L0 estimator is negative here, so se(k0) is undefined (NaN), "
                      "as in metafor")
-    p_k0 = 0.5 ** (k0 + 1) if estimator == "R0" else None
+    p_k0 = 0.5 ** (k0 + 1) if kind == "R0" else None
     if k0 > 0:
         fill_oriented = 2 * beta - ys[k - k0:]
         fill_y = sgn * fill_oriented
@@ -701,8 +714,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
         fill_labels = [f"Filled {j + 1}" for j in range(k0)]
         filled = pd.DataFrame({"label": fill_labels, "yi": fill_y, "vi": fill_v})
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=r"meta_analysis: the Knapp-Hartung method is meant",
-                                    category=UserWarning)
+            warnings.simplefilter("ignore", KnappHartungWarning)
             ffit = meta_analysis(np.concatenate([y, fill_y]), np.concatenate([v, fill_v]), method=method,
                                  test=fit.test, level=fit.level, labels=fit.labels + fill_labels, measure=fit.measure)
     else:
@@ -710,7 +722,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
                                "vi": pd.Series([], dtype=float)})
         ffit = fit
     return TrimAndFill(
-        k0=k0, se_k0=se_k0, p_k0=p_k0, side=side, estimator=estimator, k=ffit.k, estimate=ffit.estimate,
+        k0=k0, se_k0=se_k0, p_k0=p_k0, side=side, kind=kind, k=ffit.k, estimate=ffit.estimate,
         se=ffit.se, stat=ffit.stat, pval=ffit.pval, ci_low=ffit.ci_low, ci_high=ffit.ci_high, tau2=ffit.tau2,
         i2=ffit.i2, original_estimate=fit.estimate, filled=filled, fit=ffit, iterations=it, notes=tuple(notes))
 
@@ -721,7 +733,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, estimator: str = "
 
 
 @dataclass(frozen=True)
-class PetPeese:
+class PetPeese(PooledResult):
     """Result of :func:`pet_peese`.
 
     Attributes
@@ -747,53 +759,51 @@ class PetPeese:
     chosen: str
     pet_pval_one_sided: float
     alpha: float
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     k: int
     level: float
 
-    def to_frame(self) -> pd.DataFrame:
+    def _records(self) -> list[dict[str, Any]]:
         """Two rows (PET, PEESE) with the intercept and slope of each, and which one was chosen."""
-        rows = []
-        for name, r in (("PET", self.pet), ("PEESE", self.peese)):
-            rows.append({"model": name, "predictor": r.predictor, "estimate": r.estimate, "se": r.se,
-                         "stat": r.intercept_stat, "pval": r.intercept_pval, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                         "slope": r.slope, "slope_se": r.slope_se, "slope_pval": r.pval, "df": r.df,
-                         "chosen": name == self.chosen})
-        return pd.DataFrame(rows)
+        return [{"model": name, "predictor": r.predictor, "estimate": r.limit_estimate, "se": r.limit_se,
+                 "stat": r.limit_stat, "pval": r.limit_pval, "ci_low": r.limit_ci_low, "ci_high": r.limit_ci_high,
+                 "slope": r.slope, "slope_se": r.slope_se, "slope_pval": r.pval, "df": r.df,
+                 "chosen": name == self.chosen} for name, r in (("PET", self.pet), ("PEESE", self.peese))]
 
     def summary(self, digits: int = 4) -> str:
-        f = lambda x: _fmt(x, digits)  # noqa: E731
+        f = partial(_num, digits=digits)
         lv = f"{self.level:g}%"
-        lines = [f"PET-PEESE (k = {self.k}; weighted regressions with weights 1/vi, t tests with df = {self.pet.df})", "",
-                 f"PET   (effect ~ standard error): intercept {f(self.pet.estimate)} (se {f(self.pet.se)}; "
-                 f"{lv} CI {f(self.pet.ci_low)} to {f(self.pet.ci_high)}; two-sided p {_fmt_p(self.pet.intercept_pval)})",
-                 f"PEESE (effect ~ variance):       intercept {f(self.peese.estimate)} (se {f(self.peese.se)}; "
-                 f"{lv} CI {f(self.peese.ci_low)} to {f(self.peese.ci_high)}; two-sided p {_fmt_p(self.peese.intercept_pval)})",
-                 "",
-                 f"Rule (Stanley & Doucouliagos 2014): PEESE if PET's intercept differs from 0 in a one-sided test at "
-                 f"alpha = {self.alpha:g} (here one-sided p {_fmt_p(self.pet_pval_one_sided)}), otherwise PET.",
-                 f"Chosen: {self.chosen}. Bias-corrected estimate: {f(self.estimate)} "
-                 f"({lv} CI: {f(self.ci_low)} to {f(self.ci_high)})"]
-        return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+        def line(r: RegressionTest) -> str:
+            return (f"intercept {f(r.limit_estimate)} (se {f(r.limit_se)}; {lv} CI {f(r.limit_ci_low)} to "
+                    f"{f(r.limit_ci_high)}; two-sided p {_p(r.limit_pval)})")
 
-    def _repr_html_(self) -> str:
+        return "\n".join([
+            f"PET-PEESE (k = {self.k}; weighted regressions with weights 1/vi, t tests with df = {self.pet.df})", "",
+            f"PET   (effect ~ standard error): {line(self.pet)}",
+            f"PEESE (effect ~ variance):       {line(self.peese)}",
+            "",
+            f"Rule (Stanley & Doucouliagos 2014): PEESE if PET's intercept differs from 0 in a one-sided test at "
+            f"alpha = {self.alpha:g} (here one-sided p {_p(self.pet_pval_one_sided)}), otherwise PET.",
+            f"Chosen: {self.chosen}. Bias-corrected estimate: {f(self.estimate)} "
+            f"({lv} CI: {f(self.ci_low)} to {f(self.ci_high)})"])
+
+    def _heading(self) -> str:
+        return f"PET-PEESE (k = {self.k}): {self.chosen} chosen"
+
+    def _describe(self) -> list[tuple[str, str, str]]:
         lv = f"{self.level:g}%"
-        return _html_table(f"PET-PEESE (k = {self.k}): {self.chosen} chosen", [
-            ("PET intercept", f"{_fmt(self.pet.estimate)} [{_fmt(self.pet.ci_low)}, {_fmt(self.pet.ci_high)}]",
-             f"one-sided p {_fmt_p(self.pet_pval_one_sided).lstrip('= ')}"),
-            ("PEESE intercept", f"{_fmt(self.peese.estimate)} [{_fmt(self.peese.ci_low)}, {_fmt(self.peese.ci_high)}]",
-             f"{lv} CI"),
-            ("Estimate", f"{_fmt(self.estimate)} [{_fmt(self.ci_low)}, {_fmt(self.ci_high)}]",
+
+        def est(e, lo, hi):
+            return f"{_num(e)} {_format.interval(lo, hi, 4, plain=True)}"
+
+        pet, peese = self.pet, self.peese
+        return [
+            ("PET intercept", est(pet.limit_estimate, pet.limit_ci_low, pet.limit_ci_high),
+             f"one-sided p {_format.pvalue(self.pet_pval_one_sided)}"),
+            ("PEESE intercept", est(peese.limit_estimate, peese.limit_ci_low, peese.limit_ci_high), f"{lv} CI"),
+            ("Estimate", est(self.estimate, self.ci_low, self.ci_high),
              f"from {self.chosen}: PEESE if PET's one-sided p < {self.alpha:g}"),
-        ])
+        ]
 
 
 def pet_peese(fit: MetaAnalysis, *, alpha: float = 0.05) -> PetPeese:
@@ -837,28 +847,29 @@ def pet_peese(fit: MetaAnalysis, *, alpha: float = 0.05) -> PetPeese:
     pet = _wls_regression(func, fit, "sei", fit.level, "PET: precision-effect test (regression on the standard error)")
     peese = _wls_regression(func, fit, "vi", fit.level, "PEESE: precision-effect estimate with standard error "
                                                         "(regression on the variance)")
-    p1 = pet.intercept_pval / 2
+    p1 = pet.limit_pval / 2
     chosen = "PEESE" if p1 < alpha else "PET"
     r = peese if chosen == "PEESE" else pet
     return PetPeese(pet=pet, peese=peese, chosen=chosen, pet_pval_one_sided=p1, alpha=float(alpha),
-                    estimate=r.estimate, se=r.se, stat=r.intercept_stat, pval=r.intercept_pval, ci_low=r.ci_low,
-                    ci_high=r.ci_high, k=fit.k, level=fit.level)
+                    estimate=r.limit_estimate, se=r.limit_se, stat=r.limit_stat, pval=r.limit_pval,
+                    ci_low=r.limit_ci_low, ci_high=r.limit_ci_high, k=fit.k, level=fit.level)
 
 
 # ---------------------------------------------------------------------------
 # Fail-safe N
 # ---------------------------------------------------------------------------
 
-FSN_METHODS = ("Rosenthal", "Orwin", "Rosenberg")
+FSN_KINDS = ("Rosenthal", "Orwin", "Rosenberg")
 
 
 @dataclass(frozen=True)
-class FailSafeN:
+class FailSafeN(Result):
     """Result of :func:`fail_safe_n`.
 
     Attributes
     ----------
-    method : {"Rosenthal", "Orwin", "Rosenberg"}
+    kind : {"Rosenthal", "Orwin", "Rosenberg"}
+        The approach (called ``method`` before; that name still works for one release).
     fsn : int
         Number of unpublished null studies that would have to be added.
     alpha : float
@@ -874,7 +885,7 @@ class FailSafeN:
     k : int
     """
 
-    method: str
+    kind: str
     fsn: int
     alpha: float
     pval: float | None
@@ -883,47 +894,49 @@ class FailSafeN:
     k: int
     weighted: bool = False
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"method": self.method, "fsn": self.fsn, "alpha": self.alpha,
-                              "pval": math.nan if self.pval is None else self.pval,
-                              "mean_effect": math.nan if self.mean_effect is None else self.mean_effect,
-                              "target": math.nan if self.target is None else self.target, "k": self.k}])
+    method = _deprecated("FailSafeN", "method", "kind")
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [{"kind": self.kind, "fsn": self.fsn, "alpha": self.alpha,
+                 "pval": math.nan if self.pval is None else self.pval,
+                 "mean_effect": math.nan if self.mean_effect is None else self.mean_effect,
+                 "target": math.nan if self.target is None else self.target, "k": self.k}]
 
     def _meaning(self) -> str:
-        if self.method == "Rosenthal":
+        if self.kind == "Rosenthal":
             return (f"studies with a null result that, added to the {self.k} observed ones, would make the combined "
                     f"(Stouffer) one-sided p-value reach {self.alpha:g}")
-        if self.method == "Rosenberg":
+        if self.kind == "Rosenberg":
             return (f"studies with zero effect (and average weight) that would make the fixed-effect z test "
                     f"non-significant at two-sided {self.alpha:g}")
         return (f"studies with zero effect that would bring the {'weighted ' if self.weighted else ''}average effect "
-                f"down to the target {self.target:.4f}")
+                f"down to the target {_format.text(self.target, 4)}")
 
     def summary(self, digits: int = 4) -> str:
-        lines = [f"Fail-safe N ({self.method} approach, k = {self.k})", "",
+        lines = [f"Fail-safe N ({self.kind} approach, k = {self.k})", "",
                  f"Fail-safe N: {self.fsn} ({self._meaning()})"]
         if self.mean_effect is not None:
-            lines.append(f"Average effect of the observed studies: {_fmt(self.mean_effect, digits)}")
+            lines.append(f"Average effect of the observed studies: {_num(self.mean_effect, digits)}")
         if self.pval is not None:
-            lines.append(f"p-value of the observed studies: {self.pval:.4g}")
+            lines.append(f"p-value of the observed studies: {_format.pvalue(self.pval)}")
         lines.append("The fail-safe N ignores heterogeneity and bias in the observed studies; prefer the other "
                      "methods in this module for conclusions.")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Fail-safe N ({self.kind}, k = {self.k})"
 
-    def _repr_html_(self) -> str:
+    def _describe(self) -> list[tuple[str, str, str]]:
         rows = [("Fail-safe N", str(self.fsn), self._meaning())]
         if self.mean_effect is not None:
-            rows.append(("Average effect", _fmt(self.mean_effect), "of the observed studies"))
+            rows.append(("Average effect", _num(self.mean_effect), "of the observed studies"))
         if self.pval is not None:
-            rows.append(("p", f"{self.pval:.4g}", "of the observed studies"))
-        return _html_table(f"Fail-safe N ({self.method}, k = {self.k})", rows)
+            rows.append(("p", _format.pvalue(self.pval), "of the observed studies"))
+        return rows
 
 
-def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | None = None, *,
-                alpha: float = 0.05, weighted: bool = False) -> FailSafeN:
+def fail_safe_n(fit: MetaAnalysis, kind: str = "Rosenthal", target: float | None = None, *,
+                alpha: float = 0.05, weighted: bool = False, method: str | None = None) -> FailSafeN:
     """Fail-safe N (metafor ``fsn()``): how many null studies would overturn the result.
 
     With ``z_i = y_i / sqrt(v_i)``, ``w_i = 1/v_i`` and k studies:
@@ -945,7 +958,7 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
     ----------
     fit : MetaAnalysis
         Its ``yi`` and ``vi`` are used (the tau^2 estimator does not matter).
-    method : {"Rosenthal", "Orwin", "Rosenberg"}
+    kind : {"Rosenthal", "Orwin", "Rosenberg"}
     target : float, optional
         Orwin only: the average effect considered negligible; must not be 0.
     alpha : float
@@ -960,28 +973,29 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
     Raises
     ------
     ValueError
-        Unknown method (valid ones listed), ``target`` given for a method other than
+        Unknown kind (valid ones listed), ``target`` given for a kind other than
         Orwin or equal to 0, ``alpha`` outside (0, 1).
     """
     func = "fail_safe_n"
     fit = check_fit(func, fit)
-    check_choice(func, "method", method, FSN_METHODS)
+    kind = deprecated_alias(func, "method", "kind", method, kind, "Rosenthal")
+    check_choice(func, "kind", kind, FSN_KINDS)
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)) or not 0 < alpha < 1:
         raise ValueError(f"{func}: argument 'alpha' must be a number between 0 and 1 (e.g. 0.05); got {alpha!r}.")
     if not isinstance(weighted, (bool, np.bool_)):
         raise TypeError(f"{func}: argument 'weighted' must be True or False; got {weighted!r}.")
-    if target is not None and method != "Orwin":
-        raise ValueError(f"{func}: argument 'target' is used only by method='Orwin'; got method={method!r}.")
-    if weighted and method != "Orwin":
-        raise ValueError(f"{func}: argument 'weighted' is used only by method='Orwin'; got method={method!r}.")
+    if target is not None and kind != "Orwin":
+        raise ValueError(f"{func}: argument 'target' is used only by kind='Orwin'; got kind={kind!r}.")
+    if weighted and kind != "Orwin":
+        raise ValueError(f"{func}: argument 'weighted' is used only by kind='Orwin'; got kind={kind!r}.")
     y, v = fit.yi, fit.vi
     k = fit.k
     pval = mean_effect = tgt = None
-    if method == "Rosenthal":
+    if kind == "Rosenthal":
         z = abs(float(np.sum(y / np.sqrt(v)))) / math.sqrt(k)
         pval = float(stats.norm.sf(z))
         n = max(0.0, k * (z / stats.norm.isf(alpha)) ** 2 - k)
-    elif method == "Orwin":
+    elif kind == "Orwin":
         mean_effect = float(np.sum(y / v) / np.sum(1 / v)) if weighted else float(np.mean(y))
         if target is None:
             tgt = mean_effect / 2
@@ -1004,5 +1018,5 @@ def fail_safe_n(fit: MetaAnalysis, method: str = "Rosenthal", target: float | No
         pval = float(2 * stats.norm.sf(abs(zval)))
         n = max(0.0, k * wp / float(np.sum(w)))
     fsn = int(math.ceil(n)) if abs(n - round(n)) >= math.sqrt(np.finfo(float).eps) else int(round(n))
-    return FailSafeN(method=method, fsn=fsn, alpha=float(alpha), pval=pval, mean_effect=mean_effect, target=tgt,
+    return FailSafeN(kind=kind, fsn=fsn, alpha=float(alpha), pval=pval, mean_effect=mean_effect, target=tgt,
                      k=k, weighted=bool(weighted))

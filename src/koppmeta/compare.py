@@ -18,15 +18,16 @@ Each row has the estimate, its interval, the prediction interval (where the meth
 
 from __future__ import annotations
 
-import html
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import models
+from . import _format, models
+from .results import Result
 from ._validation import check_level, effect_inputs, resolve_column
 from .bayes import BayesianMetaAnalysis, bayesian_meta_analysis
 from .rare import MH_MEASURES, mantel_haenszel, peto
@@ -38,7 +39,7 @@ COLUMNS = ["method", "key", "k", "estimate", "ci_low", "ci_high", "pi_low", "pi_
 
 
 @dataclass(frozen=True)
-class MethodComparison:
+class MethodComparison(Result):
     """Result of :func:`compare_methods`.
 
     Attributes
@@ -61,10 +62,6 @@ class MethodComparison:
     measure: str | None
     level: float
 
-    @property
-    def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR", "HR", "IRR")
-
     def to_frame(self, exponentiate: bool | None = None) -> pd.DataFrame:
         """The table; ratio measures back-transformed (``exponentiate=False`` keeps the log scale)."""
         out = self.table.copy()
@@ -73,18 +70,32 @@ class MethodComparison:
                 out[c] = np.exp(out[c])
         return out
 
+    def _records(self) -> list[dict[str, Any]]:
+        return self.to_frame().to_dict("records")
+
+    def _heading(self) -> str:
+        return f"Method comparison (k = {int(self.table['k'].max())}; {self.level:g}% intervals)"
+
+    def _table(self) -> pd.DataFrame:
+        cols = ["estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau", "k"]
+        return self.to_frame().set_index("method")[cols]
+
+    def _notes(self) -> tuple[str, ...]:
+        return tuple(f"{r.method}: {r.note}" for r in self.table.itertuples() if r.note)
+
     def summary(self, digits: int = 2) -> str:
         t = self.to_frame()
         scale = f" ({self.measure})" if self.measure else ""
         lv = f"{self.level:g}%"
-        f = lambda x: "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"  # noqa: E731
+
+        f = partial(_format.number, digits=digits, plain=True, missing="")
         rows = [["method", f"estimate{scale}", f"{lv} interval", "prediction interval", "tau", "k"]]
         for _, r in t.iterrows():
             ci = f"{f(r.ci_low)} to {f(r.ci_high)}" if not math.isnan(r.ci_low) else ""
             pi = f"{f(r.pi_low)} to {f(r.pi_high)}" if not math.isnan(r.pi_low) else ""
             rows.append([r.method, f(r.estimate), ci, pi, f(r.tau), str(int(r.k)) if r.k == r.k else ""])
         widths = [max(len(x[i]) for x in rows) for i in range(len(rows[0]))]
-        lines = [f"Method comparison (k = {int(self.table['k'].max())}; {lv} intervals)", ""]
+        lines = [self._heading(), ""]
         for j, x in enumerate(rows):
             lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(x, widths))))
             if j == 0:
@@ -94,14 +105,6 @@ class MethodComparison:
             lines.append("")
             lines += [f"Note ({m}): {n}" for m, n in notes]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        lines = self.summary().splitlines()
-        return f"<div class='koppmeta-result'><p><b>{esc(lines[0])}</b></p><pre>{esc(chr(10).join(lines[2:]))}</pre></div>"
 
 
 def _row(method, key, fit, *, interval, note="", pi=True):

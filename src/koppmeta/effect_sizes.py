@@ -15,14 +15,13 @@ an ``approximate`` flag where information was lost on the way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from ._dist import norm_isf
+from .results import RATIO_MEASURES, deprecated_alias
 
 from ._validation import (
     check_choice,
@@ -35,7 +34,6 @@ from ._validation import (
 )
 
 MEASURES = ("SMD", "MD", "RR", "OR", "RD")
-RATIO_MEASURES = ("RR", "OR", "HR")
 
 _ROLES = {
     "SMD": ("m1", "sd1", "n1", "m2", "sd2", "n2"),
@@ -171,7 +169,8 @@ def _column(func: str, data: pd.DataFrame, role: str, column: str, labels) -> np
     return numeric_vector(func, role, data[column], labels)
 
 
-def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, **columns: str) -> pd.DataFrame:
+def effect_sizes(data: pd.DataFrame, measure: str, *, labels: str | None = None, label: str | None = None,
+                 **columns: str) -> pd.DataFrame:
     """Compute effect sizes ``yi`` and sampling variances ``vi`` for each row of ``data``.
 
     Parameters
@@ -182,8 +181,9 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
         ``SMD``: Hedges' g (:func:`smd`); ``MD``: raw mean difference
         (:func:`mean_difference`); ``RR`` and ``OR``: log risk / odds ratio;
         ``RD``: risk difference (:func:`two_by_two`).
-    label : str, optional
-        Column that names the studies; used in error messages.
+    labels : str, optional
+        Column that names the studies; used in error messages. (``label`` is its old name; it still
+        works for one release, with a DeprecationWarning.)
     **columns
         Which column of ``data`` holds each input. Roles and their default column names:
 
@@ -213,7 +213,7 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
     >>> import koppmeta
     >>> bcg = koppmeta.datasets.load_bcg()
     >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg", label="author")
+    ...                            events2="cpos", nonevents2="cneg", labels="author")
     """
     func = "effect_sizes"
     if not isinstance(data, pd.DataFrame):
@@ -221,10 +221,12 @@ def effect_sizes(data: pd.DataFrame, measure: str, *, label: str | None = None, 
     check_choice(func, "measure", measure, MEASURES)
     if len(data) == 0:
         raise ValueError(f"{func}: the data have no rows.")
+    label = deprecated_alias(func, "label", "labels", label, labels)
     labels = None
     if label is not None:
         if label not in data.columns:
-            raise ValueError(f"{func}: label column {label!r} is not in the data. Available columns: {', '.join(map(str, data.columns))}.")
+            raise ValueError(f"{func}: label column {label!r} (argument 'labels') is not in the data. Available columns: "
+                             f"{', '.join(map(str, data.columns))}.")
         labels = [str(x) for x in data[label]]
 
     out = data.copy()
@@ -491,8 +493,3 @@ def counts_from_percent(percent, n, *, labels=None) -> pd.DataFrame:
     exact = p / 100 * nn
     return pd.DataFrame({"events": np.floor(exact + 0.5), "events_exact": exact, "approximate": True,
                          "es_method": "counts from percentages of n (approximate)"})
-
-
-def describe_roles() -> Mapping[str, Any]:
-    """Column roles per measure (for help texts and the command line)."""
-    return dict(_ROLES)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["ConvergenceError", "ConvergenceWarning", "FewStudiesWarning", "MissingDataWarning",
-           "MultiplePeaksWarning"]
+__all__ = ["ConvergenceError", "ConvergenceWarning", "FewStudiesWarning", "KnappHartungWarning",
+           "MissingDataWarning", "MultiplePeaksWarning"]
 
 
 class ConvergenceError(RuntimeError):
@@ -24,3 +24,11 @@ class FewStudiesWarning(UserWarning):
 
 class MissingDataWarning(UserWarning):
     """Studies were left out because of missing values (only with ``missing="drop"``)."""
+
+
+class KnappHartungWarning(UserWarning):
+    """The Knapp-Hartung test was asked for where it is not meant to be used (e.g. a fixed-effect model).
+
+    Functions that refit a model the user already fitted (leave-one-out, trim and fill) silence it
+    by this class, since the user was told when the model itself was fitted.
+    """

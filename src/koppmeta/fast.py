@@ -21,7 +21,8 @@ import pandas as pd
 
 from . import engine
 from . import heterogeneity as het
-from .exceptions import ConvergenceWarning, MultiplePeaksWarning
+from .exceptions import ConvergenceWarning, KnappHartungWarning, MultiplePeaksWarning
+from .results import TableResult, deprecated_alias
 from ._validation import check_choice, check_level
 
 __all__ = ["fit_many", "FIT_MANY_COLUMNS"]
@@ -196,10 +197,17 @@ def _row_list(rows: list[int], limit: int = 10) -> str:
 # ---------------------------------------------------------------------------
 # public
 
+#: What the columns of :func:`fit_many` hold (shown by its ``summary()``).
+_COLUMN_MEANINGS = {
+    "k": "number of studies", "estimate": "pooled effect", "se": "its standard error",
+    "ci_low": "lower confidence limit", "ci_high": "upper confidence limit", "pval": "two-sided p-value",
+    "tau2": "between-study variance", "i2": "I^2 in percent",
+}
+
 
 def fit_many(
-    Y: Any,
-    V: Any,
+    yi: Any = None,
+    vi: Any = None,
     *,
     method: str = "REML",
     test: str = "z",
@@ -207,10 +215,12 @@ def fit_many(
     tau2_ci: bool = False,
     progress: bool | None = None,
     peak: str = "start",
-) -> pd.DataFrame:
+    Y: Any = None,
+    V: Any = None,
+) -> TableResult:
     """Fit many intercept-only meta-analyses at once, with the numbers of :func:`koppmeta.meta_analysis`.
 
-    Each row of ``Y`` (effect sizes) and ``V`` (sampling variances) is one
+    Each row of ``yi`` (effect sizes) and ``vi`` (sampling variances) is one
     meta-analysis; analyses with fewer studies are padded with NaN (anywhere in the
     row, in the same cells of ``Y`` and ``V``). The model per row is
     ``y_i = mu + u_i + e_i``, ``u_i ~ N(0, tau^2)``, ``e_i ~ N(0, v_i)``; ``mu`` is the
@@ -220,9 +230,10 @@ def fit_many(
 
     Parameters
     ----------
-    Y, V : array-like, shape (n_analyses, k_max)
+    yi, vi : array-like, shape (n_analyses, k_max)
         Effect sizes and sampling variances; NaN marks a missing study. A DataFrame's
-        index is kept for the result.
+        index is kept for the result. (Called ``Y`` and ``V`` before; those names still
+        work for one release, with a DeprecationWarning.)
     method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
         tau^2 estimator (see :func:`koppmeta.heterogeneity.estimate_tau2` and the
         module notes for how each is computed for a batch).
@@ -244,8 +255,8 @@ def fit_many(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per analysis with columns ``k, estimate, se, stat, pval, df, ci_low,
+    koppmeta.results.TableResult
+        A DataFrame, one row per analysis with columns ``k, estimate, se, stat, pval, df, ci_low,
         ci_high, pi_low, pi_high, tau2, i2, h2, q, q_pval, converged, tau2_other,
         loglik_other``: the attributes of the same name of :class:`koppmeta.MetaAnalysis`.
         ``df`` is ``k - 1`` for ``test="knha"`` and NaN for the z test (which has no
@@ -291,6 +302,8 @@ def fit_many(
     (1000, 18)
     """
     func = "fit_many"
+    Y = deprecated_alias(func, "Y", "yi", Y, yi)
+    V = deprecated_alias(func, "V", "vi", V, vi)
     check_choice(func, "method", method, het.METHODS)
     check_choice(func, "test", test, TESTS)
     level = check_level(func, level)
@@ -305,7 +318,7 @@ def fit_many(
     y, v, mask = _validate(func, Y, V, test)
     if method == "FE" and test == "knha":
         warnings.warn("fit_many: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     n = y.shape[0]
     bar = None
     if progress or (progress is None and n >= _PROGRESS_FROM):
@@ -320,4 +333,5 @@ def fit_many(
         if bar is not None:
             bar.close()
     warn_notes(func, method, notes)
-    return pd.DataFrame(data, columns=list(data), index=index)
+    return TableResult(data, columns=list(data), index=index, level=level,
+                       heading=f"{n} meta-analys{'i' if n == 1 else 'e'}s ({method}, {test} test)", explanations=_COLUMN_MEANINGS)

@@ -38,25 +38,24 @@ Suggested downgrades (the author decides; each suggestion comes with its footnot
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
 from . import translations as tr
+from . import _format
 from ._validation import check_choice
 from .models import MetaAnalysis
+from .results import Result, back_transform, is_ratio
 
 __all__ = ["summary_of_findings", "SummaryOfFindings", "PublishedEffect", "optimal_information_size", "nnt_interval", "DOMAINS"]
 
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 LEVELS = ("very_low", "low", "moderate", "high")
-RATIO = ("RR", "OR", "HR")
 
 WORDS = {
     "en": {
@@ -169,11 +168,11 @@ class PublishedEffect:
         lo, est, hi = self.ci_low_printed, self.estimate_printed, self.ci_high_printed
         if not (lo <= est <= hi):
             raise ValueError(f"PublishedEffect: the interval {lo} to {hi} must contain the estimate {est}.")
-        if self.measure in RATIO and not lo > 0:
+        if is_ratio(self.measure) and not lo > 0:
             raise ValueError(f"PublishedEffect: a {self.measure} and its interval must be > 0; got {lo}.")
 
     def _t(self, x):
-        return math.log(x) if self.measure in RATIO else x
+        return math.log(x) if is_ratio(self.measure) else x
 
     estimate = property(lambda self: self._t(self.estimate_printed))
     ci_low = property(lambda self: self._t(self.ci_low_printed))
@@ -249,7 +248,7 @@ def _downgrade(value, outcome: str, domain: str) -> tuple[int, str]:
 
 
 @dataclass(frozen=True)
-class SummaryOfFindings:
+class SummaryOfFindings(Result):
     """Result of :func:`summary_of_findings`: one row per outcome and baseline risk.
 
     ``rows`` holds the unrounded numbers (``to_frame()``); ``to_html(lang)``,
@@ -259,15 +258,22 @@ class SummaryOfFindings:
     rows: tuple = field(repr=False)
     settings: dict = field(default_factory=dict, repr=False)
 
-    def to_frame(self) -> pd.DataFrame:
-        """All numbers, unrounded; downgrades per domain as columns ``down_<domain>`` (used) and
-        ``suggested_<domain>`` (computed from the data)."""
-        return pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rows])
+    def _records(self) -> list[dict[str, Any]]:
+        return [{k: v for k, v in r.items() if not k.startswith("_")} for r in self.rows]
+
+    heading = "Summary of findings"
+
+    def _table(self) -> pd.DataFrame:
+        header, body, _ = self.cells("en")
+        return pd.DataFrame(body, columns=header).set_index(header[0])
+
+    def _notes(self) -> tuple[str, ...]:
+        return tuple(f"{i}. {n}" for i, n in enumerate(self.cells("en")[2], start=1))
 
     # ------------------------------------------------------------------ display
     def cells(self, lang: str = "en") -> tuple[list[str], list[list[str]], list[str]]:
         """(header, rows of text cells, footnotes) in ``lang``; footnote markers are superscript numbers."""
-        tr._check_lang("SummaryOfFindings.cells", lang)
+        check_choice("SummaryOfFindings.cells", "lang", lang, _format.LANGS)
         w = WORDS[lang]
         notes: list[str] = []
 
@@ -537,11 +543,10 @@ def summary_of_findings(
             raise TypeError(f"{func}: fits[{outcome!r}] must be a MetaAnalysis or a PublishedEffect; got {type(fit).__name__}.")
         published = isinstance(fit, PublishedEffect)
         k_num = fit.k if fit.k is not None else 0
-        ratio = fit.measure in RATIO
-        back = np.exp if ratio else (lambda x: x)
+        ratio = is_ratio(fit.measure)
         null = 1.0 if ratio else 0.0
-        rel, rlo, rhi = (float(back(x)) for x in (fit.estimate, fit.ci_low, fit.ci_high))
-        plo, phi = (float(back(x)) for x in (fit.pi_low, fit.pi_high))
+        rel, rlo, rhi = (float(back_transform(x, fit.measure)) for x in (fit.estimate, fit.ci_low, fit.ci_high))
+        plo, phi = (float(back_transform(x, fit.measure)) for x in (fit.pi_low, fit.pi_high))
         n = float(participants[outcome]) if participants and outcome in participants else math.nan
         bases = _baselines(baseline_risks, outcome) if ratio else []
         # ----- GRADE suggestions

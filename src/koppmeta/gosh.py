@@ -21,6 +21,7 @@ import pandas as pd
 
 from .fast import CHUNK_ELEMENTS, fit_arrays, warn_notes
 from .models import MetaAnalysis
+from .results import TableResult
 
 __all__ = ["gosh", "GOSH_COLUMNS", "ALL_SUBSETS_MAX_K", "DEFAULT_SAMPLE"]
 
@@ -87,7 +88,7 @@ def gosh(
     seed: Any = None,
     min_k: int = 1,
     progress: bool | None = None,
-) -> pd.DataFrame:
+) -> TableResult:
     """Refit a meta-analysis to every subset of its studies (GOSH; Olkin et al. 2012).
 
     Parameters
@@ -109,8 +110,8 @@ def gosh(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per subset, ordered by number of studies: ``k, estimate, tau2, i2, h2, q``
+    koppmeta.results.TableResult
+        A DataFrame with one row per subset, ordered by number of studies: ``k, estimate, tau2, i2, h2, q``
         (pooled effect, tau^2, I^2 in percent, H^2, Cochran's Q; the quantities metafor's
         ``gosh()`` stores as ``estimate, tau2, I2, H2, QE``), then one boolean column per
         study, named by its label, that says whether the study is in the subset (a label
@@ -200,7 +201,12 @@ def gosh(
     warn_notes(func, fit.method, notes, what="subsets")
     stats_frame = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in GOSH_COLUMNS})
     members = pd.DataFrame(incl, columns=_column_names([str(x) for x in fit.labels]))
-    out = pd.concat([stats_frame, members], axis=1)
+    out = TableResult(pd.concat([stats_frame, members], axis=1), measure=fit.measure, level=fit.level,
+                      heading=f"GOSH: {len(stats_frame)} subsets of the {fit.k} studies ({fit.method}, "
+                              f"{'all subsets' if exact else 'a random sample of subsets'})",
+                      explanations={"k": "studies in the subset", "estimate": "pooled effect",
+                                    "tau2": "between-study variance", "i2": "I^2 (percent)", "h2": "H^2",
+                                    "q": "Cochran's Q"})
     out.attrs.update({"method": fit.method, "test": fit.test, "exact": exact, "n_possible": n_possible,
                       "seed": seed if isinstance(seed, (int, np.integer)) or seed is None else repr(seed)})
     return out

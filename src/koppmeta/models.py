@@ -20,20 +20,20 @@ metafor's definition). For the fixed-effect model ``I^2 = max(0, (Q - df)/Q)`` a
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import partial, cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import engine
+from . import _format, engine
 from . import heterogeneity as het
-from .exceptions import ConvergenceWarning, MissingDataWarning, MultiplePeaksWarning
+from .results import PooledResult
+from .exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
 from ._validation import (
     check_choice,
     check_level,
@@ -49,7 +49,7 @@ __all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "fit_at_tau2",
 
 
 @dataclass(frozen=True)
-class MetaAnalysis:
+class MetaAnalysis(PooledResult):
     """Result of :func:`meta_analysis`. All numbers are unrounded floats.
 
     Attributes
@@ -82,13 +82,7 @@ class MetaAnalysis:
     """
 
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
     df: float
-    ci_low: float
-    ci_high: float
     pi_low: float
     pi_high: float
     tau2: float
@@ -169,15 +163,13 @@ class MetaAnalysis:
         w = 1.0 / (self._vi + self.tau2)
         return w / w.sum() * 100
 
-    @property
-    def is_ratio(self) -> bool:
-        return self.measure in ("RR", "OR", "HR", "IRR")
-
     # -- output ------------------------------------------------------------
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded), convenient for stacking several analyses."""
+    def _heading(self) -> str:
+        return _model_title(self)
+
+    def _records(self) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
-            "k": self.k, "method": self.method, "test": self.test, "level": self.level,
+            "k": self.k, "method": self.method, "test": self.test, "level": self.level, "measure": self.measure,
             "estimate": self.estimate, "se": self.se, "stat": self.stat, "pval": self.pval, "df": self.df,
             "ci_low": self.ci_low, "ci_high": self.ci_high, "pi_low": self.pi_low, "pi_high": self.pi_high,
             "tau2": self.tau2,
@@ -190,20 +182,35 @@ class MetaAnalysis:
             "tau2_other": self.tau2_other, "loglik_other": self.loglik_other,
         }
         if self.is_ratio:
-            row.update({"estimate_exp": math.exp(self.estimate), "ci_low_exp": math.exp(self.ci_low),
-                        "ci_high_exp": math.exp(self.ci_high), "pi_low_exp": math.exp(self.pi_low),
-                        "pi_high_exp": math.exp(self.pi_high)})
-        return pd.DataFrame([row])
+            row.update({f"{c}_exp": self.back_transform(row[c]) for c in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")})
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma``)."""
         return _summary_text(self, digits)
 
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return _summary_html(self)
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, p = _format.text, _format.pvalue
+        lv = f"{self.level:g}%"
+        rows = [
+            ("Pooled estimate", f(self.estimate), "weighted average effect"),
+            (f"{lv} CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "confidence interval of the pooled effect"),
+            ("SE", f(self.se), "standard error" + (" (Knapp-Hartung)" if self.test != "z" else "")),
+            ("z" if self.test == "z" else "t", f(self.stat), "test statistic for H0: effect = 0"),
+            ("p", p(self.pval), "two-sided p-value"),
+            ("Prediction interval", f"{f(self.pi_low)} to {f(self.pi_high)}", "range of true effects in a new study"),
+        ]
+        if self.is_ratio:
+            b = self.back_transform
+            rows.insert(2, (f"{self.measure} (back-transformed)", f"{f(b(self.estimate))} "
+                            f"{_format.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}", "on the ratio scale"))
+        if self.method != "FE":
+            tci = f" {_format.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
+            ici = f" {_format.interval(*self.i2_ci, 1, plain=True)}" if self.i2_ci else ""
+            rows += [("tau²", f(self.tau2) + tci, "between-study variance (Q-profile CI)"),
+                     ("I²", _format.percent(self.i2, 1) + ici, "share of variability due to heterogeneity")]
+        rows += [("Q", f"{f(self.q)} (df = {self.q_df}, p = {p(self.q_pval)})", "test of heterogeneity")]
+        return rows
 
 
 # ---------------------------------------------------------------------------
@@ -211,9 +218,7 @@ class MetaAnalysis:
 
 def format_p(p: float, digits: int = 4) -> str:
     """A p-value as metafor prints it: ``<.0001`` below 1e-4, else with ``digits`` decimals."""
-    if math.isnan(p):
-        return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.{digits}f}"
+    return _format.pvalue(p, digits)
 
 
 def _model_title(r: MetaAnalysis) -> str:
@@ -223,33 +228,33 @@ def _model_title(r: MetaAnalysis) -> str:
 
 
 def _summary_text(r: MetaAnalysis, digits: int) -> str:
-    f = lambda x: "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"  # noqa: E731
+    f = partial(_format.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_model_title(r), ""]
     if r.method != "FE":
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of total heterogeneity): {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):      {f(r.tau)}")
-        ci = f" ({lv} CI: {r.i2_ci[0]:.2f}% to {r.i2_ci[1]:.2f}%)" if r.i2_ci else ""
-        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%{ci}")
-        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+        ci = f" ({lv} CI: {_format.percent(r.i2_ci[0], 2)} to {_format.percent(r.i2_ci[1], 2)})" if r.i2_ci else ""
+        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}{ci}")
+        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
     else:
-        lines.append(f"I^2   (total heterogeneity / total variability):   {r.i2:.2f}%")
-        lines.append(f"H^2   (total variability / sampling variability):  {r.h2:.2f}")
+        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}")
+        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
     lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {('< .0001' if r.q_pval < 1e-4 else '= ' + f(r.q_pval))}", ""]
+              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {_format.pvalue(r.q_pval, digits, style='metafor-equals')}", ""]
     stat = "zval" if r.test == "z" else "tval"
     kh = {"knha": ", Knapp-Hartung t test with df = %d", "adhoc": ", ad hoc Knapp-Hartung t test (factor at least 1) with df = %d"}
     lines.append("Model results (pooled effect" + (kh[r.test] % r.df if r.test in kh else ", z test") + "):")
     head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
     vals = [f(r.estimate), f(r.se), f(r.stat), format_p(r.pval, digits), f(r.ci_low), f(r.ci_high)]
-    widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-    lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-    lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+    lines += _format.columns(head, [vals], first_left=False)
     lines.append("")
     lines.append(f"Prediction interval (where {lv} of true effects in new studies are expected): {f(r.pi_low)} to {f(r.pi_high)}")
     if r.is_ratio:
-        e = lambda x: f"{math.exp(x):.{digits}f}"  # noqa: E731
+        def e(x):
+            return f(r.back_transform(x))
+
         lines.append(
             f"Back-transformed ({r.measure}): {e(r.estimate)} ({lv} CI: {e(r.ci_low)} to {e(r.ci_high)}; "
             f"prediction interval {e(r.pi_low)} to {e(r.pi_high)})"
@@ -260,34 +265,6 @@ def _summary_text(r: MetaAnalysis, digits: int) -> str:
     for note in r.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
-
-
-def _summary_html(r: MetaAnalysis) -> str:
-    esc = html.escape
-    f = lambda x: f"{x:.4f}"  # noqa: E731
-    lv = f"{r.level:g}%"
-    rows = [
-        ("Pooled estimate", f(r.estimate), "weighted average effect"),
-        (f"{lv} CI", f"{f(r.ci_low)} to {f(r.ci_high)}", "confidence interval of the pooled effect"),
-        ("SE", f(r.se), "standard error" + (" (Knapp-Hartung)" if r.test != "z" else "")),
-        ("z" if r.test == "z" else "t", f(r.stat), "test statistic for H0: effect = 0"),
-        ("p", format_p(r.pval), "two-sided p-value"),
-        ("Prediction interval", f"{f(r.pi_low)} to {f(r.pi_high)}", "range of true effects in a new study"),
-    ]
-    if r.is_ratio:
-        rows.insert(2, (f"{r.measure} (back-transformed)",
-                        f"{math.exp(r.estimate):.4f} [{math.exp(r.ci_low):.4f}, {math.exp(r.ci_high):.4f}]",
-                        "on the ratio scale"))
-    if r.method != "FE":
-        tci = f" [{f(r.tau2_ci[0])}, {f(r.tau2_ci[1])}]" if r.tau2_ci else ""
-        ici = f" [{r.i2_ci[0]:.1f}, {r.i2_ci[1]:.1f}]" if r.i2_ci else ""
-        rows += [("tau²", f(r.tau2) + tci, "between-study variance (Q-profile CI)"),
-                 ("I²", f"{r.i2:.1f}%" + ici, "share of variability due to heterogeneity")]
-    rows += [("Q", f"{f(r.q)} (df = {r.q_df}, p = {format_p(r.q_pval)})", "test of heterogeneity")]
-    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
-                   for a, b, c in rows)
-    return (f"<div class='koppmeta-result'><p><b>{esc(_model_title(r))}</b></p>"
-            f"<table>{body}</table></div>")
 
 
 # ---------------------------------------------------------------------------
@@ -406,7 +383,7 @@ def meta_analysis(
     notes: list[str] = []
     if method == "FE" and test != "z":
         warnings.warn("meta_analysis: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     check_choice(func, "peak", peak, ("start", "global"))
     b = engine.make_batch(y[None, :], v[None, :])
     est = engine.estimate_tau2(b, method, peak=peak)

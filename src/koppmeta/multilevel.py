@@ -39,8 +39,8 @@ with the fitted model as working model (its inverse-variance weights).
 
 from __future__ import annotations
 
-import html
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +57,9 @@ from ._validation import (
     study_name,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
+from . import _format
 from .models import MetaAnalysis
+from .results import PooledResult, Result, StudyColumns, deprecated_alias
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 
@@ -292,7 +294,7 @@ def _cluster_codes(func: str, arg: str, values: Any, labels, k: int) -> tuple[np
 
 
 @dataclass(frozen=True)
-class ThreeLevelResult:
+class ThreeLevelResult(StudyColumns, PooledResult):
     """Result of :func:`three_level`. All numbers are unrounded floats.
 
     Attributes
@@ -328,13 +330,7 @@ class ThreeLevelResult:
 
     k: int
     n_clusters: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
     df: float
-    ci_low: float
-    ci_high: float
     pi_low: float
     pi_high: float
     sigma2: tuple[float, float]
@@ -355,6 +351,7 @@ class ThreeLevelResult:
     converged: bool = True
     iterations: int = 0
     notes: tuple[str, ...] = ()
+    measure: str | None = None
 
     @property
     def sigma2_between(self) -> float:
@@ -375,19 +372,10 @@ class ThreeLevelResult:
         return list(self.studies["cluster"])
 
     @property
-    def yi(self) -> np.ndarray:
-        return self.studies["yi"].to_numpy()
-
-    @property
-    def vi(self) -> np.ndarray:
-        return self.studies["vi"].to_numpy()
-
-    @property
     def weights(self) -> np.ndarray:
         return self.studies["weight"].to_numpy()
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded)."""
+    def _records(self) -> list[dict[str, Any]]:
         row = {
             "k": self.k, "n_clusters": self.n_clusters, "method": self.method, "test": self.test, "level": self.level,
             "estimate": self.estimate, "se": self.se, "stat": self.stat, "pval": self.pval, "df": self.df,
@@ -397,11 +385,11 @@ class ThreeLevelResult:
             "sampling_share": self.sampling_share, "s2_typical": self.s2_typical,
             "q": self.q, "q_df": self.q_df, "q_pval": self.q_pval, "loglik": self.loglik,
         }
-        return pd.DataFrame([row])
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma.mv``)."""
-        f = lambda x: f"{x:.{digits}f}"  # noqa: E731
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
         sizes = self.studies.groupby("cluster", sort=False).size()
         lines = [
@@ -417,13 +405,13 @@ class ThreeLevelResult:
             "",
             "Where the variance lies (multilevel I^2, Cheung 2014; typical sampling variance "
             f"{f(self.s2_typical)}):",
-            f"  between clusters (level 3):        {self.i2_between:.2f}%",
-            f"  within clusters  (level 2):        {self.i2_within:.2f}%",
-            f"  sampling error   (level 1):        {self.sampling_share:.2f}%",
-            f"  I^2 (total heterogeneity / total variability): {self.i2:.2f}%",
+            f"  between clusters (level 3):        {_format.percent(self.i2_between, 2)}",
+            f"  within clusters  (level 2):        {_format.percent(self.i2_within, 2)}",
+            f"  sampling error   (level 1):        {_format.percent(self.sampling_share, 2)}",
+            f"  I^2 (total heterogeneity / total variability): {_format.percent(self.i2, 2)}",
             "",
             "Test for heterogeneity (do the effects differ more than sampling error allows?):",
-            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {'< .0001' if self.q_pval < 1e-4 else '= ' + f(self.q_pval)}",
+            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}",
             "",
         ]
         if self.test == "z":
@@ -435,10 +423,9 @@ class ThreeLevelResult:
         stat = "zval" if self.test == "z" else "tval"
         lines.append(f"Model results (pooled effect, {what}):")
         head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), _fmt_p(self.pval, digits), f(self.ci_low), f(self.ci_high)]
-        widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        vals = [f(self.estimate), f(self.se), f(self.stat), _format.pvalue(self.pval, digits), f(self.ci_low),
+                f(self.ci_high)]
+        lines += _format.columns(head, [vals], first_left=False)
         lines.append("")
         lines.append(f"Prediction interval (where {lv} of true effects in a new cluster are expected): "
                      f"{f(self.pi_low)} to {f(self.pi_high)}")
@@ -446,11 +433,12 @@ class ThreeLevelResult:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return (f"Three-level random-effects model (k = {self.k} effects in {self.n_clusters} clusters; "
+                f"{self.method})")
 
-    def _repr_html_(self) -> str:
-        f = lambda x: f"{x:.4f}"  # noqa: E731
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, pv, pc = _format.text, _format.pvalue, _format.percent
         lv = f"{self.level:g}%"
         statname = "z" if self.test == "z" else "t"
         rows = [
@@ -458,31 +446,15 @@ class ThreeLevelResult:
             (f"{lv} CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "confidence interval of the pooled effect"),
             ("SE", f(self.se), "standard error" + (" (Knapp-Hartung)" if self.test == "knha" else "")),
             (statname, f(self.stat), "test statistic for H0: effect = 0" + (f" (df = {self.df:g})" if self.test != "z" else "")),
-            ("p", _fmt_p(self.pval), "two-sided p-value"),
+            ("p", pv(self.pval), "two-sided p-value"),
             ("Prediction interval", f"{f(self.pi_low)} to {f(self.pi_high)}", "range of true effects in a new cluster"),
             ("σ² between clusters", f(self.sigma2[0]), "level-3 variance"),
             ("σ² within clusters", f(self.sigma2[1]), "level-2 variance"),
-            ("I² level 3 / level 2", f"{self.i2_between:.1f}% / {self.i2_within:.1f}%", "share of total variance (Cheung 2014)"),
-            ("I² total", f"{self.i2:.1f}%", f"heterogeneity; sampling error {self.sampling_share:.1f}%"),
-            ("Q", f"{f(self.q)} (df = {self.q_df}, p = {_fmt_p(self.q_pval)})", "test of heterogeneity"),
+            ("I² level 3 / level 2", f"{pc(self.i2_between, 1)} / {pc(self.i2_within, 1)}", "share of total variance (Cheung 2014)"),
+            ("I² total", pc(self.i2, 1), f"heterogeneity; sampling error {pc(self.sampling_share, 1)}"),
+            ("Q", f"{f(self.q)} (df = {self.q_df}, p = {pv(self.q_pval)})", "test of heterogeneity"),
         ]
-        title = (f"Three-level random-effects model (k = {self.k} effects in {self.n_clusters} clusters; "
-                 f"{self.method})")
-        return _html_table(title, rows, self.notes)
-
-
-def _fmt_p(p: float, digits: int = 4) -> str:
-    if math.isnan(p):
-        return "NA"
-    return "<.0001" if p < 1e-4 else f"{p:.{digits}f}"
-
-
-def _html_table(title: str, rows, notes=()) -> str:
-    esc = html.escape
-    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
-                   for a, b, c in rows)
-    foot = "".join(f"<p style='color:#666'>Note: {esc(n)}</p>" for n in notes)
-    return f"<div class='koppmeta-result'><p><b>{esc(title)}</b></p><table>{body}</table>{foot}</div>"
+        return rows
 
 
 def three_level(
@@ -495,6 +467,7 @@ def three_level(
     level: float = 95,
     data: pd.DataFrame | None = None,
     labels: Any = None,
+    measure: str | None = None,
 ) -> ThreeLevelResult:
     """Three-level meta-analysis: effects nested in clusters (samples, studies or trials).
 
@@ -525,6 +498,8 @@ def three_level(
         Table holding the named columns.
     labels : array-like or str, optional
         Effect labels for tables and error messages.
+    measure : str, optional
+        The effect measure ("RR", "OR", "SMD", ...), kept with the result.
 
     Returns
     -------
@@ -627,7 +602,7 @@ def three_level(
         i2=100 * (s1 + s2) / tot, i2_between=100 * s1 / tot, i2_within=100 * s2 / tot,
         sampling_share=100 * s2_typ / tot, s2_typical=s2_typ, loglik=ev.ll, s2w=s2w,
         method=method, test=test, level=level, studies=studies,
-        converged=converged, iterations=iterations, notes=tuple(notes),
+        converged=converged, iterations=iterations, notes=tuple(notes), measure=measure,
     )
 
 
@@ -637,7 +612,7 @@ def three_level(
 
 
 @dataclass(frozen=True)
-class RobustResult:
+class RobustResult(PooledResult):
     """Cluster-robust test and confidence interval of the pooled effect (from :func:`robust`).
 
     Attributes
@@ -652,8 +627,8 @@ class RobustResult:
         Confidence interval ``estimate +/- t_{df} se`` at ``level``.
     se_model : float
         The model-based standard error, for comparison.
-    adjust : str
-        Small-sample adjustment: CR0, CR1, CR1p or CR2.
+    kind : str
+        Small-sample adjustment: CR0, CR1, CR1p or CR2 (``adjust`` is its old name, deprecated).
     k, n_clusters : int
         Number of effects and of independent clusters.
     model, method, level : str, str, float
@@ -663,47 +638,47 @@ class RobustResult:
 
     k: int
     n_clusters: int
-    estimate: float
-    se: float
-    stat: float
     df: float
-    pval: float
-    ci_low: float
-    ci_high: float
     se_model: float
-    adjust: str
+    kind: str
     model: str
     method: str
     level: float
+    measure: str | None = None
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{
+    @property
+    def adjust(self) -> str:
+        """Deprecated name of :attr:`kind`."""
+        warnings.warn("RobustResult.adjust is now called kind; the old name will be removed in the next release.",
+                      DeprecationWarning, stacklevel=2)
+        return self.kind
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [{
             "k": self.k, "n_clusters": self.n_clusters, "model": self.model, "method": self.method,
-            "adjust": self.adjust, "level": self.level, "estimate": self.estimate, "se": self.se,
+            "kind": self.kind, "level": self.level, "estimate": self.estimate, "se": self.se,
             "stat": self.stat, "df": self.df, "pval": self.pval, "ci_low": self.ci_low, "ci_high": self.ci_high,
             "se_model": self.se_model,
-        }])
+        }]
 
     def summary(self, digits: int = 4) -> str:
-        f = lambda x: f"{x:.{digits}f}"  # noqa: E731
+        f = partial(_format.text, digits=digits)
         lines = [
-            f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.adjust]}; "
+            f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.kind]}; "
             "t test with Satterthwaite degrees of freedom)",
             f"Model: {self.model} model ({self.method}), k = {self.k} effects, "
             f"{self.n_clusters} independent clusters for the robust variance",
             "",
         ]
         head = ["estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), f"{self.df:.2f}", _fmt_p(self.pval, digits),
+        vals = [f(self.estimate), f(self.se), f(self.stat), _format.text(self.df, 2), _format.pvalue(self.pval, digits),
                 f(self.ci_low), f(self.ci_high)]
-        widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        lines += _format.columns(head, [vals], first_left=False)
         lines += [
             "",
             f"se is the sandwich standard error, which stays valid if the model's variances or correlations are "
             f"wrong, as long as clusters are independent (model-based se: {f(self.se_model)}).",
-            f"df (Satterthwaite) = {self.df:.2f}: the effective number of independent pieces of information; "
+            f"df (Satterthwaite) = {_format.text(self.df, 2)}: the effective number of independent pieces of information; "
             f"with few clusters or a few dominant ones it is small and the interval ({self.level:g}%) widens.",
         ]
         if self.df < 4:
@@ -711,21 +686,20 @@ class RobustResult:
                          "should be read with caution.")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return f"Cluster-robust inference (k = {self.k}, {self.n_clusters} clusters)"
 
-    def _repr_html_(self) -> str:
-        f = lambda x: f"{x:.4f}"  # noqa: E731
-        rows = [
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f = _format.text
+        return [
             ("Pooled estimate", f(self.estimate), f"{self.model} model ({self.method})"),
             (f"{self.level:g}% CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "cluster-robust confidence interval"),
-            ("Robust SE", f(self.se), ADJUST_NAMES[self.adjust]),
+            ("Robust SE", f(self.se), ADJUST_NAMES[self.kind]),
             ("t", f(self.stat), "test statistic for H0: effect = 0"),
-            ("df", f"{self.df:.2f}", "Satterthwaite degrees of freedom"),
-            ("p", _fmt_p(self.pval), "two-sided p-value"),
+            ("df", f(self.df, 2), "Satterthwaite degrees of freedom"),
+            ("p", _format.pvalue(self.pval), "two-sided p-value"),
             ("Model-based SE", f(self.se_model), "for comparison"),
         ]
-        return _html_table(f"Cluster-robust inference (k = {self.k}, {self.n_clusters} clusters)", rows)
 
 
 def _inv_sqrt_psd(G: np.ndarray) -> np.ndarray:
@@ -780,8 +754,8 @@ def _sandwich(y: np.ndarray, blocks: list[np.ndarray], phis: list[np.ndarray], e
     return var, df, M
 
 
-def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust: str = "CR2",
-           level: float | None = None) -> RobustResult:
+def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, kind: str = "CR2",
+           level: float | None = None, adjust: str | None = None) -> RobustResult:
     """Cluster-robust standard error, t test and confidence interval of the pooled effect.
 
     The sandwich estimator with the CR2 bias-reduced linearization adjustment (Bell &
@@ -792,8 +766,8 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     and ``Phi_j = V_j`` (the marginal covariance at the estimated variance components) for a
     :class:`ThreeLevelResult`. Numbers agree with R clubSandwich::
 
-        coef_test(fit, vcov = adjust, cluster = cluster, test = "Satterthwaite")
-        conf_int(fit, vcov = adjust, cluster = cluster, test = "Satterthwaite", level = level / 100)
+        coef_test(fit, vcov = kind, cluster = cluster, test = "Satterthwaite")
+        conf_int(fit, vcov = kind, cluster = cluster, test = "Satterthwaite", level = level / 100)
 
     Formulas (intercept-only model, ``M = (sum_j 1'W_j 1)^-1``, residuals ``e_j = y_j - estimate``)::
 
@@ -811,8 +785,9 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
         The independent cluster of each effect (in the order of the fit's effects). Required
         for a MetaAnalysis; for a ThreeLevelResult it defaults to the model's clusters, and a
         given clustering must contain each model cluster whole (random effects nested within it).
-    adjust : {"CR2", "CR0", "CR1", "CR1p"}
-        Small-sample adjustment (clubSandwich's names).
+    kind : {"CR2", "CR0", "CR1", "CR1p"}
+        Small-sample adjustment (clubSandwich's names). Called ``adjust`` before; that name still
+        works for one release, with a DeprecationWarning.
     level : float, optional
         Confidence level in percent; defaults to the fit's level.
 
@@ -821,7 +796,8 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     RobustResult
     """
     func = "robust"
-    check_choice(func, "adjust", adjust, ADJUSTMENTS)
+    kind = deprecated_alias(func, "adjust", "kind", adjust, kind, "CR2")
+    check_choice(func, "kind", kind, ADJUSTMENTS)
     if isinstance(fit, ThreeLevelResult):
         three = True
     elif isinstance(fit, MetaAnalysis):
@@ -867,7 +843,7 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
         phis = [np.diag(v[idx] + tau2) for idx in blocks]
         scale = float(np.mean(1.0 / (v + tau2)))
         model = "fixed-effect (common-effect)" if fit.method == "FE" else "random-effects"
-    var, df, m_var = _sandwich(y, blocks, phis, fit.estimate, adjust, scale)
+    var, df, m_var = _sandwich(y, blocks, phis, fit.estimate, kind, scale)
     se_model = math.sqrt(m_var)
     se = math.sqrt(var)
     est = fit.estimate
@@ -881,5 +857,5 @@ def robust(fit: MetaAnalysis | ThreeLevelResult, cluster: Any = None, *, adjust:
     return RobustResult(
         k=k, n_clusters=J, estimate=est, se=se, stat=stat, df=df, pval=pval,
         ci_low=est - crit * se, ci_high=est + crit * se, se_model=se_model,
-        adjust=adjust, model=model, method=fit.method, level=level,
+        kind=kind, model=model, method=fit.method, level=level, measure=fit.measure,
     )

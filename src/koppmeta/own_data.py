@@ -36,7 +36,9 @@ import pandas as pd
 
 from .data import DataError, Problem
 from .effect_sizes import effect_sizes, from_ci
+from . import _format
 from .models import TESTS, MetaAnalysis, meta_analysis
+from .results import Result, back_transform, is_ratio
 
 __all__ = ["read_trials", "analyse", "TrialAnalysis", "template", "LAYOUTS", "ALIASES", "MEASURES"]
 
@@ -54,7 +56,6 @@ LAYOUT_MEASURES = {"counts": ("RR", "OR", "RD"), "means": ("SMD", "MD"),
                    "yi_vi": ("RR", "OR", "RD", "SMD", "MD", "HR"), "yi_sei": ("RR", "OR", "RD", "SMD", "MD", "HR"),
                    "estimates": ("RR", "OR", "RD", "SMD", "MD", "HR")}
 MEASURES = ("RR", "OR", "RD", "SMD", "MD", "HR")
-RATIO = ("RR", "OR", "HR")
 NUMERIC = ("year", "events1", "n1", "events2", "n2", "m1", "sd1", "m2", "sd2", "yi", "vi", "sei",
            "estimate", "ci_low", "ci_high")
 
@@ -827,7 +828,7 @@ def _effect(r: pd.Series, lay: str, m: str | None, lang: str) -> tuple[float, fl
         return float(r["yi"]), float(r["vi"]), "yi, vi as given"
     if lay == "yi_sei":
         return float(r["yi"]), float(r["sei"]) ** 2, "yi as given, vi = sei^2"
-    ratio = m in RATIO
+    ratio = is_ratio(m)
     if ratio:
         for c in ("estimate", "ci_low", "ci_high"):
             if r[c] <= 0:
@@ -844,7 +845,7 @@ def _effect(r: pd.Series, lay: str, m: str | None, lang: str) -> tuple[float, fl
 
 
 @dataclass
-class TrialAnalysis:
+class TrialAnalysis(Result):
     """Result of :func:`analyse`: what was read, the effects, the pooled result and the method comparison.
 
     Attributes
@@ -879,19 +880,50 @@ class TrialAnalysis:
     lang: str
     level: float
 
+    # -- the shared names of every result: those of the pooled model ----------
+    @property
+    def estimate(self) -> float:
+        return self.fit.estimate
+
+    @property
+    def se(self) -> float:
+        return self.fit.se
+
+    @property
+    def pval(self) -> float:
+        return self.fit.pval
+
+    @property
+    def ci_low(self) -> float:
+        return self.fit.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self.fit.ci_high
+
+    def _records(self) -> list[dict[str, Any]]:
+        return self.comparison_numbers().to_dict("records")
+
+    def _heading(self) -> str:
+        return self.title()
+
+    def _table(self) -> pd.DataFrame:
+        return self.comparison_table()
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        return [(line, "", "") for line in self._fit_lines(self.fit)]
+
     # -- text ---------------------------------------------------------------
     def _num(self, x: float, digits: int = 2) -> str:
-        from .plotting._common import fmt_number
-
         if x is None or not math.isfinite(x):
             return ""
-        return fmt_number(x, digits, self.lang).replace("\u2212", "-")
+        return _format.number(x, digits, self.lang, plain=True)
 
     def _tr(self, x: float) -> float:
-        return math.exp(x) if self.measure in RATIO and math.isfinite(x) else x
+        return back_transform(x, self.measure) if math.isfinite(x) else x
 
     def _p(self, p: float) -> str:
-        return "< " + self._num(0.001, 3) if p < 0.001 else "= " + self._num(p, 3)
+        return _format.pvalue(p, 3, self.lang, style="equals")
 
     def _pshort(self, p: float) -> str:
         return "<" + self._num(0.001, 3) if p < 0.001 else self._num(p, 3)

@@ -23,8 +23,8 @@ no per-study effect: it is left out of Q, and the result says so in ``dropped``.
 
 from __future__ import annotations
 
-import html
 import math
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,8 @@ from scipy import optimize, special
 
 from ._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
 from .effect_sizes import two_by_two
-from .models import format_p as _fmt_p
+from . import _format
+from .results import PooledResult
 
 __all__ = ["RareEventsResult", "mantel_haenszel", "peto", "binomial_glmm", "MH_MEASURES"]
 
@@ -44,7 +45,7 @@ _METHOD_NAMES = {"MH": "Mantel-Haenszel", "Peto": "Peto (one-step)", "GLMM": "bi
 
 
 @dataclass(frozen=True)
-class RareEventsResult:
+class RareEventsResult(PooledResult):
     """Result of :func:`mantel_haenszel`, :func:`peto` (and the binomial GLMM). Unrounded floats.
 
     Attributes
@@ -73,12 +74,6 @@ class RareEventsResult:
     """
 
     k: int
-    estimate: float
-    se: float
-    stat: float
-    pval: float
-    ci_low: float
-    ci_high: float
     q: float
     q_df: int
     q_pval: float
@@ -100,10 +95,6 @@ class RareEventsResult:
     studies: pd.DataFrame = field(default=None, repr=False, compare=False)
 
     @property
-    def is_ratio(self) -> bool:
-        return self.measure in ("OR", "RR")
-
-    @property
     def tau(self) -> float:
         return math.sqrt(self.tau2)
 
@@ -111,8 +102,7 @@ class RareEventsResult:
     def method_name(self) -> str:
         return _METHOD_NAMES.get(self.method, self.method)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One-row table of the results (unrounded), in the column names of ``MetaAnalysis.to_frame``."""
+    def _records(self) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "k": self.k, "method": self.method, "measure": self.measure, "test": self.test, "level": self.level,
             "estimate": self.estimate, "se": self.se, "stat": self.stat, "pval": self.pval,
@@ -123,13 +113,13 @@ class RareEventsResult:
             row.update({"cmh": self.cmh, "cmh_pval": self.cmh_pval, "bd": self.bd, "bd_pval": self.bd_pval,
                         "tarone": self.tarone, "tarone_pval": self.tarone_pval})
         if self.is_ratio:
-            row.update({"estimate_exp": math.exp(self.estimate), "ci_low_exp": math.exp(self.ci_low),
-                        "ci_high_exp": math.exp(self.ci_high)})
-        return pd.DataFrame([row])
+            row.update({f"{c}_exp": self.back_transform(row[c]) for c in ("estimate", "ci_low", "ci_high")})
+        return [row]
 
     def summary(self, digits: int = 4) -> str:
         """Text report in words (after metafor's ``print.rma.mh`` / ``print.rma.peto``)."""
-        f = lambda x: "NA" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"  # noqa: E731
+        f = partial(_format.text, digits=digits)
+        p = partial(_format.pvalue, digits=digits)
         lv = f"{self.level:g}%"
         scale = {"OR": "log odds ratio", "RR": "log risk ratio", "RD": "risk difference"}[self.measure]
         if self.method == "GLMM":
@@ -138,22 +128,22 @@ class RareEventsResult:
                      f"tau   (square root of estimated tau^2 value):      {f(self.tau)}"]
         else:
             lines = [f"Fixed-effect (common-effect) model, {self.method_name} method (k = {self.k}; {scale})", ""]
-            lines.append(f"I^2 (total heterogeneity / total variability):  {self.i2:.2f}%")
-            lines.append(f"H^2 (total variability / sampling variability): {self.h2:.2f}")
+            lines.append(f"I^2 (total heterogeneity / total variability):  {_format.percent(self.i2, 2)}")
+            lines.append(f"H^2 (total variability / sampling variability): {_format.text(self.h2, 2)}")
             lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {'< .0001' if self.q_pval < 1e-4 else '= ' + f(self.q_pval)}"]
+                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}"]
         if self.method == "MH" and self.measure == "OR":
             lines += ["", "Tests of the 2x2 tables (Mantel-Haenszel odds ratio):",
-                      f"Cochran-Mantel-Haenszel test (is the common OR 1?): CMH = {f(self.cmh)}, df = 1, p-val = {_fmt_p(self.cmh_pval, digits)}",
-                      f"Tarone's test for heterogeneity (Breslow-Day, corrected): X^2 = {f(self.tarone)}, p-val = {_fmt_p(self.tarone_pval, digits)}"]
+                      f"Cochran-Mantel-Haenszel test (is the common OR 1?): CMH = {f(self.cmh)}, df = 1, p-val = {p(self.cmh_pval)}",
+                      f"Tarone's test for heterogeneity (Breslow-Day, corrected): X^2 = {f(self.tarone)}, p-val = {p(self.tarone_pval)}"]
         lines += ["", "Model results (pooled effect, z test):"]
         head = ["estimate", "se", "zval", "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), _fmt_p(self.pval, digits), f(self.ci_low), f(self.ci_high)]
-        widths = [max(len(h), len(v)) for h, v in zip(head, vals)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines.append("  ".join(v.rjust(w) for v, w in zip(vals, widths)))
+        vals = [f(self.estimate), f(self.se), f(self.stat), p(self.pval), f(self.ci_low), f(self.ci_high)]
+        lines += _format.columns(head, [vals], first_left=False)
         if self.is_ratio:
-            e = lambda x: f"{math.exp(x):.{digits}f}"  # noqa: E731
+            def e(x):
+                return f(self.back_transform(x))
+
             lines += ["", f"Back-transformed ({self.measure}): {e(self.estimate)} ({lv} CI: {e(self.ci_low)} to {e(self.ci_high)})"]
         for lab, why in self.dropped:
             lines.append(f"Left out: {lab}: {why}")
@@ -161,14 +151,34 @@ class RareEventsResult:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return self.summary().splitlines()[0]
 
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        lines = self.summary().splitlines()
-        return (f"<div class='koppmeta-result'><p><b>{esc(lines[0])}</b></p>"
-                f"<pre>{esc(chr(10).join(lines[1:]))}</pre></div>")
+    def _notes(self) -> tuple[str, ...]:
+        return tuple(f"left out: {lab}: {why}" for lab, why in self.dropped) + tuple(self.notes)
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, p, lv = _format.text, _format.pvalue, f"{self.level:g}%"
+        rows = [("Pooled estimate", f(self.estimate), {"OR": "log odds ratio", "RR": "log risk ratio",
+                                                       "RD": "risk difference"}[self.measure]),
+                (f"{lv} CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "confidence interval of the pooled effect"),
+                ("SE", f(self.se), "standard error"),
+                ("z", f(self.stat), "test statistic for H0: no effect"),
+                ("p", p(self.pval), "two-sided p-value")]
+        if self.is_ratio:
+            b = self.back_transform
+            rows.insert(1, (f"{self.measure} (back-transformed)",
+                            f"{f(b(self.estimate))} {_format.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}",
+                            "on the ratio scale"))
+        if self.method == "GLMM":
+            rows.append(("tau²", f(self.tau2), "between-study variance"))
+        else:
+            rows += [("I²", _format.percent(self.i2, 1), "share of variability due to heterogeneity"),
+                     ("Q", f"{f(self.q)} (df = {self.q_df}, p = {p(self.q_pval)})", "test of heterogeneity")]
+        if self.method == "MH" and self.measure == "OR":
+            rows += [("CMH", f"{f(self.cmh)} (p = {p(self.cmh_pval)})", "Cochran-Mantel-Haenszel test: is the common OR 1?"),
+                     ("Tarone", f"{f(self.tarone)} (p = {p(self.tarone_pval)})", "Breslow-Day test of homogeneity, corrected")]
+        return rows
 
 
 # ---------------------------------------------------------------------------

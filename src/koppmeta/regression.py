@@ -28,8 +28,8 @@ Psychol Methods 20:360-374 for permuting the model matrix in meta-regression).
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,10 +38,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import engine
+from . import _format, engine
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
+from .exceptions import KnappHartungWarning
 from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
+from .results import Result, StudyColumns
 
 __all__ = [
     "MetaRegression",
@@ -314,7 +316,7 @@ def _fast_fit(y, v, X, method: str, test: str, btt: np.ndarray):
 
 
 @dataclass(frozen=True)
-class MetaRegression:
+class MetaRegression(StudyColumns, Result):
     """Result of :func:`meta_regression`. All numbers are unrounded floats.
 
     Attributes
@@ -342,8 +344,8 @@ class MetaRegression:
         Percentage of heterogeneity accounted for by the moderators (see :func:`meta_regression`).
     tau2_intercept_only : float
         tau^2 of the model without moderators (same estimator), used for ``r2``.
-    method, test, level : str, str, float
-        Settings.
+    method, test, level, measure : str, str, float, str or None
+        Settings; ``measure`` names the effect measure (ratio measures are on the log scale).
     references : dict
         Reference level of each categorical moderator.
     design : pandas.DataFrame
@@ -381,6 +383,7 @@ class MetaRegression:
     iterations: int = 0
     notes: tuple[str, ...] = ()
     _terms: tuple = field(default=(), repr=False, compare=False)
+    measure: str | None = None
 
     # -- derived -----------------------------------------------------------
     @property
@@ -391,14 +394,6 @@ class MetaRegression:
     @property
     def labels(self) -> list[str]:
         return list(self.studies["label"])
-
-    @property
-    def yi(self) -> np.ndarray:
-        return self.studies["yi"].to_numpy()
-
-    @property
-    def vi(self) -> np.ndarray:
-        return self.studies["vi"].to_numpy()
 
     @property
     def terms(self) -> list[str]:
@@ -477,45 +472,56 @@ class MetaRegression:
         """
         check_choice("MetaRegression.to_frame", "what", what, ("coefficients", "model"))
         if what == "coefficients":
-            out = self.coefficients.reset_index().rename(columns={"index": "term"})
-            return out
-        row = {"k": self.k, "p": self.p, "method": self.method, "test": self.test, "level": self.level,
-               "qm": self.qm, "qm_df": self.qm_df, "df": self.df, "qm_pval": self.qm_pval,
-               "qe": self.qe, "qe_df": self.qe_df, "qe_pval": self.qe_pval, "tau2": self.tau2,
-               "tau2_ci_low": self.tau2_ci[0] if self.tau2_ci else math.nan,
-               "tau2_ci_high": self.tau2_ci[1] if self.tau2_ci else math.nan,
-               "i2": self.i2, "h2": self.h2, "r2": self.r2}
-        return pd.DataFrame([row])
+            return self.coefficients.reset_index().rename(columns={"index": "term"})
+        return super().to_frame()
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [{"k": self.k, "p": self.p, "method": self.method, "test": self.test, "level": self.level,
+                 "measure": self.measure, "qm": self.qm, "qm_df": self.qm_df, "df": self.df, "qm_pval": self.qm_pval,
+                 "qe": self.qe, "qe_df": self.qe_df, "qe_pval": self.qe_pval, "tau2": self.tau2,
+                 "tau2_ci_low": self.tau2_ci[0] if self.tau2_ci else math.nan,
+                 "tau2_ci_high": self.tau2_ci[1] if self.tau2_ci else math.nan,
+                 "i2": self.i2, "h2": self.h2, "r2": self.r2}]
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma``)."""
         return _regression_text(self, digits)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        return _regression_title(self)
 
-    def _repr_html_(self) -> str:
-        return _regression_html(self)
+    def _table(self) -> pd.DataFrame:
+        return self.coefficients
 
-
-def _fmt(x: float | None, digits: int) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    return f"{x:.{digits}f}"
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, p = _format.text, _format.pvalue
+        rows = []
+        if self.method != "FE":
+            tci = f" {_format.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
+            rows.append(("tau² (residual)", f"{f(self.tau2)}{tci}", "between-study variance not explained (Q-profile CI)"))
+        rows += [
+            ("I² (residual)", _format.percent(self.i2, 1), "share of the remaining variability due to heterogeneity"),
+            ("R²", _format.percent(self.r2, 1), "share of heterogeneity accounted for by the moderators"),
+            ("QM" if self.test == "z" else "F", f"{f(self.qm)} (df = {self.qm_df}"
+             + (f", {self.df:g}" if self.test == "knha" else "") + f", p = {p(self.qm_pval)})", "test of all moderators"),
+            ("QE", f"{f(self.qe)} (df = {self.qe_df}, p = {p(self.qe_pval)})", "test of residual heterogeneity"),
+        ]
+        if self.references:
+            rows.append(("Reference levels", ", ".join(f"{c} = {lev!r}" for c, lev in self.references.items()),
+                         "the intercept is the effect at these levels"))
+        return rows
 
 
 def _pline(p: float, digits: int = 4) -> str:
-    return "p-val < .0001" if p < 1e-4 else f"p-val = {p:.{digits}f}"
+    return f"p-val {_format.pvalue(p, digits, style='metafor-equals')}"
 
 
 def _coef_table(tab: pd.DataFrame, stat_name: str, digits: int) -> list[str]:
+    f = _format.text
     head = ["", "estimate", "se", stat_name, "pval", "ci.lb", "ci.ub"]
-    rows = [[str(name), _fmt(r.estimate, digits), _fmt(r.se, digits), _fmt(r.stat, digits), format_p(r.pval, digits),
-             _fmt(r.ci_low, digits), _fmt(r.ci_high, digits)] for name, r in tab.iterrows()]
-    widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
-    out = ["  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths)))]
-    out += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths))) for r in rows]
-    return out
+    rows = [[str(name), f(r.estimate, digits), f(r.se, digits), f(r.stat, digits), format_p(r.pval, digits),
+             f(r.ci_low, digits), f(r.ci_high, digits)] for name, r in tab.iterrows()]
+    return _format.columns(head, rows)
 
 
 def _regression_title(r: MetaRegression) -> str:
@@ -526,19 +532,19 @@ def _regression_title(r: MetaRegression) -> str:
 
 
 def _regression_text(r: MetaRegression, digits: int) -> str:
-    f = lambda x: _fmt(x, digits)  # noqa: E731
+    f = partial(_format.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_regression_title(r), ""]
     if r.method != "FE":
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):             {f(r.tau)}")
-    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {r.i2:.2f}%")
-    lines.append(f"H^2   (unaccounted variability / sampling variability):   {r.h2:.2f}")
+    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {_format.percent(r.i2, 2)}")
+    lines.append(f"H^2   (unaccounted variability / sampling variability):   {_format.text(r.h2, 2)}")
     if r.method == "FE":
-        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {r.r2:.2f}%")
+        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {_format.percent(r.r2, 2)}")
     else:
-        lines.append(f"R^2   (amount of heterogeneity accounted for):            {r.r2:.2f}%"
+        lines.append(f"R^2   (amount of heterogeneity accounted for):            {_format.percent(r.r2, 2)}"
                      f"  [tau^2 without moderators: {f(r.tau2_intercept_only)}]")
     lines += ["", "Test for residual heterogeneity (do studies differ more than the moderators explain?):",
               f"QE(df = {r.qe_df}) = {f(r.qe)}, {_pline(r.qe_pval, digits)}", ""]
@@ -560,38 +566,6 @@ def _regression_text(r: MetaRegression, digits: int) -> str:
     return "\n".join(lines)
 
 
-def _html_table(tab: pd.DataFrame, stat_name: str) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(h)}</th>" for h in ["", "estimate", "se", stat_name, "p", "CI low", "CI high"])
-    body = "".join(
-        f"<tr><th style='text-align:left'>{esc(str(name))}</th><td>{r.estimate:.4f}</td><td>{r.se:.4f}</td>"
-        f"<td>{r.stat:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.ci_low:.4f}</td><td>{r.ci_high:.4f}</td></tr>"
-        for name, r in tab.iterrows())
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _regression_html(r: MetaRegression) -> str:
-    esc = html.escape
-    stats_rows = []
-    if r.method != "FE":
-        tci = f" [{r.tau2_ci[0]:.4f}, {r.tau2_ci[1]:.4f}]" if r.tau2_ci else ""
-        stats_rows.append(("tau² (residual)", f"{r.tau2:.4f}{tci}", "between-study variance not explained (Q-profile CI)"))
-    stats_rows += [
-        ("I² (residual)", f"{r.i2:.1f}%", "share of the remaining variability due to heterogeneity"),
-        ("R²", f"{r.r2:.1f}%", "share of heterogeneity accounted for by the moderators"),
-        ("QM" if r.test == "z" else "F", f"{r.qm:.4f} (df = {r.qm_df}" + (f", {r.df:g}" if r.test == "knha" else "")
-         + f", p = {format_p(r.qm_pval)})", "test of all moderators"),
-        ("QE", f"{r.qe:.4f} (df = {r.qe_df}, p = {format_p(r.qe_pval)})", "test of residual heterogeneity"),
-    ]
-    body = "".join(f"<tr><th style='text-align:left'>{esc(a)}</th><td>{esc(b)}</td><td style='color:#666'>{esc(c)}</td></tr>"
-                   for a, b, c in stats_rows)
-    refs = ""
-    if r.references:
-        refs = "<p>Reference levels: " + esc(", ".join(f"{c} = {lev!r}" for c, lev in r.references.items())) + "</p>"
-    return (f"<div class='koppmeta-result'><p><b>{esc(_regression_title(r))}</b></p>"
-            f"{_html_table(r.coefficients, 't' if r.test == 'knha' else 'z')}<table>{body}</table>{refs}</div>")
-
-
 def _inputs(func: str, yi, vi, data, labels):
     y, v, lab, k = effect_inputs(func, yi, vi, labels, data)
     if lab is None:
@@ -599,7 +573,7 @@ def _inputs(func: str, yi, vi, data, labels):
     return y, v, lab, k
 
 
-def _fit_regression(y, v, X, names, *, method, test, level, studies, terms, notes) -> MetaRegression:
+def _fit_regression(y, v, X, names, *, method, test, level, studies, terms, notes, measure=None) -> MetaRegression:
     k, p = X.shape
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", het.ConvergenceWarning)
@@ -680,7 +654,7 @@ def _fit_regression(y, v, X, names, *, method, test, level, studies, terms, note
         tau2=tau2, tau2_ci=tau2_ci, i2=i2, i2_ci=i2_ci, h2=h2, h2_ci=h2_ci, r2=r2, tau2_intercept_only=tau2_re,
         method=method, test=test, level=level, references=references,
         design=pd.DataFrame(X, columns=names), studies=studies,
-        converged=fit.converged, iterations=fit.iterations, notes=tuple(notes), _terms=terms,
+        converged=fit.converged, iterations=fit.iterations, notes=tuple(notes), _terms=terms, measure=measure,
     )
 
 
@@ -695,6 +669,7 @@ def meta_regression(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     reference: dict | None = None,
+    measure: str | None = None,
 ) -> MetaRegression:
     """Fixed- or mixed-effects meta-regression of ``yi`` on study-level moderators.
 
@@ -739,6 +714,9 @@ def meta_regression(
         Study labels (used in tables and error messages).
     reference : dict, optional
         ``{column: level}``: reference level of categorical moderators.
+    measure : str, optional
+        The effect measure ("RR", "OR", "SMD", ...), kept with the result (ratio measures are on the
+        log scale).
 
     Returns
     -------
@@ -783,10 +761,10 @@ def meta_regression(
                          "studies than coefficients (fewer moderators or levels, or more studies).")
     if method == "FE" and test == "knha":
         warnings.warn("meta_regression: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     studies = pd.concat([pd.DataFrame({"label": lab, "yi": y, "vi": v}), mods], axis=1)
     return _fit_regression(y, v, X, names, method=method, test=test, level=level, studies=studies,
-                           terms=terms, notes=notes)
+                           terms=terms, notes=notes, measure=measure)
 
 
 # ---------------------------------------------------------------------------
@@ -795,7 +773,7 @@ def meta_regression(
 
 
 @dataclass(frozen=True)
-class SubgroupAnalysis:
+class SubgroupAnalysis(Result):
     """Result of :func:`subgroup_analysis`. All numbers are unrounded floats.
 
     Attributes
@@ -821,6 +799,8 @@ class SubgroupAnalysis:
         The mixed-effects model with the group as moderator (common tau^2 only).
     method, test, level : str, str, float
         Settings.
+    estimate, se, pval, ci_low, ci_high, measure : float, str or None
+        Those of ``overall`` (the shared names of every result).
     """
 
     groups: dict = field(repr=False, compare=False)
@@ -844,37 +824,63 @@ class SubgroupAnalysis:
     def k(self) -> int:
         return self.overall.k
 
-    def to_frame(self) -> pd.DataFrame:
+    @property
+    def estimate(self) -> float:
+        return self.overall.estimate
+
+    @property
+    def se(self) -> float:
+        return self.overall.se
+
+    @property
+    def pval(self) -> float:
+        return self.overall.pval
+
+    @property
+    def ci_low(self) -> float:
+        return self.overall.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self.overall.ci_high
+
+    @property
+    def measure(self) -> str | None:
+        return self.overall.measure
+
+    def _records(self) -> list[dict[str, Any]]:
         """One row per group, then a row ``"overall"`` (unrounded)."""
-        rows = []
-        for name, fit in list(self.groups.items()) + [("overall", self.overall)]:
-            rows.append({"group": name, "k": fit.k, "estimate": fit.estimate, "se": fit.se, "stat": fit.stat,
-                         "pval": fit.pval, "df": fit.df, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
-                         "pi_low": fit.pi_low, "pi_high": fit.pi_high, "tau2": fit.tau2, "i2": fit.i2,
-                         "q": fit.q, "q_df": fit.q_df, "q_pval": fit.q_pval})
-        return pd.DataFrame(rows)
+        return [{"group": name, "k": fit.k, "estimate": fit.estimate, "se": fit.se, "stat": fit.stat,
+                 "pval": fit.pval, "df": fit.df, "ci_low": fit.ci_low, "ci_high": fit.ci_high,
+                 "pi_low": fit.pi_low, "pi_high": fit.pi_high, "tau2": fit.tau2, "i2": fit.i2,
+                 "q": fit.q, "q_df": fit.q_df, "q_pval": fit.q_pval}
+                for name, fit in list(self.groups.items()) + [("overall", self.overall)]]
 
     def summary(self, digits: int = 4) -> str:
         """Text report: each group's pooled effect, the overall effect and the test of subgroup differences."""
         return _subgroup_text(self, digits)
 
-    def __str__(self) -> str:
-        return self.summary()
+    def _heading(self) -> str:
+        kind = "common tau² (mixed-effects model)" if self.common_tau2 else "separate tau² per group"
+        return f"Subgroup analysis{' by ' + self.group_name if self.group_name else ''} ({kind}, {self.method})"
 
-    def _repr_html_(self) -> str:
-        return _subgroup_html(self)
+    def _table(self) -> pd.DataFrame:
+        return self.to_frame().set_index("group")[["k", "estimate", "ci_low", "ci_high", "pval", "tau2", "i2"]]
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        return [("Subgroup differences", _subgroup_test_line(self, 4), "H0: the groups share one average effect")]
 
 
 def _subgroup_test_line(s: SubgroupAnalysis, digits: int) -> str:
-    f = lambda x: _fmt(x, digits)  # noqa: E731
+    f = partial(_format.text, digits=digits)
     if s.q_between_dist == "F":
         return f"F(df1 = {s.q_between_df}, df2 = {s.q_between_df2:g}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}"
-    i2 = f", I^2 = {s.i2_between:.1f}%" if s.i2_between is not None else ""
+    i2 = f", I^2 = {_format.percent(s.i2_between, 1)}" if s.i2_between is not None else ""
     return f"Chi^2(df = {s.q_between_df}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}{i2}"
 
 
 def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
-    f = lambda x: _fmt(x, digits)  # noqa: E731
+    f = partial(_format.text, digits=digits)
     lv = f"{s.level:g}%"
     what = f" by {s.group_name}" if s.group_name else ""
     if s.common_tau2:
@@ -887,7 +893,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
     rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
-             f(r.tau2), f"{r.i2:.1f}%"] for r in tab.itertuples()]
+             f(r.tau2), f"{_format.percent(r.i2, 1)}"] for r in tab.itertuples()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(header, widths))))
     lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths))) for r in rows]
@@ -903,20 +909,6 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     for note in s.notes:
         lines.append(f"Note: {note}")
     return "\n".join(lines)
-
-
-def _subgroup_html(s: SubgroupAnalysis) -> str:
-    esc = html.escape
-    tab = s.to_frame()
-    head = "".join(f"<th>{esc(h)}</th>" for h in ["group", "k", "estimate", "CI", "p", "tau²", "I²"])
-    body = "".join(
-        f"<tr><th style='text-align:left'>{esc(str(r.group))}</th><td>{r.k}</td><td>{r.estimate:.4f}</td>"
-        f"<td>{r.ci_low:.4f} to {r.ci_high:.4f}</td><td>{esc(format_p(r.pval))}</td><td>{r.tau2:.4f}</td>"
-        f"<td>{r.i2:.1f}%</td></tr>" for r in tab.itertuples())
-    kind = "common tau² (mixed-effects model)" if s.common_tau2 else "separate tau² per group"
-    return (f"<div class='koppmeta-result'><p><b>Subgroup analysis{esc(' by ' + s.group_name if s.group_name else '')}"
-            f"</b> ({esc(kind)}, {esc(s.method)})</p><table><tr>{head}</tr>{body}</table>"
-            f"<p>Test for subgroup differences: {esc(_subgroup_test_line(s, 4))}</p></div>")
 
 
 def _with_common_tau2(base: MetaAnalysis, **changes: Any) -> MetaAnalysis:
@@ -1040,7 +1032,7 @@ def subgroup_analysis(
         overall = meta_analysis(y, v, method=method, test=test, level=level, labels=lab, measure=measure)
     if method == "FE" and test == "knha":
         warnings.warn(f"{func}: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
-                      UserWarning, stacklevel=2)
+                      KnappHartungWarning, stacklevel=2)
     fits: dict[str, MetaAnalysis] = {}
     model = None
     tau2_common = None
@@ -1073,7 +1065,7 @@ def subgroup_analysis(
                              "than groups.")
         studies = pd.concat([pd.DataFrame({"label": lab, "yi": y, "vi": v}), mods], axis=1)
         model = _fit_regression(y, v, X, tnames, method=method, test=test, level=level, studies=studies,
-                                terms=terms, notes=list(notes))
+                                terms=terms, notes=list(notes), measure=measure)
         notes.extend(model.notes)
         tau2_common = model.tau2
         q_between, q_df, q_pval = model.qm, model.qm_df, model.qm_pval
@@ -1118,7 +1110,7 @@ def subgroup_analysis(
 
 
 @dataclass(frozen=True)
-class PermutationResult:
+class PermutationResult(Result):
     """Result of :func:`permutation_test`.
 
     Attributes
@@ -1173,39 +1165,48 @@ class PermutationResult:
         out["n_permutations"] = self.n_permutations
         return out
 
-    def summary(self, digits: int = 4) -> str:
-        """Text report of the permutation p-values next to the model-based ones."""
+    def _records(self) -> list[dict[str, Any]]:
+        return self.to_frame().to_dict("records")
+
+    def _how(self) -> str:
         how = ("exact test over all " if self.exact else "random ") + f"{self.n_permutations} " + (
             "sign patterns of the effects" if self.kind == "sign flips" else "distinct row permutations of the moderators"
             if self.exact else "row permutations of the moderators")
         if not self.exact:
             how += f" (the observed data count as one; seed = {self.seed})"
-        lines = [f"Permutation test ({how}; {self.method}, {'Knapp-Hartung' if self.test == 'knha' else 'z'} tests)", ""]
+        return how
+
+    def _heading(self) -> str:
+        return f"Permutation test ({self._how()}; {self.method}, {'Knapp-Hartung' if self.test == 'knha' else 'z'} tests)"
+
+    def _table(self) -> pd.DataFrame:
+        return self.coefficients
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        return [("p (permutation)", _format.pvalue(self.pval), "share of arrangements at least as extreme (two-sided)"),
+                ("QM" if self.test == "z" else "F", f"{_format.text(self.qm)} (df = {self.qm_df}, permutation p = "
+                 f"{_format.pvalue(self.qm_pval)}, model p = {_format.pvalue(self.qm_pval_model)})",
+                 "omnibus test of the model")]
+
+    def summary(self, digits: int = 4) -> str:
+        """Text report of the permutation p-values next to the model-based ones."""
+        f = partial(_format.text, digits=digits)
+        lines = [self._heading(), ""]
         head = ["", "estimate", "stat", "pval (model)", "pval (permutation)"]
-        rows = [[str(n), _fmt(r.estimate, digits), _fmt(r.stat, digits), format_p(r.pval_model, digits),
-                 format_p(r.pval, digits)] for n, r in self.coefficients.iterrows()]
+        rows = [[str(n), f(r.estimate), f(r.stat), format_p(r.pval_model, digits), format_p(r.pval, digits)]
+                for n, r in self.coefficients.iterrows()]
         if self.kind == "row permutations":
-            rows.append([("F" if self.test == "knha" else "QM") + f" (df = {self.qm_df})", "", _fmt(self.qm, digits),
+            rows.append([("F" if self.test == "knha" else "QM") + f" (df = {self.qm_df})", "", f(self.qm),
                          format_p(self.qm_pval_model, digits), format_p(self.qm_pval, digits)])
-        widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(head)]
-        lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(head, widths))))
-        lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths)))
-                  for r in rows]
+        lines += _format.columns(head, rows)
         lines += ["", "The permutation p-value is the share of arrangements whose statistic is at least as extreme "
                       "as the observed one (two-sided)."]
         if not self.exact:
             se = math.sqrt(max(self.pval * (1 - self.pval), 1e-12) / self.n_permutations)
-            lines.append(f"Monte Carlo standard error of the headline p-value: about {se:.{digits}f}.")
+            lines.append(f"Monte Carlo standard error of the headline p-value: about {_format.text(se, digits)}.")
         for note in self.notes:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        esc = html.escape
-        return f"<div class='koppmeta-result'><pre>{esc(self.summary())}</pre></div>"
 
 
 def _multiset_permutations(codes: np.ndarray):

@@ -13,14 +13,19 @@ fraction of a second. Percentile intervals are reported for the pooled estimate 
 from __future__ import annotations
 
 import math
+from functools import partial
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._validation import check_choice
+from . import _format
+from ._validation import check_choice, check_level
+from .exceptions import ConvergenceWarning
 from .models import MetaAnalysis
+from .results import Result
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -28,52 +33,95 @@ KINDS = ("nonparametric", "parametric")
 
 
 @dataclass(frozen=True)
-class BootstrapResult:
-    """Result of :func:`bootstrap`. ``replicates`` holds one row per bootstrap fit."""
+class BootstrapResult(Result):
+    """Result of :func:`bootstrap`. ``replicates`` holds one row per bootstrap fit.
+
+    Attributes
+    ----------
+    estimate, ci_low, ci_high : float
+        The model's pooled estimate and its bootstrap percentile interval at ``level``.
+    se : float
+        Bootstrap standard error of the pooled estimate (sd of the replicates).
+    tau2, tau2_ci_low, tau2_ci_high : float
+        The model's tau^2 and its percentile interval.
+    kind, n_boot, seed, level, measure, n_failed, notes
+        Settings and what happened. ``estimate_ci``, ``tau2_ci`` (tuples) and ``se_boot`` are
+        the old names; they still work for one release with a DeprecationWarning.
+    """
 
     kind: str
     n_boot: int
     seed: int | None
     level: float
     estimate: float
-    estimate_ci: tuple[float, float]
+    ci_low: float
+    ci_high: float
+    se: float
     tau2: float
-    tau2_ci: tuple[float, float]
-    se_boot: float
+    tau2_ci_low: float
+    tau2_ci_high: float
     n_failed: int
     replicates: pd.DataFrame = field(repr=False, compare=False)
     notes: tuple[str, ...] = ()
+    measure: str | None = None
 
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "statistic": ["estimate", "tau2"],
-            "value": [self.estimate, self.tau2],
-            "ci_low": [self.estimate_ci[0], self.tau2_ci[0]],
-            "ci_high": [self.estimate_ci[1], self.tau2_ci[1]],
-        })
+    def _old(self, old: str, new: str):
+        warnings.warn(f"BootstrapResult.{old} is now {new}; the old name will be removed in the next release.",
+                      DeprecationWarning, stacklevel=3)
+
+    @property
+    def estimate_ci(self) -> tuple[float, float]:
+        """Deprecated: ``(ci_low, ci_high)``."""
+        self._old("estimate_ci", "ci_low, ci_high")
+        return (self.ci_low, self.ci_high)
+
+    @property
+    def tau2_ci(self) -> tuple[float, float]:
+        """Deprecated: ``(tau2_ci_low, tau2_ci_high)``."""
+        self._old("tau2_ci", "tau2_ci_low, tau2_ci_high")
+        return (self.tau2_ci_low, self.tau2_ci_high)
+
+    @property
+    def se_boot(self) -> float:
+        """Deprecated: ``se``."""
+        self._old("se_boot", "se")
+        return self.se
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [{"statistic": "estimate", "value": self.estimate, "se": self.se, "ci_low": self.ci_low,
+                 "ci_high": self.ci_high},
+                {"statistic": "tau2", "value": self.tau2, "se": math.nan, "ci_low": self.tau2_ci_low,
+                 "ci_high": self.tau2_ci_high}]
+
+    def _heading(self) -> str:
+        return f"{self.kind.capitalize()} bootstrap ({self.n_boot} replicates; seed = {self.seed})"
+
+    def _notes(self) -> tuple[str, ...]:
+        failed = (f"{self.n_failed} replicates could not be fitted and were left out.",) if self.n_failed else ()
+        return failed + tuple(self.notes)
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        f, lv = _format.text, f"{self.level:g}%"
+        return [
+            ("Pooled estimate", f"{f(self.estimate)} {_format.interval(self.ci_low, self.ci_high, 4, plain=True)}",
+             f"{lv} percentile interval; bootstrap standard error {f(self.se)}"),
+            ("tau^2", f"{f(self.tau2)} {_format.interval(self.tau2_ci_low, self.tau2_ci_high, 4, plain=True)}",
+             f"between-study variance, {lv} percentile interval"),
+        ]
 
     def summary(self, digits: int = 4) -> str:
-        f = lambda x: f"{x:.{digits}f}"  # noqa: E731
+        f = partial(_format.text, digits=digits)
         lv = f"{self.level:g}%"
         lines = [
-            f"{self.kind.capitalize()} bootstrap ({self.n_boot} replicates; seed = {self.seed})",
+            self._heading(),
             "",
-            f"Pooled estimate: {f(self.estimate)} ({lv} percentile interval: {f(self.estimate_ci[0])} to "
-            f"{f(self.estimate_ci[1])}; bootstrap standard error {f(self.se_boot)})",
-            f"tau^2 (between-study variance): {f(self.tau2)} ({lv} percentile interval: {f(self.tau2_ci[0])} to "
-            f"{f(self.tau2_ci[1])})",
+            f"Pooled estimate: {f(self.estimate)} ({lv} percentile interval: {f(self.ci_low)} to "
+            f"{f(self.ci_high)}; bootstrap standard error {f(self.se)})",
+            f"tau^2 (between-study variance): {f(self.tau2)} ({lv} percentile interval: {f(self.tau2_ci_low)} to "
+            f"{f(self.tau2_ci_high)})",
         ]
-        if self.n_failed:
-            lines.append(f"Note: {self.n_failed} replicates could not be fitted and were left out.")
-        for note in self.notes:
-            lines.append(f"Note: {note}")
+        lines += [f"Note: {n}" for n in self._notes()]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
 
 
 def bootstrap(fit: MetaAnalysis, *, n_boot: int = 1000, kind: str = "nonparametric", seed: int | None = None,
@@ -108,7 +156,7 @@ def bootstrap(fit: MetaAnalysis, *, n_boot: int = 1000, kind: str = "nonparametr
         raise TypeError(f"{func}: argument 'seed' must be an integer or None; got {seed!r}.")
     if fit.k < 2:
         raise ValueError(f"{func}: the model has k = {fit.k} study; a bootstrap needs at least 2.")
-    level = fit.level if level is None else float(level)
+    level = fit.level if level is None else check_level(func, level)
     rng = np.random.default_rng(seed)
     y, v = fit.yi, fit.vi
     k = fit.k
@@ -118,8 +166,6 @@ def bootstrap(fit: MetaAnalysis, *, n_boot: int = 1000, kind: str = "nonparametr
     else:
         V = np.broadcast_to(v, (n_boot, k)).copy()
         Y = rng.normal(fit.estimate, np.sqrt(V + fit.tau2))
-    from .heterogeneity import ConvergenceWarning
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         res = fit_many(Y, V, method=fit.method, test=fit.test, level=level,
@@ -132,7 +178,8 @@ def bootstrap(fit: MetaAnalysis, *, n_boot: int = 1000, kind: str = "nonparametr
     q = lambda x: (float(np.quantile(x, a)), float(np.quantile(x, 1 - a)))  # noqa: E731
     return BootstrapResult(
         kind=kind, n_boot=int(n_boot), seed=None if seed is None else int(seed), level=level,
-        estimate=fit.estimate, estimate_ci=q(est), tau2=fit.tau2, tau2_ci=q(t2),
-        se_boot=float(np.std(est, ddof=1)) if est.size > 1 else math.nan, n_failed=int((~ok).sum()),
+        estimate=fit.estimate, ci_low=q(est)[0], ci_high=q(est)[1], tau2=fit.tau2, tau2_ci_low=q(t2)[0],
+        tau2_ci_high=q(t2)[1], se=float(np.std(est, ddof=1)) if est.size > 1 else math.nan, n_failed=int((~ok).sum()),
+        measure=fit.measure,
         replicates=res[["k", "estimate", "se", "tau2", "i2"]].assign(ok=ok), notes=notes,
     )

@@ -19,7 +19,6 @@ test), ``w_i = 1/(v_i + tau^2)`` and ``h_i = w_i / sum_j w_j`` the leverage (hat
 
 from __future__ import annotations
 
-import html
 import math
 import warnings
 from collections.abc import Sequence
@@ -32,7 +31,10 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from ._validation import numeric_vector, study_name
+from . import _format
 from .models import MetaAnalysis, meta_analysis
+from .exceptions import KnappHartungWarning
+from .results import Result, TableResult
 
 __all__ = ["leave_one_out", "influence", "InfluenceResult", "cumulative", "baujat"]
 
@@ -40,6 +42,18 @@ __all__ = ["leave_one_out", "influence", "InfluenceResult", "cumulative", "bauja
 PROGRESS_MIN_K = 200
 
 _COLUMNS = ["estimate", "se", "stat", "pval", "ci_low", "ci_high", "q", "q_pval", "tau2", "i2", "h2"]
+#: What the columns of the refitted models mean (shown by the tables' ``summary()``).
+_MEANINGS = {"k": "studies in the model", "estimate": "pooled effect", "se": "its standard error",
+             "stat": "test statistic for H0: effect = 0", "pval": "its two-sided p-value",
+             "ci_low": "lower confidence limit", "ci_high": "upper confidence limit",
+             "q": "Cochran's Q", "q_pval": "p-value of the test of heterogeneity",
+             "tau2": "between-study variance", "i2": "I^2 (percent)", "h2": "H^2",
+             "x": "contribution to the heterogeneity statistic Q", "y": "influence on the pooled estimate"}
+
+
+def _table(fit: MetaAnalysis, out: pd.DataFrame, heading: str) -> TableResult:
+    return TableResult(out, heading=heading, explanations=_MEANINGS, measure=fit.measure, level=fit.level)
+
 
 
 # ---------------------------------------------------------------------------
@@ -72,7 +86,7 @@ def _refit(fit: MetaAnalysis, idx: Sequence[int] | np.ndarray) -> MetaAnalysis:
         test = "z"  # as metafor: 'Setting argument test="z" since k=1'
     with warnings.catch_warnings():
         # the user was already told when the model itself was fitted
-        warnings.filterwarnings("ignore", message=r"meta_analysis: the Knapp-Hartung method is meant", category=UserWarning)
+        warnings.simplefilter("ignore", KnappHartungWarning)
         return meta_analysis(fit.yi[idx], fit.vi[idx], method=fit.method, test=test, level=fit.level,
                              labels=[labels[i] for i in idx], measure=fit.measure)
 
@@ -96,7 +110,7 @@ def _rows_many(fit: MetaAnalysis, sets: Sequence[np.ndarray], progress: bool) ->
     single = (sizes == 1) & (fit.test == "knha")
     with warnings.catch_warnings():
         # the user was already told when the model itself was fitted
-        warnings.filterwarnings("ignore", message=r".*Knapp-Hartung method is meant", category=UserWarning)
+        warnings.simplefilter("ignore", KnappHartungWarning)
         for rows, test in ((~single, fit.test), (single, "z")):
             if rows.any():
                 res = fit_many(Y[rows], V[rows], method=fit.method, test=test, level=fit.level, progress=progress)
@@ -137,7 +151,7 @@ def _warn_z_fallback(func: str, fit: MetaAnalysis, which: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.DataFrame:
+def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> TableResult:
     """Refit the model once without each study (metafor ``leave1out()``).
 
     Parameters
@@ -149,8 +163,8 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.Data
 
     Returns
     -------
-    pandas.DataFrame
-        One row per omitted study, in input order, indexed by the omitted study's
+    koppmeta.results.TableResult
+        A DataFrame with one row per omitted study, in input order, indexed by the omitted study's
         label (index name ``"omitted"``). Columns ``estimate, se, stat, pval, ci_low,
         ci_high`` (the pooled effect without that study), ``q, q_pval`` (Cochran's Q
         test), ``tau2, i2, h2`` (heterogeneity; tau2 is 0 for ``method="FE"``).
@@ -188,7 +202,7 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.Data
     if fit.test == "knha" and k == 2:
         _warn_z_fallback(func, fit, "each leave-one-out model")
     out.index = pd.Index(fit.labels, name="omitted")
-    return out
+    return _table(fit, out, f"Leave-one-out analysis (k = {k}; each row: the model without that study)")
 
 
 # ---------------------------------------------------------------------------
@@ -210,7 +224,7 @@ _INF_DOC = {
 
 
 @dataclass(frozen=True)
-class InfluenceResult:
+class InfluenceResult(Result):
     """Case-deletion diagnostics of a meta-analysis (metafor ``influence.rma.uni()``).
 
     Attributes
@@ -251,15 +265,32 @@ class InfluenceResult:
 
     def to_frame(self) -> pd.DataFrame:
         """The diagnostics table with the flag as a boolean column ``influential``."""
+        return self._table()
+
+    def _table(self) -> pd.DataFrame:
         out = self.table.copy()
         out["influential"] = self.is_influential.to_numpy()
         return out
+
+    def _records(self) -> list[dict[str, Any]]:
+        return self._table().reset_index().to_dict("records")
+
+    def _heading(self) -> str:
+        return f"Influence diagnostics (k = {self.k}; model: {self.method}, test: {self.test})"
+
+    def _describe(self) -> list[tuple[str, str, str]]:
+        th = self.thresholds
+        rows = [(name, "", desc) for name, desc in _INF_DOC.items()]
+        rows.append(("influential", ", ".join(self.influential) or "none",
+                     f"metafor's rules: |dffits| > {_format.text(th['dffits'], 3)}, pchisq(cook_d, {self.p}) > 0.5, "
+                     f"hat > {_format.text(th['hat'], 3)} or |dfbetas| > 1"))
+        return rows
 
     def summary(self, digits: int = 4) -> str:
         """Text report: the table, what each column means, and the rules behind the flag."""
         frame = self.to_frame()
         shown = frame.drop(columns="influential").copy()
-        txt = shown.to_string(float_format=lambda x: f"{x:.{digits}f}")
+        txt = shown.to_string(float_format=lambda x: _format.text(x, digits))
         lines = txt.split("\n")
         flags = ["" for _ in range(len(lines))]
         for j, f in enumerate(frame["influential"], start=len(lines) - len(frame)):
@@ -267,7 +298,7 @@ class InfluenceResult:
         body = "\n".join(a + b for a, b in zip(lines, flags))
         th = self.thresholds
         out = [
-            f"Influence diagnostics (k = {self.k}; model: {self.method}, test: {self.test})",
+            self._heading(),
             "",
             body,
             "",
@@ -275,32 +306,12 @@ class InfluenceResult:
             *[f"  {name:<9} {desc}" for name, desc in _INF_DOC.items()],
             "",
             "A study is marked '*' (influential) when at least one of these holds (metafor's rules):",
-            f"  |dffits| > {th['dffits']:.4f} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
-            f"hat > {th['hat']:.4f} (3p/k); |dfbetas| > 1.",
+            f"  |dffits| > {_format.text(th['dffits'], 4)} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
+            f"hat > {_format.text(th['hat'], 4)} (3p/k); |dfbetas| > 1.",
             f"Influential: {', '.join(self.influential) if self.influential else 'none'}.",
         ]
         out += [f"Note: {n}" for n in self.notes]
         return "\n".join(out)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-    def _repr_html_(self) -> str:
-        frame = self.to_frame()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["study", *frame.columns[:-1], "influential"])
-        rows = []
-        for lab, r in frame.iterrows():
-            cells = "".join(f"<td>{r[c]:.4f}</td>" for c in frame.columns[:-1])
-            style = " style='font-weight:bold'" if r["influential"] else ""
-            rows.append(f"<tr{style}><th style='text-align:left'>{html.escape(str(lab))}</th>{cells}"
-                        f"<td>{'*' if r['influential'] else ''}</td></tr>")
-        th = self.thresholds
-        caption = (f"Influence diagnostics (k = {self.k}; {html.escape(self.method)}, {html.escape(self.test)}). "
-                   f"'*': |dffits| &gt; {th['dffits']:.3f}, pchisq(Cook's d, {self.p}) &gt; 0.5, "
-                   f"hat &gt; {th['hat']:.3f} or |dfbetas| &gt; 1.")
-        notes = "".join(f"<p>Note: {html.escape(n)}</p>" for n in self.notes)
-        return (f"<div class='koppmeta-result'><p><b>{caption}</b></p><table><tr>{head}</tr>{''.join(rows)}</table>"
-                f"{notes}</div>")
 
 
 def influence(fit: MetaAnalysis, *, progress: bool | None = None) -> InfluenceResult:
@@ -427,7 +438,7 @@ def _order_keys(func: str, fit: MetaAnalysis, order: Any) -> np.ndarray:
 
 
 def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False,
-               progress: bool | None = None) -> pd.DataFrame:
+               progress: bool | None = None) -> TableResult:
     """Cumulative meta-analysis: add the studies one at a time (metafor ``cumul()``).
 
     Row j is the model (same estimator, test and level) fitted to the first j studies
@@ -449,8 +460,8 @@ def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False
 
     Returns
     -------
-    pandas.DataFrame
-        One row per step, indexed by the label of the study added at that step (index
+    koppmeta.results.TableResult
+        A DataFrame with one row per step, indexed by the label of the study added at that step (index
         name ``"added"``); columns ``k`` (studies so far), ``estimate, se, stat, pval,
         ci_low, ci_high, q, q_pval, tau2, i2, h2``.
 
@@ -477,7 +488,7 @@ def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False
         _warn_z_fallback(func, fit, "the first cumulative model")
     labels = fit.labels
     out.index = pd.Index([labels[i] for i in perm], name="added")
-    return out
+    return _table(fit, out, f"Cumulative meta-analysis (k = {k}; row j: the model of the first j studies)")
 
 
 # ---------------------------------------------------------------------------
@@ -485,7 +496,7 @@ def cumulative(fit: MetaAnalysis, order: Any = None, *, decreasing: bool = False
 # ---------------------------------------------------------------------------
 
 
-def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.DataFrame:
+def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> TableResult:
     """Coordinates of the Baujat plot (metafor ``baujat()``; Baujat et al. 2002, Stat Med 21:2641-2652).
 
     - ``x_i = (y_i - mu)^2 / (v_i + tau^2)``: the study's contribution to the
@@ -503,8 +514,8 @@ def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``x`` and ``y``, one row per study in input order, indexed by label.
+    koppmeta.results.TableResult
+        A DataFrame with columns ``x`` and ``y``, one row per study in input order, indexed by label.
     """
     func = "baujat"
     fit = check_fit(func, fit)
@@ -520,4 +531,5 @@ def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> pd.DataFrame:
         yv[i] = (sub.estimate - fit.estimate) ** 2 / sub.se**2
     if fit.test == "knha" and k == 2:
         _warn_z_fallback(func, fit, "each model without one study")
-    return pd.DataFrame({"x": x, "y": yv}, index=pd.Index(fit.labels, name="label"))
+    return _table(fit, pd.DataFrame({"x": x, "y": yv}, index=pd.Index(fit.labels, name="label")),
+                  f"Baujat plot coordinates (k = {k})")
