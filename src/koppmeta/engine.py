@@ -71,6 +71,7 @@ PEAK_GRID = 24
 LL0_TOL = 1e-10
 
 _EPS = np.finfo(float).eps
+_sum = np.add.reduce  # ndarray.sum without its Python wrapper (the same reduction)
 _LOG_2PI = math.log(2 * math.pi)
 TESTS = ("z", "knha", "adhoc")
 
@@ -126,8 +127,8 @@ def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> 
 def _sums(b: Batch, tau2):
     """``(w, S1, b_c)``: weights, their sum and the weighted mean of the centred ``y``."""
     w = 1.0 / (b.v + tau2)
-    s1 = w.sum(axis=0)
-    return w, s1, (w * b.y).sum(axis=0) / s1
+    s1 = _sum(w, axis=0)
+    return w, s1, _sum(w * b.y, axis=0) / s1
 
 
 def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +136,7 @@ def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
     w, _, mu = _sums(b, tau2)
     r = b.y - mu
     wr2 = w * r * r
-    return wr2.sum(axis=0), -(wr2 * w).sum(axis=0)
+    return _sum(wr2, axis=0), -_sum(wr2 * w, axis=0)
 
 
 def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
@@ -143,9 +144,9 @@ def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
     metafor's constant ``1/2 log|X'X|``)."""
     w, s1, mu = _sums(b, tau2)
     r = b.y - mu
-    rss = (w * r * r).sum(axis=0)
+    rss = _sum(w * r * r, axis=0)
     # without padding make_batch stores one array as v and v0
-    logv = np.log(b.v0 + tau2 if b.v is b.v0 else np.where(b.mask, b.v0 + tau2, 1.0)).sum(axis=0)
+    logv = _sum(np.log(b.v0 + tau2 if b.v is b.v0 else np.where(b.mask, b.v0 + tau2, 1.0)), axis=0)
     if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
         return -0.5 * (b.k - 1) * _LOG_2PI + 0.5 * np.log(b.k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
     return -0.5 * b.k * _LOG_2PI - 0.5 * logv - 0.5 * rss
@@ -155,13 +156,13 @@ def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
     """Twice the derivative of the (restricted) log-likelihood: ``y'PPy - tr P`` (REML) or ``- sum w`` (ML)."""
     w, s1, mu = _sums(b, tau2)
     wr = w * (b.y - mu)
-    ypy = (wr * wr).sum(axis=0)
+    ypy = _sum(wr * wr, axis=0)
     if reml:
-        return ypy - (s1 - (w * w).sum(axis=0) / s1)
+        return ypy - (s1 - _sum(w * w, axis=0) / s1)
     return ypy - s1
 
 
-def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 20) -> np.ndarray:
+def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 15) -> np.ndarray:
     """:func:`_score` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
 
     Evaluated as 3-D arrays (grid x studies x analyses) in blocks of analyses of at most
@@ -204,15 +205,15 @@ def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:
     prev = 0.0
     for _ in range(MAXITER_SCORING):
         w = 1.0 / (v + t)
-        s1 = w.sum()
-        mu = (w * y).sum() / s1
+        s1 = _sum(w)
+        mu = _sum(w * y) / s1
         r = y - mu
         w2 = w * w
-        s2 = w2.sum()
+        s2 = _sum(w2)
         w2r = w2 * r
-        ypy = (w2r * r).sum()
+        ypy = _sum(w2r * r)
         if reml:
-            s3 = (w2 * w).sum()
+            s3 = _sum(w2 * w)
             score = ypy - (s1 - s2 / s1)
             info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
         else:
@@ -220,7 +221,7 @@ def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:
             info = s2
         adj = float(score / info)
         if abs(adj) < NEWTON_SWITCH * (1.0 + t):
-            hess = 2 * ((w2r * w * r).sum() - w2r.sum() ** 2 / s1) - info
+            hess = 2 * (_sum(w2r * w * r) - _sum(w2r) ** 2 / s1) - info
             if hess > 0:
                 newton = float(score / hess)
                 if t + newton >= 0:
@@ -408,7 +409,7 @@ def _other_peak_one(b: Batch, tau2: float, reml: bool):
     s = b.single()
     present = s.v0 if s.v is s.v0 else s.v0[s.mask]
     vmin, vmax = present.min(), s.v0.max()
-    var = (s.y * s.y).sum() / max(s.k - 1, 1)
+    var = _sum(s.y * s.y) / max(s.k - 1, 1)
     lg = np.log(1e-4 * vmin)
     hg = np.log(10 * (var + vmax))
     grid = np.concatenate(([0.0], np.exp(lg + _grid_fractions(PEAK_GRID) * (hg - lg))))
@@ -736,7 +737,7 @@ def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: 
     all_equal = False
     if kh:
         r = s.y - mu
-        rss = float((w * r * r).sum())
+        rss = float(_sum(w * r * r))
         s2w = 0.0 if rss <= _EPS else rss / (k - 1)
         all_equal = s2w == 0.0
         if test == "adhoc":
@@ -756,10 +757,10 @@ def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: 
         pval = 0.0 if est != 0 else 1.0
     w0, sw0, mu0 = _sums(s, 0.0)
     r0 = s.y - mu0
-    qg = float((w0 * r0 * r0).sum())
+    qg = float(_sum(w0 * r0 * r0))
     q = max(0.0, qg)
     q_pval = float(special.chdtrc(k - 1, q))
-    vt = (k - 1) / float(sw0 - (w0 * w0).sum() / sw0)
+    vt = (k - 1) / float(sw0 - _sum(w0 * w0) / sw0)
     if method == "FE":
         i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
         h2 = q / (k - 1)
