@@ -37,7 +37,11 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
   returned instead of the one metafor reaches.
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
-loop. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
+loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with scalars
+(:meth:`Batch.single`, where the sums return numbers): Fisher scoring, the ll0check, the
+peak scan (the grid along the second axis of one studies-by-grid array) and the assembly;
+the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
+Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
 data) are flagged, and the caller warns with their row numbers.
 """
 

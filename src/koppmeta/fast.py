@@ -7,8 +7,9 @@ analyses have different numbers of studies). The estimation itself is
 :mod:`koppmeta.engine`, the same code :func:`koppmeta.meta_analysis` runs on a batch
 of one, so the numbers are those of ``meta_analysis`` (and of R metafor's ``rma()``).
 This module adds the input checks, the work in chunks of rows (memory stays bounded:
-100,000 analyses of k = 13 need about 40 MiB besides the input and the result), the
-progress bar and the warnings that name the rows concerned.
+100,000 analyses of k = 13 need about 40 MiB besides the input and the result; NaN-padded
+rows are taken in chunks of similar numbers of studies, each only as wide as its largest
+analysis), the progress bar and the warnings that name the rows concerned.
 """
 
 from __future__ import annotations
