@@ -308,3 +308,93 @@ def test_meta_regression_permutation_p_values_within_monte_carlo_error(entry):
         assert abs(got - ref) <= 4 * math.sqrt(2 * p * (1 - p) / n), (got, ref)
     for a, b in zip(res.coefficients["stat"], entry["stat"]):
         assert close(a, b)
+
+
+# ---------------------------------------------------------------------------
+# a batch of one (meta_analysis) takes the scalar steps of the engine; a batch takes the vectorised ones
+
+
+def _one_and_batch(y, v, method, test, peak):
+    """The engine's answer for (y, v) alone (scalar steps) and as a row of a batch of two (vectorised)."""
+    one = engine.make_batch(y[None, :], v[None, :])
+    two = engine.make_batch(np.vstack([y, y[::-1]]), np.vstack([v, v[::-1]]))
+    out = []
+    for b in (one, two):
+        est = engine.estimate_tau2(b, method, peak=peak)
+        res = engine.assemble(b, est.tau2, method=method, test=test, level=95)
+        vals = {s: float(res[s][0]) for s in STATS + ["vt", "qgen0"]}
+        vals.update(tau2_other=float(est.tau2_other[0]), loglik_other=float(est.loglik_other[0]),
+                    ll0=bool(est.ll0[0]), converged=bool(est.converged[0]), all_equal=bool(res["all_equal"][0]))
+        out.append(vals)
+    return out
+
+
+def _differences(one, many, where):
+    bad = []
+    for s, a in one.items():
+        b = many[s]
+        if isinstance(a, bool):
+            if a != b:
+                bad.append((where, s, a, b))
+        elif not ((math.isnan(a) and math.isnan(b)) or close(a, b, SAME_TOL)):
+            bad.append((where, s, a, b))
+    return bad
+
+
+@pytest.mark.parametrize("peak", ["start", "global"])
+@pytest.mark.parametrize("method", ["REML", "ML"])
+def test_batch_of_one_equals_a_row_of_a_batch_on_bimodal_subsets(method, peak):
+    bad = []
+    for c in BIMODAL:
+        y, v = np.array(c["yi"]), np.array(c["vi"])
+        for test in ("z", "knha", "adhoc"):
+            one, many = _one_and_batch(y, v, method, test, peak)
+            bad += _differences(one, many, (c["rows"], test))
+    assert not bad, bad[:10]
+
+
+@pytest.mark.parametrize("make", [_null, _moderate, _mixed], ids=["null", "moderate", "mixed"])
+def test_batch_of_one_equals_a_row_of_a_batch_on_simulated_data(make):
+    """Includes rows where Fisher scoring oscillates: the scalar steps hand those to the batch iteration."""
+    Y, V = make(300)
+    bad = []
+    for i in range(Y.shape[0]):
+        m = ~np.isnan(Y[i])
+        for method, test in (("REML", "knha"), ("ML", "z"), ("REML", "adhoc"), ("FE", "z"), ("PM", "knha")):
+            one, many = _one_and_batch(Y[i][m], V[i][m], method, test, "start")
+            bad += _differences(one, many, (i, method, test))
+    assert not bad, bad[:10]
+
+
+def test_scalar_fisher_scoring_hands_oscillating_rows_to_the_batch_iteration():
+    Y, V = _null(2000)
+    b = engine.make_batch(Y, V)
+    start = np.maximum(0.0, engine._he(b))
+    handed = [i for i in range(400) if engine._fisher_one(b.take([i]).single(), float(start[i]), True) is None]
+    assert handed, "no oscillating row in the first 400 (the test needs one)"
+    t, conv = engine.fisher_scoring(b.take(handed), start[handed], True)
+    for j, i in enumerate(handed):
+        t1, c1 = engine.fisher_scoring(b.take([i]), start[[i]], True)
+        assert c1[0] and conv[j] and close(float(t1[0]), float(t[j]), SAME_TOL)
+
+
+def test_padded_rows_in_chunks_of_every_width_equal_meta_analysis(monkeypatch):
+    """fit_many fits padded rows in chunks sorted by k; small chunks give many widths (and chunks of one)."""
+    Y, V = _mixed(60, seed=21)
+    rng = np.random.default_rng(5)
+    for i in range(Y.shape[0]):  # move the padding to random places in the row
+        p = rng.permutation(Y.shape[1])
+        Y[i], V[i] = Y[i][p], V[i][p]
+    monkeypatch.setattr(koppmeta.fast, "CHUNK_ELEMENTS", 50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
+        res = koppmeta.fit_many(Y, V, method="REML", test="knha", tau2_ci=True)
+    bad = []
+    for i in range(Y.shape[0]):
+        m = ~np.isnan(Y[i])
+        f = _quiet(koppmeta.meta_analysis, Y[i][m], V[i][m], method="REML", test="knha")
+        bad += [(i, s) for s in STATS if not close(float(res.iloc[i][s]), getattr(f, s), SAME_TOL)]
+        bad += [(i, "tau2_ci") for a, b in zip((res.iloc[i]["tau2_ci_low"], res.iloc[i]["tau2_ci_high"]), f.tau2_ci)
+                if not close(float(a), b, SAME_TOL)]
+        assert res.iloc[i]["k"] == m.sum()
+    assert not bad, bad[:10]

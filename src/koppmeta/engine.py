@@ -37,7 +37,11 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
   returned instead of the one metafor reaches.
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
-loop. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
+loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with scalars
+(:meth:`Batch.single`, where the sums return numbers): Fisher scoring, the ll0check, the
+peak scan (the grid along the second axis of one studies-by-grid array) and the assembly;
+the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
+Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
 data) are flagged, and the caller warns with their row numbers.
 """
 
@@ -71,6 +75,7 @@ PEAK_GRID = 24
 LL0_TOL = 1e-10
 
 _EPS = np.finfo(float).eps
+_sum = np.add.reduce  # ndarray.sum without its Python wrapper (the same reduction)
 _LOG_2PI = math.log(2 * math.pi)
 TESTS = ("z", "knha", "adhoc")
 
@@ -91,6 +96,14 @@ class Batch:
     def n(self) -> int:
         return self.y.shape[1]
 
+    def single(self) -> "Batch":
+        """The only analysis of a batch of one as a batch of 1-D arrays (``k`` and ``shift`` scalars).
+
+        The sums of the engine (:func:`loglik`, :func:`q_gen`, :func:`_score`, :func:`_he`) then
+        return scalars: the cheap form of a batch of one that :func:`koppmeta.meta_analysis` fits.
+        """
+        return Batch(self.y[:, 0], self.v0[:, 0], self.v[:, 0], self.mask[:, 0], self.k[0], self.shift[0])
+
     def take(self, cols) -> "Batch":
         """The analyses in ``cols`` (an index or boolean array) as a new batch."""
         return Batch(self.y[:, cols], self.v0[:, cols], self.v[:, cols], self.mask[:, cols], self.k[cols],
@@ -99,8 +112,14 @@ class Batch:
 
 def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> Batch:
     """A :class:`Batch` from analyses-by-studies arrays ``Y``, ``V`` (``mask``: present cells; NaN elsewhere)."""
-    if mask is None:
-        mask = np.ones(Y.shape, dtype=bool)
+    if mask is None or mask.all():
+        # no padding: the same numbers without the masked copies
+        y = np.array(Y.T, dtype=float, order="C")
+        kk = y.shape[0]
+        shift = y.sum(axis=0) / kk
+        v = np.array(V.T, dtype=float, order="C")
+        return Batch(np.ascontiguousarray(y - shift), v, v, np.ones(y.shape, dtype=bool),
+                     np.full(y.shape[1], float(kk)), shift)
     m = np.ascontiguousarray(mask.T)
     k = m.sum(axis=0).astype(float)
     y = np.where(m, Y.T, 0.0)
@@ -112,8 +131,8 @@ def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> 
 def _sums(b: Batch, tau2):
     """``(w, S1, b_c)``: weights, their sum and the weighted mean of the centred ``y``."""
     w = 1.0 / (b.v + tau2)
-    s1 = w.sum(axis=0)
-    return w, s1, (w * b.y).sum(axis=0) / s1
+    s1 = _sum(w, axis=0)
+    return w, s1, _sum(w * b.y, axis=0) / s1
 
 
 def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +140,7 @@ def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
     w, _, mu = _sums(b, tau2)
     r = b.y - mu
     wr2 = w * r * r
-    return wr2.sum(axis=0), -(wr2 * w).sum(axis=0)
+    return _sum(wr2, axis=0), -_sum(wr2 * w, axis=0)
 
 
 def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
@@ -129,8 +148,9 @@ def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
     metafor's constant ``1/2 log|X'X|``)."""
     w, s1, mu = _sums(b, tau2)
     r = b.y - mu
-    rss = (w * r * r).sum(axis=0)
-    logv = np.log(np.where(b.mask, b.v0 + tau2, 1.0)).sum(axis=0)
+    rss = _sum(w * r * r, axis=0)
+    # without padding make_batch stores one array as v and v0
+    logv = _sum(np.log(b.v0 + tau2 if b.v is b.v0 else np.where(b.mask, b.v0 + tau2, 1.0)), axis=0)
     if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
         return -0.5 * (b.k - 1) * _LOG_2PI + 0.5 * np.log(b.k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
     return -0.5 * b.k * _LOG_2PI - 0.5 * logv - 0.5 * rss
@@ -140,13 +160,13 @@ def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
     """Twice the derivative of the (restricted) log-likelihood: ``y'PPy - tr P`` (REML) or ``- sum w`` (ML)."""
     w, s1, mu = _sums(b, tau2)
     wr = w * (b.y - mu)
-    ypy = (wr * wr).sum(axis=0)
+    ypy = _sum(wr * wr, axis=0)
     if reml:
-        return ypy - (s1 - (w * w).sum(axis=0) / s1)
+        return ypy - (s1 - _sum(w * w, axis=0) / s1)
     return ypy - s1
 
 
-def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 20) -> np.ndarray:
+def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 15) -> np.ndarray:
     """:func:`_score` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
 
     Evaluated as 3-D arrays (grid x studies x analyses) in blocks of analyses of at most
@@ -178,6 +198,52 @@ def _he(b: Batch) -> np.ndarray:
 # iterative estimators
 
 
+def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:
+    """:func:`fisher_scoring` for the one analysis of ``s`` (a :meth:`Batch.single`), with scalars.
+
+    The same steps (Fisher, Newton near the root, step halving at the boundary, stop below
+    :data:`THRESHOLD`) without the bookkeeping of a batch. Returns None where the batch
+    iteration is needed: when the steps oscillate (its bracket takes over) or do not settle.
+    """
+    y, v = s.y, s.v
+    prev = 0.0
+    for _ in range(MAXITER_SCORING):
+        w = 1.0 / (v + t)
+        s1 = _sum(w)
+        mu = _sum(w * y) / s1
+        r = y - mu
+        w2 = w * w
+        s2 = _sum(w2)
+        w2r = w2 * r
+        ypy = _sum(w2r * r)
+        if reml:
+            s3 = _sum(w2 * w)
+            score = ypy - (s1 - s2 / s1)
+            info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+        else:
+            score = ypy - s1
+            info = s2
+        adj = float(score / info)
+        if abs(adj) < NEWTON_SWITCH * (1.0 + t):
+            hess = 2 * (_sum(w2r * w * r) - _sum(w2r) ** 2 / s1) - info
+            if hess > 0:
+                newton = float(score / hess)
+                if t + newton >= 0:
+                    adj = newton
+        if adj * prev < 0 and abs(adj) > 0.5 * abs(prev):
+            return None
+        if t + adj < 0:
+            if t == 0:
+                adj = 0.0
+            while t + adj < 0:
+                adj /= 2
+        new = t + adj
+        if abs(new - t) < THRESHOLD:
+            return new
+        prev, t = adj, new
+    return None
+
+
 def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     """ML/REML by Fisher scoring with step halving, for every analysis of ``b`` at once.
 
@@ -191,6 +257,10 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     bisection where a step would leave it or not shrink by half. Returns ``(tau2, converged)``.
     """
     n = b.n
+    if n == 1:
+        one = _fisher_one(b.single(), float(start[0]), reml)
+        if one is not None:
+            return np.array([one]), np.ones(1, dtype=bool)
     out = np.array(start, dtype=float)
     conv = np.zeros(n, dtype=bool)
     idx = np.arange(n)
@@ -326,6 +396,49 @@ def _bisect_score(b: Batch, lo: np.ndarray, hi: np.ndarray, reml: bool) -> np.nd
     return 0.5 * (lo + hi)
 
 
+@lru_cache(maxsize=4)
+def _grid_fractions(g: int) -> np.ndarray:
+    """``g`` evenly spaced fractions from 0 to 1 (the log-spaced grid of :func:`other_peaks`)."""
+    out = np.linspace(0.0, 1.0, g)
+    out.flags.writeable = False
+    return out
+
+
+def _other_peak_one(b: Batch, tau2: float, reml: bool):
+    """:func:`other_peaks` for a batch of one: the same grid, cells and refinement, with scalars.
+
+    The grid runs along the second axis of the studies-by-grid arrays of :func:`_score`, so the
+    scan is one evaluation of the score.
+    """
+    s = b.single()
+    present = s.v0 if s.v is s.v0 else s.v0[s.mask]
+    vmin, vmax = present.min(), s.v0.max()
+    var = _sum(s.y * s.y) / max(s.k - 1, 1)
+    lg = np.log(1e-4 * vmin)
+    hg = np.log(10 * (var + vmax))
+    grid = np.concatenate(([0.0], np.exp(lg + _grid_fractions(PEAK_GRID) * (hg - lg))))
+    sc = _score(b, grid, reml).tolist()
+    g = grid.tolist()
+    best_t, best_ll = math.nan, -math.inf
+    if sc[0] <= 0 and tau2 > g[1]:  # boundary maximum at 0
+        best_t, best_ll = 0.0, float(loglik(s, 0.0, reml))
+    last = len(g) - 1
+    own = [g[j] <= tau2 <= g[j + 1] * (1 + 1e-12) for j in range(last)]
+    cells = [j for j in range(last) if sc[j] > 0 and sc[j + 1] <= 0
+             and not (own[j] or (j > 0 and own[j - 1]) or (j + 1 < last and own[j + 1]))]
+    if cells:
+        j = np.array(cells)
+        sub = b.take(np.zeros(j.size, dtype=np.intp))
+        root = _bisect_score(sub, grid[j], grid[j + 1], reml)
+        ll = loglik(sub, root, reml)
+        top = int(np.flatnonzero(ll == ll.max())[-1])  # as the batch: the last of equal maxima
+        if ll[top] > best_ll:
+            best_t, best_ll = float(root[top]), float(ll[top])
+    if math.isnan(best_t):
+        best_ll = math.nan
+    return np.array([best_t]), np.array([best_ll])
+
+
 def other_peaks(b: Batch, tau2: np.ndarray, reml: bool):
     """Scan the score for local maxima of the (restricted) likelihood other than ``tau2``.
 
@@ -337,12 +450,14 @@ def other_peaks(b: Batch, tau2: np.ndarray, reml: bool):
     about 2 in tau^2 for typical data) are not told apart.
     """
     n = b.n
+    if n == 1:
+        return _other_peak_one(b, float(tau2[0]), reml)
     vmin = np.where(b.mask, b.v0, np.inf).min(axis=0)
     vmax = b.v0.max(axis=0)
     var = (b.y * b.y).sum(axis=0) / np.maximum(b.k - 1, 1)
     lg = np.log(1e-4 * vmin)
     hg = np.log(10 * (var + vmax))
-    frac = np.linspace(0.0, 1.0, PEAK_GRID)
+    frac = _grid_fractions(PEAK_GRID)
     grid = np.exp(lg[None, :] + frac[:, None] * (hg - lg)[None, :])  # (G, n)
     grid = np.vstack([np.zeros((1, n)), grid])
     sc = _score_grid(b, grid, reml)
@@ -395,6 +510,37 @@ class Tau2Batch:
     notes: dict = field(default_factory=dict)
 
 
+def _ml_one(b: Batch, reml: bool, peak: str, peaks: bool, res: Tau2Batch) -> bool:
+    """The ML/REML branch of :func:`estimate_tau2` for a batch of one (k > 1), with scalars; writes ``res``.
+
+    The same steps as the batch: :func:`fisher_scoring` from the HE estimate, metafor's ll0check,
+    :func:`other_peaks`, the ``peak="global"`` swap. Returns False (``res`` untouched) where Fisher
+    scoring needs the batch iteration (oscillation, degenerate data).
+    """
+    s = b.single()
+    t = _fisher_one(s, max(0.0, float(_he(s))), reml)
+    if t is None:
+        return False
+    t = max(0.0, t)
+    ll = float(loglik(s, t, reml))
+    other_t = other_ll = math.nan
+    if t > THRESHOLD:  # metafor's ll0check
+        l0 = float(loglik(s, 0.0, reml))
+        if l0 - ll > LL0_TOL:
+            if not peaks:
+                other_t, other_ll = t, ll
+            t, ll = 0.0, l0
+            res.ll0[0] = True
+    if peaks and math.isnan(other_t):
+        ot, ol = other_peaks(b, np.array([t]), reml)
+        other_t, other_ll = float(ot[0]), float(ol[0])
+    if peak == "global" and other_ll > ll + LL0_TOL:
+        t, other_t, ll, other_ll = other_t, t, other_ll, ll
+    res.tau2[0], res.loglik[0] = t, ll
+    res.tau2_other[0], res.loglik_other[0] = other_t, other_ll
+    return True
+
+
 def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = True) -> Tau2Batch:
     """tau^2 for every analysis of ``b`` with one of FE, DL, REML, ML, PM, HE, SJ, HS, EB.
 
@@ -438,6 +584,8 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
         if need.any():
             t[need], c[need] = solve_q(s.take(need), target[need])
         tau2[cols], conv[cols] = t, c
+    elif method in ("ML", "REML") and n == 1 and _ml_one(s, method == "REML", peak, peaks, res):
+        pass
     elif method in ("ML", "REML"):
         reml = method == "REML"
         t, c = fisher_scoring(s, np.maximum(0.0, _he(s)), reml)
@@ -510,6 +658,8 @@ def assemble(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float
     eq. 9); FE: ``I^2 = max(0, (Q - df)/Q)``, ``H^2 = Q/df``. Analyses with one study use the z
     test. Returns a dict of arrays, including ``vt`` and ``qgen0`` (Q at tau^2 = 0).
     """
+    if b.n == 1 and b.k[0] > 1:
+        return _assemble_one(b, tau2, method=method, test=test, level=level)
     k = b.k
     w, sw, mu = _sums(b, tau2)
     est = mu + b.shift
@@ -573,6 +723,60 @@ def assemble(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float
         "tau2": tau2, "i2": i2, "h2": h2, "q": q, "q_pval": q_pval,
         "vt": vt, "qgen0": qgen0, "all_equal": all_equal,
     }
+
+
+_ONE_KEYS = ("estimate", "se", "stat", "pval", "df", "ci_low", "ci_high", "pi_low", "pi_high", "i2", "h2", "q",
+             "q_pval", "vt", "qgen0")
+
+
+def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float) -> dict[str, np.ndarray]:
+    """:func:`assemble` for a batch of one analysis with k > 1, with scalars (the same formulas)."""
+    s = b.single()
+    k = float(s.k)
+    t = float(tau2[0])
+    w, sw, mu = _sums(s, t)
+    est = float(mu + s.shift)
+    var = float(1.0 / sw)
+    kh = test != "z"
+    all_equal = False
+    if kh:
+        r = s.y - mu
+        rss = float(_sum(w * r * r))
+        s2w = 0.0 if rss <= _EPS else rss / (k - 1)
+        all_equal = s2w == 0.0
+        if test == "adhoc":
+            s2w = max(1.0, s2w)
+        var = var * s2w
+        df = k - 1
+        crit = critical(test, level, df)
+    else:
+        df = math.nan
+        crit = critical("z", level, 0.0)
+    se = math.sqrt(var)
+    if se > 0:
+        stat = est / se
+        pval = float(2 * (special.stdtr(df, -abs(stat)) if kh else special.ndtr(-abs(stat))))
+    else:
+        stat = math.copysign(math.inf, est) if est != 0 else math.nan
+        pval = 0.0 if est != 0 else 1.0
+    w0, sw0, mu0 = _sums(s, 0.0)
+    r0 = s.y - mu0
+    qg = float(_sum(w0 * r0 * r0))
+    q = max(0.0, qg)
+    q_pval = float(special.chdtrc(k - 1, q))
+    vt = (k - 1) / float(sw0 - _sum(w0 * w0) / sw0)
+    if method == "FE":
+        i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
+        h2 = q / (k - 1)
+    else:
+        i2 = 100 * t / (vt + t)
+        h2 = t / vt + 1
+    pi_se = math.sqrt(var + t)
+    vals = np.array([est, se, stat, pval, df, est - crit * se, est + crit * se, est - crit * pi_se,
+                     est + crit * pi_se, i2, h2, q, q_pval, vt, qg])
+    out = {key: vals[j:j + 1] for j, key in enumerate(_ONE_KEYS)}
+    out.update(k=b.k, tau2=tau2, all_equal=np.array([all_equal]))
+    return out
 
 
 def q_profile(b: Batch, level: float, qgen0: np.ndarray | None = None):

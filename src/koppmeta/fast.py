@@ -7,8 +7,9 @@ analyses have different numbers of studies). The estimation itself is
 :mod:`koppmeta.engine`, the same code :func:`koppmeta.meta_analysis` runs on a batch
 of one, so the numbers are those of ``meta_analysis`` (and of R metafor's ``rma()``).
 This module adds the input checks, the work in chunks of rows (memory stays bounded:
-100,000 analyses of k = 13 need about 40 MiB besides the input and the result), the
-progress bar and the warnings that name the rows concerned.
+100,000 analyses of k = 13 need about 40 MiB besides the input and the result; NaN-padded
+rows are taken in chunks of similar numbers of studies, each only as wide as its largest
+analysis), the progress bar and the warnings that name the rows concerned.
 """
 
 from __future__ import annotations
@@ -121,20 +122,22 @@ def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndar
 def fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0, notes, peak="start") -> dict[str, np.ndarray]:
     """Fit the analyses in rows ``Yc``, ``Vc`` (present studies ``Mc``) with the engine; returns the result columns.
 
-    ``row0`` is the position of the first row in the caller's numbering; ``notes`` collects the
-    rows that needed metafor's ll0 rule (``"ll0"``) or did not settle (``"fallback"``).
+    ``row0`` is the position of the first row in the caller's numbering (or an array with the
+    number of every row); ``notes`` collects the rows that needed metafor's ll0 rule (``"ll0"``)
+    or did not settle (``"fallback"``).
     """
+    number = (lambda j: int(row0 + j)) if np.ndim(row0) == 0 else (lambda j: int(row0[j]))
     b = engine.make_batch(Yc, Vc, Mc)
     est = engine.estimate_tau2(b, method, peak=peak)
     res = engine.assemble(b, est.tau2, method=method, test=test, level=level)
     res["converged"] = est.converged
     res["tau2_other"], res["loglik_other"] = est.tau2_other, est.loglik_other
-    notes["ll0"].extend(int(row0 + j) for j in np.flatnonzero(est.ll0))
-    notes["fallback"].extend(int(row0 + j) for j in np.flatnonzero(~est.converged))
+    notes["ll0"].extend(number(j) for j in np.flatnonzero(est.ll0))
+    notes["fallback"].extend(number(j) for j in np.flatnonzero(~est.converged))
     if tau2_ci:
         lo, hi, conv = engine.q_profile(b, level, res["qgen0"])
         if not conv.all():
-            rows = [int(row0 + j) for j in np.flatnonzero(~conv)]
+            rows = sorted(number(j) for j in np.flatnonzero(~conv))
             raise het.ConvergenceError(f"fit_many: {_where(rows[0])}: no finite tau^2 makes the generalized Q "
                                        f"statistic reach its Q-profile target ({len(rows)} analyses).")
         vt = res["vt"]
@@ -151,9 +154,12 @@ def fit_arrays(Y, V, mask, *, method, test, level, tau2_ci=False, row0=0, notes=
     ``notes`` collects the rows that needed the ll0 check or the scalar fallback.
     """
     n, kmax = Y.shape
-    rows_per_chunk = max(1, CHUNK_ELEMENTS // kmax)
     if notes is None:
         notes = {"ll0": [], "fallback": []}
+    if not mask.all():
+        return _fit_by_size(Y, V, mask, method=method, test=test, level=level, tau2_ci=tau2_ci, row0=row0,
+                            notes=notes, bar=bar, peak=peak)
+    rows_per_chunk = max(1, CHUNK_ELEMENTS // kmax)
     parts: list[dict[str, np.ndarray]] = []
     for s in range(0, n, rows_per_chunk):
         e = min(n, s + rows_per_chunk)
@@ -162,6 +168,44 @@ def fit_arrays(Y, V, mask, *, method, test, level, tau2_ci=False, row0=0, notes=
             bar.update(e - s)
     cols = list(FIT_MANY_COLUMNS) + (list(_CI_COLUMNS) if tau2_ci else [])
     data = {c: (parts[0][c] if len(parts) == 1 else np.concatenate([p[c] for p in parts])) for c in cols}
+    data["k"] = data["k"].astype(np.int64)
+    return data
+
+
+def _fit_by_size(Y, V, mask, *, method, test, level, tau2_ci, row0, notes, bar, peak):
+    """:func:`fit_arrays` for padded rows: chunks of rows with similar numbers of studies.
+
+    Rows are taken in the order of their number of studies; each chunk keeps its present
+    studies in their order and is only as wide as its largest analysis, so padding costs
+    little. Padded cells add exact zeros to every sum, so the numbers are those of a chunk
+    in the original order.
+    """
+    n = Y.shape[0]
+    ks = mask.sum(axis=1)
+    order = np.argsort(ks, kind="stable")
+    ks = ks[order]
+    cols = list(FIT_MANY_COLUMNS) + (list(_CI_COLUMNS) if tau2_ci else [])
+    data: dict[str, np.ndarray] = {}
+    local: dict[str, list[int]] = {"ll0": [], "fallback": []}
+    s = 0
+    while s < n:
+        e = min(n, s + max(1, CHUNK_ELEMENTS // int(ks[s])))
+        e = min(e, s + max(1, CHUNK_ELEMENTS // int(ks[e - 1])))
+        idx = order[s:e]
+        width = int(ks[e - 1])
+        m = mask[idx]
+        pos = np.argsort(~m, axis=1, kind="stable")[:, :width]  # present studies first, in their order
+        res = fit_chunk(np.take_along_axis(Y[idx], pos, 1), np.take_along_axis(V[idx], pos, 1),
+                        np.take_along_axis(m, pos, 1), method, test, level, tau2_ci, row0 + idx, local, peak)
+        for c in cols:
+            if c not in data:
+                data[c] = np.empty(n, dtype=res[c].dtype)
+            data[c][idx] = res[c]
+        if bar is not None:
+            bar.update(e - s)
+        s = e
+    for key in local:
+        notes[key].extend(sorted(local[key]))
     data["k"] = data["k"].astype(np.int64)
     return data
 
