@@ -100,7 +100,7 @@ def test_forest_single_prints_the_results_numbers(bcg):
         assert tx[f"study-{i}-ci"] == fmt_interval(math.exp(r["yi"]), math.exp(r["ci_low"]), math.exp(r["ci_high"]), 2, "en")
         assert tx[f"study-{i}-weight"] == f"{r['weight']:.1f}%"
     assert tx["overall-ci"] == fmt_interval(math.exp(fit.estimate), math.exp(fit.ci_low), math.exp(fit.ci_high), 2, "en")
-    assert tx["overall-label"] == "RE model (REML)" and tx["overall-weight"] == "100.0%"
+    assert tx["overall-label"] == f"RE model (REML), k = {fit.k}" and tx["overall-weight"] == "100.0%"
     assert tx["pi-ci"] == f"[{math.exp(fit.pi_low):.2f}, {math.exp(fit.pi_high):.2f}]"
     assert f"τ² = {fit.tau2:.3f}" in tx["het-overall"] and f"I² = {fit.i2:.0f}%" in tx["het-overall"]
     assert f"Q = {fit.q:.2f}, df = {fit.q_df}" in tx["het-overall"]
@@ -231,7 +231,7 @@ def test_forest_subgroups(bcg, bcg_sub):
         top, bottom = row_y(fig, f"head-{name}-label"), row_y(fig, f"group-{name}-ci")
         assert all(bottom < row_y(fig, f"study-{i}-label") < top for i in idx)
     o = sg.overall
-    assert tx["overall-label"] == "Overall (RE model, REML)"
+    assert tx["overall-label"] == f"Overall (RE model, REML), k = {o.k}"
     assert tx["overall-ci"] == fmt_interval(math.exp(o.estimate), math.exp(o.ci_low), math.exp(o.ci_high), 2, "en")
     assert tx["test-subgroups"] == (f"Test for subgroup differences: χ² = {sg.q_between:.2f}, df = {sg.q_between_df} "
                                     f"(p = {sg.q_between_pval:.3f}); I² = {sg.i2_between:.0f}%")

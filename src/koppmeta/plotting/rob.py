@@ -26,15 +26,7 @@ from .forest import normalise_rob
 
 __all__ = ["rob_traffic_light", "rob_summary"]
 
-WORDS = {
-    "en": {"judgement": "Judgement", "domains": "Domains", "study": "Study", "share_studies": "Share of studies (%)",
-           "share_weight": "Share of the weight (%)", "t_light": "Risk of bias per study", "t_summary": "Risk of bias across studies",
-           "weighted": "weighted by {what}", "unweighted": "each study counts once"},
-    "nl": {"judgement": "Oordeel", "domains": "Domeinen", "study": "Studie", "share_studies": "Aandeel van de studies (%)",
-           "share_weight": "Aandeel van het gewicht (%)", "t_light": "Risico op vertekening per studie",
-           "t_summary": "Risico op vertekening over de studies", "weighted": "gewogen naar {what}",
-           "unweighted": "elke studie telt één keer"},
-}
+WORDS = tr.ROB_PLOT_TEXT
 
 
 def _domains(func: str, data: pd.DataFrame, domains, overall: str | None, lang: str) -> list[tuple[str, str, str]]:
