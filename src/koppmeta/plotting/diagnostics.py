@@ -10,6 +10,7 @@ with every label in English or Dutch, and returns the matplotlib Figure.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -34,7 +35,7 @@ from ._common import (
     text_width,
 )
 from .layout import Col, Row, draw_table
-from .palette import C_BAND, C_MUTED, C_POOLED, C_STUDY, SHADES
+from .palette import C_BAND, C_EMPTY, C_MUTED, C_NULL, C_POOLED, C_STUDY, SHADES
 
 __all__ = ["funnel_plot", "bubble_plot", "baujat_plot", "gosh_plot", "cumulative_plot", "leave_one_out_plot"]
 
@@ -63,8 +64,8 @@ def _new_axes(ax, size):
 # ---------------------------------------------------------------------------
 
 
-def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float] = (0.10, 0.05, 0.01),
-                trimfill=None, ax=None) -> Figure:
+def funnel_plot(fit: MetaAnalysis, ax=None, lang: str = "en", *, contours: Sequence[float] = (0.10, 0.05, 0.01),
+                trimfill=None) -> Figure:
     """Contour-enhanced funnel plot: effect sizes against standard errors.
 
     Shaded regions mark where a study's own two-sided p-value (Wald test of ``yi`` against 0,
@@ -99,8 +100,8 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
             ax.fill_betweenx(grid, z * grid, span, color=shade, lw=0, label=label, gid=f"contour-{c:g}")
             ax.fill_betweenx(grid, -span, -z * grid, color=shade, lw=0)
         z95 = stats.norm.isf(0.025)
-        ax.plot(fit.estimate - z95 * grid, grid, ls="--", color="0.4", lw=0.7, label=t["pseudo_ci"])
-        ax.plot(fit.estimate + z95 * grid, grid, ls="--", color="0.4", lw=0.7)
+        ax.plot(fit.estimate - z95 * grid, grid, ls="--", color=C_EMPTY, lw=0.7, label=t["pseudo_ci"])
+        ax.plot(fit.estimate + z95 * grid, grid, ls="--", color=C_EMPTY, lw=0.7)
         ax.axvline(fit.estimate, color=C_POOLED, lw=0.9, label=t["pooled"], gid="pooled-line")
         ax.scatter(fit.yi, se, s=18, color=C_STUDY, zorder=3, edgecolor="white", linewidth=0.4, label=t["observed"],
                    gid="studies")
@@ -133,9 +134,9 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
 # ---------------------------------------------------------------------------
 
 
-def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None, lang: str = "en",
+def bubble_plot(reg, ax=None, lang: str = "en", *, moderator: str | None = None, measure: str | None = None,
                 show_pi: bool = False, labels: bool | int = False, xlabel: str | None = None,
-                ylabel: str | None = None, ax=None) -> Figure:
+                ylabel: str | None = None) -> Figure:
     """Bubble plot of a meta-regression: effect sizes against one numeric moderator.
 
     Each study is a circle with area proportional to its weight ``1 / (v_i + tau^2)`` in the
@@ -148,6 +149,8 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     ----------
     reg : MetaRegression
         Result of :func:`koppmeta.meta_regression`.
+    ax : matplotlib Axes, optional
+        Draw into this Axes; its figure is returned.
     moderator : str, optional
         The numeric moderator on the x axis (required when the model has several).
     measure : str, optional
@@ -158,6 +161,10 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     from ..regression import MetaRegression
 
     func = "bubble_plot"
+    if isinstance(ax, str):  # the moderator was the second positional argument before ax took that place
+        warnings.warn("bubble_plot(reg, 'moderator') is deprecated; name it: bubble_plot(reg, moderator='...').",
+                      DeprecationWarning, stacklevel=2)
+        ax, moderator = None, ax
     t = check_lang(func, lang)
     if not isinstance(reg, MetaRegression):
         raise TypeError(f"{func}: expected a MetaRegression (koppmeta.meta_regression) result; got {type(reg).__name__}.")
@@ -186,7 +193,7 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     with style():
         fig, ax = _new_axes(ax, (5.2, 3.9))
         if show_pi:
-            ax.fill_between(grid, tr(pred["pi_low"]), tr(pred["pi_high"]), color="0.93", lw=0, zorder=0, gid="pi-band",
+            ax.fill_between(grid, tr(pred["pi_low"]), tr(pred["pi_high"]), color=SHADES[0], lw=0, zorder=0, gid="pi-band",
                             label=t["pi"])
         ax.fill_between(grid, tr(pred["ci_low"]), tr(pred["ci_high"]), color=C_BAND, lw=0, zorder=1, gid="ci-band")
         ax.plot(grid, tr(pred["estimate"]), color=C_POOLED, lw=1.2, zorder=2, gid="fitted-line",
@@ -195,7 +202,7 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
         ax.scatter(x, tr(y), s=sizes, color=C_STUDY, alpha=0.55, edgecolor="white", linewidth=0.6, zorder=3,
                    gid="bubbles")
         null = 1.0 if ratio else 0.0
-        ax.axhline(null, color="0.4", lw=0.7, ls=":", zorder=0)
+        ax.axhline(null, color=C_EMPTY, lw=0.7, ls=":", zorder=0)
         if ratio:
             ax.set_yscale("log")
             ax.set_ylim(*ratio_limits(float(tr(y).min()), float(tr(y).max())))
@@ -221,7 +228,7 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
 # ---------------------------------------------------------------------------
 
 
-def baujat_plot(table: pd.DataFrame, *, lang: str = "en", labels: bool | int | None = None, ax=None) -> Figure:
+def baujat_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, labels: bool | int | None = None) -> Figure:
     """Baujat plot (Baujat et al. 2002, Stat Med 21:2641-2652): each study's contribution to
     the heterogeneity (x) against its influence on the pooled estimate (y).
 
@@ -276,7 +283,7 @@ def _place_labels(ax, x, y, names, order, size: float) -> None:
             if not clash:
                 boxes.append(box)
                 ax.annotate(names[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", ha=ha, va="bottom",
-                            fontsize=size, color="0.25", gid=f"label-{i}", parse_math=False)
+                            fontsize=size, color=C_NULL, gid=f"label-{i}", parse_math=False)
                 break
 
 
@@ -285,8 +292,8 @@ def _place_labels(ax, x, y, names, order, size: float) -> None:
 # ---------------------------------------------------------------------------
 
 
-def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: str | None = None,
-              lang: str = "en", bins: int = 40) -> Figure:
+def gosh_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, fit: MetaAnalysis | None = None,
+              measure: str | None = None, bins: int = 40) -> Figure:
     """GOSH plot (Olkin, Dahabreh & Trikalinos 2012, Res Synth Methods 3:214-223): the pooled
     estimate against I^2 of every subset of studies, with marginal histograms.
 
@@ -301,6 +308,8 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
         on a log axis.
     bins : int
         Bins of the marginal histograms.
+    ax : matplotlib Axes, optional
+        Draw the scatter into this Axes (without the marginal histograms); its figure is returned.
     """
     func = "gosh_plot"
     t = check_lang(func, lang)
@@ -313,11 +322,15 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
     xs = np.exp(est) if ratio else est
     n = len(est)
     with style():
-        fig = plt.figure(figsize=(5.2, 4.6))
-        gs = fig.add_gridspec(2, 2, width_ratios=[4, 1], height_ratios=[1, 4], wspace=0.05, hspace=0.05)
-        ax = fig.add_subplot(gs[1, 0])
-        ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
-        ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
+        marginals = ax is None
+        if marginals:
+            fig = plt.figure(figsize=(5.2, 4.6))
+            gs = fig.add_gridspec(2, 2, width_ratios=[4, 1], height_ratios=[1, 4], wspace=0.05, hspace=0.05)
+            ax = fig.add_subplot(gs[1, 0])
+            ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
+            ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
+        else:
+            fig = ax.figure
         alpha = float(np.clip(30 / math.sqrt(n), 0.05, 0.8))
         ax.scatter(xs, i2, s=4, color=C_STUDY, alpha=alpha, linewidths=0, rasterized=n > 2000, gid="subsets")
         if ratio:
@@ -325,9 +338,10 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
             edges = np.exp(np.linspace(est.min(), est.max(), bins + 1))
         else:
             edges = np.linspace(est.min(), est.max(), bins + 1)
-        ax_top.hist(xs, bins=edges, color=C_STUDY, alpha=0.7, gid="hist-estimate")
-        ax_right.hist(i2, bins=np.linspace(0, 100, bins + 1), orientation="horizontal", color=C_STUDY, alpha=0.7,
-                      gid="hist-i2")
+        if marginals:
+            ax_top.hist(xs, bins=edges, color=C_STUDY, alpha=0.7, gid="hist-estimate")
+            ax_right.hist(i2, bins=np.linspace(0, 100, bins + 1), orientation="horizontal", color=C_STUDY, alpha=0.7,
+                          gid="hist-i2")
         if fit is not None:
             fx = math.exp(fit.estimate) if ratio else fit.estimate
             ax.scatter([fx], [fit.i2], s=60, marker="X", color=C_POOLED, edgecolor="white", linewidth=0.6, zorder=4,
@@ -346,12 +360,13 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
         ax.yaxis.set_major_formatter(number_formatter(lang))
         ax.set_xlabel(t["gosh_x"] + (f" ({measure})" if measure else ""))
         ax.set_ylabel(t["gosh_y"])
-        for a in (ax_top, ax_right):
-            a.tick_params(labelbottom=False, labelleft=False)
-        ax_top.spines["left"].set_visible(False)
-        ax_top.set_yticks([])
-        ax_right.spines["bottom"].set_visible(False)
-        ax_right.set_xticks([])
+        if marginals:
+            for a in (ax_top, ax_right):
+                a.tick_params(labelbottom=False, labelleft=False)
+            ax_top.spines["left"].set_visible(False)
+            ax_top.set_yticks([])
+            ax_right.spines["bottom"].set_visible(False)
+            ax_right.set_xticks([])
     return fig
 
 

@@ -46,7 +46,7 @@ def estimates_plot(
     new titled block for each value (for example one block per outcome). Ratio measures
     (``ratio=True``) are drawn on a log axis. The header row is always drawn: ``headers`` =
     (label column header, estimate column header) replaces the default words. ``k`` names a column
-    with the number of studies behind each estimate, shown in its own column "k".
+    with the number of studies behind each estimate, shown as "(k = n)" after the label (nothing when empty).
     """
     func = "estimates_plot"
     t = check_lang(func, lang)
@@ -68,23 +68,24 @@ def estimates_plot(
             rows.append(Row("group", str(gname), gid=f"group-{b}"))
         for _, r in sub.iterrows():
             cells = {}
+            text = str(r[label])
             if k is not None and not _missing(r[k]):
-                cells["k"] = str(int(r[k]))
+                text += f" (k = {int(r[k])})"
             est, lo, hi = r[estimate], r[ci_low], r[ci_high]
             if _missing(est):
                 cells["est"] = t["not_reported"]
-                rows.append(Row("study", str(r[label]), cells=cells, gid=f"row-{j}", idx=j, muted=True))
+                rows.append(Row("study", text, cells=cells, gid=f"row-{j}", idx=j, muted=True))
             elif _missing(lo) or _missing(hi):
                 cells["est"] = fmt_number(float(est), digits, lang)
-                rows.append(Row("study", str(r[label]), float(est), cells=cells, gid=f"row-{j}", idx=j, marker="D",
+                rows.append(Row("study", text, float(est), cells=cells, gid=f"row-{j}", idx=j, marker="D",
                                 size=5.0, hollow=True, mark_gid=f"point-row-{j}"))
             else:
                 cells["est"] = fmt_interval(float(est), float(lo), float(hi), digits, lang)
-                rows.append(Row("study", str(r[label]), float(est), float(lo), float(hi), cells, gid=f"row-{j}", idx=j,
+                rows.append(Row("study", text, float(est), float(lo), float(hi), cells, gid=f"row-{j}", idx=j,
                                 marker="D", size=5.0, colour=C_STUDY, mark_gid="points", line_gid="whiskers"))
             j += 1
     head_label, head_est = headers if headers is not None else (t["source"], t["estimate_ci"])
-    cols = ([Col("k", t["k_col"], side="left", align="right")] if k is not None else []) + [Col("est", head_est)]
+    cols = [Col("est", head_est)]
     return draw_table(rows, cols, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(None, lang),
                       label_header=head_label, title=title, xlim=xlim, lower_is_better=lower_is_better, width=width,
                       ax=ax, func=func)

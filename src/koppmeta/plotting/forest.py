@@ -377,8 +377,8 @@ def _arm_columns(func: str, arms: Any, k: int, t: dict, lang: str, digits: int):
                 v = values[col.format(a=a)][idx]
                 if len(idx) == 1:
                     x = v[0]
-                    out[f"arm{a}-{word}"] = "" if x != x else (str(int(x)) if float(x).is_integer() and word != "sd"
-                                                                 else fmt_number(x, digits, lang))
+                    counts = word in ("events", "total", "n") and float(x).is_integer()
+                    out[f"arm{a}-{word}"] = "" if x != x else (str(int(x)) if counts else fmt_number(x, digits, lang))
                 elif word in ("events", "total", "n") and len(idx) > 1 and np.isfinite(v).all():
                     out[f"arm{a}-{word}"] = str(int(v.sum()))
         return out
