@@ -482,6 +482,19 @@ def test_dutch_forest_with_arms_has_no_english_words(bcg, bcg_sub):
     assert not any(ch.isdigit() and nxt == "." and after.isdigit() for ch, nxt, after in zip(body, body[1:], body[2:]))
 
 
+def test_estimates_of_a_subgroup_analysis_show_k_weights_and_the_subgroup_test(bcg_sub):
+    tx = texts(plotting.estimates_plot(bcg_sub, lang="nl"))
+    w = bcg_sub.overall.weights
+    for name, g in bcg_sub.groups.items():
+        assert tx[f"group-{name}-label"] == f"{name} (k = {g.k})"
+        assert tx[f"group-{name}-ci"] == fmt_interval(math.exp(g.estimate), math.exp(g.ci_low), math.exp(g.ci_high), 2, "nl")
+        assert tx[f"group-{name}-weight"].endswith("%")
+    assert not any(g.startswith("study-") for g in tx)
+    assert tx["test-subgroups"].startswith("Toets voor verschil tussen subgroepen: χ² = ")
+    assert math.isclose(sum(float(tx[f"group-{n}-weight"].rstrip("%").replace(",", ".")) for n in bcg_sub.groups),
+                        w.sum(), abs_tol=0.2)
+
+
 def test_one_palette():
     """Colours are defined in palette.py only."""
     import re

@@ -283,7 +283,7 @@ PLOT_TEXT = {
     "en": {
         "intervention": "Intervention", "control": "Control", "events": "Events", "total": "Total", "mean": "Mean",
         "sd": "SD", "n": "N", "source": "Source", "estimate_ci": "Estimate [CI]", "not_reported": "not reported",
-        "overall_k": "{model}, k = {k}", "k_col": "k",
+        "overall_k": "{model}, k = {k}", "k_col": "k", "subgroup": "Subgroup",
         "study": "Study", "weight": "Weight", "ci": "{level}% CI", "re_model": "RE model ({method})",
         "fe_model": "FE model", "pi": "Prediction interval", "favours_left": "Favours intervention",
         "favours_right": "Favours control",
@@ -329,7 +329,7 @@ PLOT_TEXT = {
     "nl": {
         "intervention": "Interventie", "control": "Controle", "events": "Gebeurtenissen", "total": "Totaal",
         "mean": "Gemiddelde", "sd": "SD", "n": "N", "source": "Bron", "estimate_ci": "Schatting [BI]",
-        "not_reported": "niet gerapporteerd", "overall_k": "{model}, k = {k}", "k_col": "k",
+        "not_reported": "niet gerapporteerd", "overall_k": "{model}, k = {k}", "k_col": "k", "subgroup": "Subgroep",
         "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "Variabele effecten ({method})",
         "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
         "favours_right": "In het voordeel van controle",

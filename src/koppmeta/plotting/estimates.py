@@ -40,6 +40,11 @@ def estimates_plot(
 ) -> Figure:
     """Forest-style plot of published estimates with their intervals (no pooling, no weights).
 
+    Given a result of :func:`koppmeta.subgroup_analysis` (or :func:`koppmeta.meta_analysis`) instead of a
+    table, it draws the pooled rows of its forest plot (:func:`forest_plot` with ``show_studies=False``):
+    one diamond per subgroup with its k and weight, the overall diamond and the test for subgroup
+    differences.
+
     Used to put reviews' pooled results side by side. ``table`` is a DataFrame with one row per
     estimate, on the display scale (ratios, not logs). Rows without an interval are drawn as a
     hollow marker; rows without an estimate are listed as "not reported". ``group`` starts a
@@ -50,6 +55,14 @@ def estimates_plot(
     """
     func = "estimates_plot"
     t = check_lang(func, lang)
+    from ..models import MetaAnalysis
+    from ..regression import SubgroupAnalysis
+
+    if isinstance(table, (MetaAnalysis, SubgroupAnalysis)):  # pooled results: their rows of the forest plot
+        from .forest import forest_plot
+
+        return forest_plot(table, ax, lang, show_studies=False, digits=digits, xlabel=xlabel, title=title,
+                           lower_is_better=lower_is_better, xlim=xlim, width=width)
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"{func}: argument 'table' must be a DataFrame with columns {label!r}, {estimate!r}, "
                         f"{ci_low!r}, {ci_high!r}; got {type(table).__name__}.")

@@ -132,6 +132,7 @@ def forest_plot(
     arms: pd.DataFrame | dict | None = None,
     rob: Any = None,
     show_pi: bool = True,
+    show_studies: bool = True,
     show_weights: bool = True,
     show_heterogeneity: bool = True,
     group_labels: dict | None = None,
@@ -175,6 +176,9 @@ def forest_plot(
         Judgements: ``low``, ``some_concerns``, ``high``, ``unclear`` (missing: empty cell).
     show_pi : bool
         Draw the prediction interval of the (overall) random-effects model as a bar.
+    show_studies : bool
+        False draws only the pooled rows: for a subgroup analysis one diamond per subgroup (labelled
+        with its k), the overall diamond and the test for subgroup differences.
     show_weights : bool
         Show the weight column (percent of the total weight of the overall model; subgroup
         rows show the sum of their studies' weights, as RevMan).
@@ -267,10 +271,10 @@ def forest_plot(
         idx = list(idx)
         if order_key is not None:
             idx = sorted(idx, key=lambda i: (order_key[i] if order_key[i] == order_key[i] else np.inf))
-        if sub:
-            shown = (group_labels or {}).get(name, name)
-            rows.append(Row("group", t["group_k"].format(name=shown, k=len(idx)), gid=f"head-{name}"))
-        for i in idx:
+        shown = t["group_k"].format(name=(group_labels or {}).get(name, name), k=len(idx)) if sub else ""
+        if sub and show_studies:
+            rows.append(Row("group", shown, gid=f"head-{name}"))
+        for i in idx if show_studies else ():
             s = st.iloc[i]
             cells = {"ci": fmt_interval(tr(s["yi"]), tr(s["ci_low"]), tr(s["ci_high"]), digits, lang)}
             if show_weights:
@@ -283,12 +287,14 @@ def forest_plot(
                             idx=i, indent=indent, weight=float(weights[i] / w_max), mark_gid="study-squares",
                             line_gid="study-whiskers", arrow_gid=f"arrow-{i}"))
         if sub:
-            rows.append(Row("pooled", t["subtotal"], tr(fit_g.estimate), tr(fit_g.ci_low), tr(fit_g.ci_high),
-                            pooled_cells(fit_g, idx, float(weights[idx].sum())), gid=f"group-{name}", indent=indent,
-                            colour=C_SUBTOTAL, mark_gid=f"diamond-group-{name}"))
+            rows.append(Row("pooled", t["subtotal"] if show_studies else shown, tr(fit_g.estimate), tr(fit_g.ci_low),
+                            tr(fit_g.ci_high), pooled_cells(fit_g, idx, float(weights[idx].sum())), gid=f"group-{name}",
+                            indent=indent if show_studies else 0.0, colour=C_SUBTOTAL, mark_gid=f"diamond-group-{name}"))
             if show_heterogeneity:
-                rows.append(Row("text", _het_text(fit_g, t, lang, short=True), gid=f"het-group-{name}", indent=indent))
-        rows.append(Row("blank"))
+                rows.append(Row("text", _het_text(fit_g, t, lang, short=True), gid=f"het-group-{name}",
+                                indent=indent if show_studies else 0.0))
+        if show_studies or sub:
+            rows.append(Row("blank"))
     label = t["overall"].format(model=model_short) if sub else model
     rows.append(Row("pooled", t["overall_k"].format(model=label, k=k), tr(overall.estimate), tr(overall.ci_low),
                     tr(overall.ci_high), pooled_cells(overall, list(range(k)), 100.0), gid="overall",
@@ -316,7 +322,7 @@ def forest_plot(
     if rob_df is not None:
         cols += [Col(f"rob-{c}", str(c), kind="lights", align="center", head_gid=f"header-rob-{c}") for c in rob_df.columns]
     return draw_table(rows, cols, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(overall.measure, lang),
-                      label_header=study_header or t["study"], title=title, xlim=xlim, lower_is_better=lower_is_better,
+                      label_header=study_header or t["subgroup" if sub and not show_studies else "study"], title=title, xlim=xlim, lower_is_better=lower_is_better,
                       favours=favours, width=width, ax=ax, ref=tr(overall.estimate), func=func)
 
 
