@@ -22,16 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
 from .._validation import check_choice
-from .palette import (  # noqa: F401 - the one palette, re-exported for the plot modules
-    C_LINE,
-    C_MUTED,
-    C_POOLED,
-    C_STUDY,
-    C_SUBTOTAL,
-    ROB_COLOURS,
-    ROB_LEVELS,
-    ROB_SYMBOLS,
-)
+from .palette import ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS  # noqa: F401 - re-exported (koppmeta.explore uses them)
 
 STYLE = str(resources.files("koppmeta.plotting").joinpath("koppmeta.mplstyle"))
 LANGS = ("en", "nl")

@@ -25,7 +25,6 @@ from matplotlib.figure import Figure
 
 from ..models import MetaAnalysis
 from ._common import (
-    ROB_LEVELS,
     check_lang,
     fmt_interval,
     fmt_number,
@@ -33,7 +32,7 @@ from ._common import (
     measure_label,
 )
 from .layout import Col, Row, draw_table
-from .palette import C_POOLED, C_SUBTOTAL
+from .palette import C_POOLED, C_SUBTOTAL, ROB_LEVELS
 
 __all__ = ["forest_plot", "normalise_rob"]
 

@@ -54,7 +54,6 @@ from .palette import (
     C_POOLED,
     C_RULE,
     C_STUDY,
-    C_SUBTOTAL,
     ROB_COLOURS,
     ROB_SYMBOLS,
 )
@@ -171,8 +170,7 @@ def draw_table(
     """
     t = check_lang(func, lang)
     rows = list(rows)
-    groups = [c.group for c in cols if c.side == "left" and c.group] + [c.group for c in cols if c.side == "right" and c.group]
-    n_head = 2 if groups else 1
+    n_head = 2 if any(c.group for c in cols) else 1
     n = n_head + len(rows)
     left_cols = [c for c in cols if c.side == "left"]
     right_cols = [c for c in cols if c.side == "right"]
@@ -301,21 +299,18 @@ def draw_table(
         y_head = ys[n_head - 1]
         # ---- header ----
         put(0, x_label, y_head, label_header, "left", "header-study", bold=True)
-        for side, cs, ps, anchor in (("left", left_cols, pos_left, 0), ("right", right_cols, pos_right, 1)):
-            j = 0
-            while j < len(cs):
-                c, (x0, w) = cs[j], ps[j]
+        for cs, ps, anchor in ((left_cols, pos_left, 0), (right_cols, pos_right, 1)):
+            for j, (c, (x0, w)) in enumerate(zip(cs, ps)):
                 size = fs_small if c.kind == "lights" else fs
                 x, ha = cell_x(c, x0, w) if c.kind != "lights" else (x0 + w / 2, "center")
                 put(anchor, x, y_head, c.header, ha, c.head_gid or f"header-{c.key}", bold=True, size=size)
-                if c.group and (j == 0 or cs[j - 1].group != c.group):
-                    m_ = j
-                    while m_ < len(cs) and cs[m_].group == c.group:
-                        m_ += 1
-                    a, b = ps[j][0], ps[m_ - 1][0] + ps[m_ - 1][1]
-                    put(anchor, (a + b) / 2, ys[0], c.group, "center", f"header-group-{c.group}", bold=True)
-                    _rule(ax, fig, anchor, a, b, ys[0] - 0.45)
-                j += 1
+                if c.group and (j == 0 or cs[j - 1].group != c.group):  # group header over its columns, with a rule
+                    last = j
+                    while last + 1 < len(cs) and cs[last + 1].group == c.group:
+                        last += 1
+                    b = ps[last][0] + ps[last][1]
+                    put(anchor, (x0 + b) / 2, ys[0], c.group, "center", f"header-group-{c.group}", bold=True)
+                    _rule(ax, fig, anchor, x0, b, ys[0] - 0.45)
 
         # ---- body ----
         body = list(zip(rows, ys[n_head:]))
@@ -330,7 +325,7 @@ def draw_table(
             room = label_col + (0.0 if r.kind == "study" else free(r, lw))  # pooled rows span empty left columns
             put(0, x_label + r.indent, y, fit_text(r.label, (room - r.indent) / SLACK, fs, bold), "left",
                 f"{r.gid}-label" if r.gid else "", bold=bold, color=colour)
-            for side, cs, ps, anchor in (("left", left_cols, pos_left, 0), ("right", right_cols, pos_right, 1)):
+            for cs, ps, anchor in ((left_cols, pos_left, 0), (right_cols, pos_right, 1)):
                 for c, (x0, w) in zip(cs, ps):
                     v = r.cells.get(c.key)
                     if v is None or v == "":
