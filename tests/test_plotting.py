@@ -360,10 +360,15 @@ def test_plots_draw_into_a_given_axes(bcg):
         lambda ax: plotting.method_comparison_plot(koppmeta.compare_methods(fit.yi, fit.vi, measure="RR"), ax),
         lambda ax: plotting.estimates_plot(pd.DataFrame({"label": ["A"], "estimate": [0.5], "ci_low": [0.3],
                                                          "ci_high": [0.9]}), ax, ratio=True),
+        lambda ax: plotting.rob_traffic_light(rob, ax, "nl", domains=["D1"]),
+        lambda ax: plotting.rob_summary(rob, ax, domains=["D1"]),
+        lambda ax: plotting.prisma_flow({"records_screened": 10, "studies_included": 4}, ax),
+        lambda ax: plotting.gosh_plot(pd.DataFrame({"estimate": [0.1, 0.2], "i2": [10.0, 20.0]}), ax),
     ]
+    rob = pd.DataFrame({"study": ["A", "B"], "D1": ["low", "high"], "overall": ["low", "some concerns"]})
     for make in cases:
         fig, axes = plt.subplots(1, 2, figsize=(12, 5))
-        assert make(axes[1]) is fig
+        assert make(axes[1]) is fig and len(fig.axes) == 2
         plt.close(fig)
 
 
