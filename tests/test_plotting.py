@@ -500,6 +500,16 @@ def test_estimates_of_a_subgroup_analysis_show_k_weights_and_the_subgroup_test(b
                         w.sum(), abs_tol=0.2)
 
 
+def test_figure_words_live_in_the_translation_table_in_both_languages():
+    from koppmeta import translations
+
+    for table in (translations.PLOT_TEXT, translations.PLOT_MEASURE_LABEL, translations.ROB_PLOT_TEXT,
+                  translations.PRISMA_PLOT_TEXT):
+        assert set(table["en"]) == set(table["nl"])
+    assert plotting.TEXT is translations.PLOT_TEXT and plotting.MEASURE_LABEL is translations.PLOT_MEASURE_LABEL
+    assert translations.PLOT_TEXT["nl"]["rob_short"] != "RoB"
+
+
 def test_one_palette():
     """Colours are defined in palette.py only."""
     import re

@@ -275,7 +275,7 @@ def percent(x: float, digits: int = 0, lang: str = "en") -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Words of the figures (koppmeta.plotting): plot labels, measure names, risk-of-bias figure words.
+# Words of the figures (koppmeta.plotting): plot labels, measure names, risk-of-bias and PRISMA figure words.
 # language -> key -> text; keys are the same in both languages, and all_pairs() scans them.
 # ---------------------------------------------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ PLOT_TEXT = {
         "subtotal": "Subtotaal", "overall": "Totaal ({model})", "group_k": "{name} (k = {k})",
         "subgroup_test": "Toets voor verschil tussen subgroepen: {stat} = {value}, df = {df} (p {p})",
         "common_tau2": "één gemeenschappelijke τ² voor alle subgroepen", "not_applicable": "Heterogeniteit: niet van toepassing",
-        "rob": "Risico op vertekening", "rob_short": "RoB",
+        "rob": "Risico op vertekening", "rob_short": "Vertekening",
         "rob_legend": "Risico op vertekening: + laag, \u2212 enige zorgen, \u00d7 hoog, ? onduidelijk",
         "low": "laag", "some_concerns": "enige zorgen", "high": "hoog", "unclear": "onduidelijk",
         "p_region": "{lo} < p < {hi}", "p_below": "p < {c}", "pseudo_ci": "Pseudo-95%-grenzen",
@@ -392,4 +392,37 @@ ROB_PLOT_TEXT = {
            "share_weight": "Aandeel van het gewicht (%)", "t_light": "Risico op vertekening per studie",
            "t_summary": "Risico op vertekening over de studies", "weighted": "gewogen naar {what}",
            "unweighted": "elke studie telt één keer"},
+}
+
+PRISMA_PLOT_TEXT = {
+    "en": {
+        "identified_databases": "Records identified from databases and registers",
+        "identified_other": "Documents identified from other sources (reviews, reference lists, public summaries)",
+        "records_screened": "Records screened", "records_excluded": "Records excluded",
+        "reports_sought": "Reports sought for retrieval", "reports_not_retrieved": "Full texts not retrieved",
+        "reports_assessed": "Reports assessed for eligibility",
+        "excluded": "Trials not in any meta-analysis:",
+        "excluded_no_effect": "no analysable effect in the sources read",
+        "excluded_not_randomised": "no randomised control group",
+        "reviews_included": "Reviews included",
+        "studies_included": "Trials included", "reports_included": "reports of included trials",
+        "studies_in_synthesis": "Trials with an analysable effect (meta-analyses)",
+        "identification": "Identification", "screening": "Screening", "included": "Included",
+        "unknown": "unknown", "title": "PRISMA 2020 flow diagram",
+    },
+    "nl": {
+        "identified_databases": "Treffers in databases en registers",
+        "identified_other": "Documenten gevonden via andere bronnen (reviews, literatuurlijsten, openbare samenvattingen)",
+        "records_screened": "Gescreende treffers", "records_excluded": "Uitgesloten treffers",
+        "reports_sought": "Opgevraagde publicaties", "reports_not_retrieved": "Volledige teksten niet verkregen",
+        "reports_assessed": "Publicaties beoordeeld op geschiktheid",
+        "excluded": "Studies in geen enkele meta-analyse:",
+        "excluded_no_effect": "geen bruikbaar effect in de gelezen bronnen",
+        "excluded_not_randomised": "geen gerandomiseerde controlegroep",
+        "reviews_included": "Geïncludeerde reviews",
+        "studies_included": "Geïncludeerde studies", "reports_included": "publicaties van geïncludeerde studies",
+        "studies_in_synthesis": "Studies met een bruikbaar effect (meta-analyses)",
+        "identification": "Identificatie", "screening": "Screening", "included": "Inclusie",
+        "unknown": "onbekend", "title": "PRISMA 2020-stroomdiagram",
+    },
 }

@@ -27,38 +27,7 @@ BOXES = ("identified_databases", "identified_other", "records_screened", "record
          "reports_not_retrieved", "reports_assessed", "reviews_included", "studies_included", "reports_included",
          "studies_in_synthesis")
 
-WORDS = {
-    "en": {
-        "identified_databases": "Records identified from databases and registers",
-        "identified_other": "Documents identified from other sources (reviews, reference lists, public summaries)",
-        "records_screened": "Records screened", "records_excluded": "Records excluded",
-        "reports_sought": "Reports sought for retrieval", "reports_not_retrieved": "Full texts not retrieved",
-        "reports_assessed": "Reports assessed for eligibility",
-        "excluded": "Trials not in any meta-analysis:",
-        "excluded_no_effect": "no analysable effect in the sources read",
-        "excluded_not_randomised": "no randomised control group",
-        "reviews_included": "Reviews included",
-        "studies_included": "Trials included", "reports_included": "reports of included trials",
-        "studies_in_synthesis": "Trials with an analysable effect (meta-analyses)",
-        "identification": "Identification", "screening": "Screening", "included": "Included",
-        "unknown": "unknown", "title": "PRISMA 2020 flow diagram",
-    },
-    "nl": {
-        "identified_databases": "Treffers in databases en registers",
-        "identified_other": "Documenten gevonden via andere bronnen (reviews, literatuurlijsten, openbare samenvattingen)",
-        "records_screened": "Gescreende treffers", "records_excluded": "Uitgesloten treffers",
-        "reports_sought": "Opgevraagde publicaties", "reports_not_retrieved": "Volledige teksten niet verkregen",
-        "reports_assessed": "Publicaties beoordeeld op geschiktheid",
-        "excluded": "Studies in geen enkele meta-analyse:",
-        "excluded_no_effect": "geen bruikbaar effect in de gelezen bronnen",
-        "excluded_not_randomised": "geen gerandomiseerde controlegroep",
-        "reviews_included": "Geïncludeerde reviews",
-        "studies_included": "Geïncludeerde studies", "reports_included": "publicaties van geïncludeerde studies",
-        "studies_in_synthesis": "Studies met een bruikbaar effect (meta-analyses)",
-        "identification": "Identificatie", "screening": "Screening", "included": "Inclusie",
-        "unknown": "onbekend", "title": "PRISMA 2020-stroomdiagram",
-    },
-}
+WORDS = tr.PRISMA_PLOT_TEXT
 
 
 def _counts(func: str, counts) -> dict[str, float]:
