@@ -295,9 +295,9 @@ def forest_plot(
         if show_studies or sub:
             rows.append(Row("blank"))
     label = t["overall"].format(model=model_short) if sub else model
-    rows.append(Row("pooled", t["overall_k"].format(model=label, k=k), tr(overall.estimate), tr(overall.ci_low),
-                    tr(overall.ci_high), pooled_cells(overall, list(range(k)), 100.0), gid="overall",
-                    colour=C_POOLED, mark_gid="diamond-overall"))
+    rows.append(Row("pooled", label, tr(overall.estimate), tr(overall.ci_low), tr(overall.ci_high),
+                    pooled_cells(overall, list(range(k)), 100.0), gid="overall", colour=C_POOLED,
+                    mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k)))
     if bool(show_pi) and fit_method != "FE" and k >= 2 and math.isfinite(overall.pi_low):
         sep = "; " if lang == "nl" else ", "
         rows.append(Row("pi", t["pi"], math.nan, tr(overall.pi_low), tr(overall.pi_high),

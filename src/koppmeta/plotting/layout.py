@@ -100,6 +100,7 @@ class Row:
     mark_gid: str = ""  # markers (or the diamond, bar) sharing a gid are one artist
     line_gid: str = ""
     arrow_gid: str = ""
+    suffix: str = ""  # kept whole after the label when the label must be shortened (", k = 13")
 
 
 @dataclass
@@ -218,10 +219,10 @@ def draw_table(
         group_widths(left_cols, lw, fs)
         group_widths(right_cols, rw, fs)
         label_w = max([_tw(label_header, fs, True)]
-                      + [_tw(r.label, fs, _bold(r)) + r.indent for r in rows if r.kind == "study"] + [0.0])
+                      + [_tw(r.label + r.suffix, fs, _bold(r)) + r.indent for r in rows if r.kind == "study"] + [0.0])
         extra_w = sum(w + GAP for w in lw)
         # pooled and heading rows may run into the left columns as far as those are empty in the row
-        spanning = [_tw(r.label, fs, _bold(r)) + r.indent - free(r, lw) for r in rows
+        spanning = [_tw(r.label + r.suffix, fs, _bold(r)) + r.indent - free(r, lw) for r in rows
                     if r.kind in ("group", "pooled", "pi", "empty")]
         label_w = max([label_w] + spanning)
         right_w = sum(GAP + w + (2 if c.kind == "lights" else 0) for c, w in zip(right_cols, rw)) + 4
@@ -323,8 +324,8 @@ def draw_table(
                 put(0, x_label + r.indent, y, r.label, "left", r.gid, size=fs_small, color=C_MUTED)
                 continue
             room = label_col + (0.0 if r.kind == "study" else free(r, lw))  # pooled rows span empty left columns
-            put(0, x_label + r.indent, y, fit_text(r.label, (room - r.indent) / SLACK, fs, bold), "left",
-                f"{r.gid}-label" if r.gid else "", bold=bold, color=colour)
+            label = fit_text(r.label, (room - r.indent) / SLACK - text_width(r.suffix, fs, bold), fs, bold) + r.suffix
+            put(0, x_label + r.indent, y, label, "left", f"{r.gid}-label" if r.gid else "", bold=bold, color=colour)
             for cs, ps, anchor in ((left_cols, pos_left, 0), (right_cols, pos_right, 1)):
                 for c, (x0, w) in zip(cs, ps):
                     v = r.cells.get(c.key)
