@@ -55,6 +55,11 @@ def fmt_p(p: float, lang: str) -> str:
     return _fmt.pvalue(p, 3, lang, style="equals")
 
 
+def fmt_bracket(lo: float, hi: float, digits: int, lang: str) -> str:
+    """``"[0.34, 0.70]"``; Dutch ``"[0,34; 0,70]"`` (a prediction interval without its estimate)."""
+    return _fmt.interval(lo, hi, digits, lang, missing="NA")
+
+
 def fmt_interval(est: float, lo: float, hi: float, digits: int, lang: str) -> str:
     """``"0.49 [0.34, 0.70]"``; Dutch ``"0,49 [0,34; 0,70]"`` (a comma would be ambiguous next to decimal commas)."""
     return _fmt.estimate_ci(est, lo, hi, digits, lang, missing="NA")
@@ -94,6 +99,12 @@ def fit_text(s: str, width_pts: float, size: float, bold: bool = False) -> str:
 def check_lang(func: str, lang: str) -> dict:
     check_choice(func, "lang", lang, LANGS)
     return TEXT[lang]
+
+
+def ci_header(measure: str | None, level: float, t: dict) -> str:
+    """Header of the interval column: ``"RR [95% CI]"``, Dutch ``"RR [95%-BI]"``; without a measure
+    ``"Effect size [95% CI]"``."""
+    return f"{measure or t['bubble_y']} [{t['ci'].format(level=f'{float(level):g}')}]"
 
 
 def measure_label(measure: str | None, lang: str) -> str:

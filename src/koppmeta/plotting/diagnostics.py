@@ -25,6 +25,7 @@ from ..models import MetaAnalysis
 from ._common import (
     RATIO_MEASURES,
     check_lang,
+    ci_header,
     fmt_interval,
     fmt_number,
     measure_label,
@@ -446,9 +447,9 @@ def _sequence_forest(func, table, kind, *, fit, measure, lang, digits, title, xl
                         cells(fit.estimate, fit.ci_low, fit.ci_high, fit.tau2, fit.i2, fit.k), gid="overall",
                         mark_gid="diamond-overall"))
         band = (tr(fit.ci_low), tr(fit.ci_high))
-    level = f"{fit.level:g}" if fit is not None else "95"
+    level = fit.level if fit is not None else 95
     cols = ([Col("k", t["k_col"], side="left", align="right")] if show_k else []) + [
-        Col("ci", f"{measure or ''} [{t['ci'].format(level=level)}]".strip()),
+        Col("ci", ci_header(measure, level, t)),
         Col("tau2", t["tau2_col"]), Col("i2", t["i2_col"])]
     return draw_table(rows, cols, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(measure, lang),
                       label_header=t["study"], title=title, xlim=xlim, width=width, ax=ax, band=band, func=func)

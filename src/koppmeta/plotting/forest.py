@@ -26,6 +26,8 @@ from matplotlib.figure import Figure
 from ..models import MetaAnalysis
 from ._common import (
     check_lang,
+    ci_header,
+    fmt_bracket,
     fmt_interval,
     fmt_number,
     fmt_p,
@@ -299,10 +301,9 @@ def forest_plot(
                     pooled_cells(overall, list(range(k)), 100.0), gid="overall", colour=C_POOLED,
                     mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k)))
     if bool(show_pi) and fit_method != "FE" and k >= 2 and math.isfinite(overall.pi_low):
-        sep = "; " if lang == "nl" else ", "
         rows.append(Row("pi", t["pi"], math.nan, tr(overall.pi_low), tr(overall.pi_high),
-                        {"ci": f"[{fmt_number(tr(overall.pi_low), digits, lang)}{sep}{fmt_number(tr(overall.pi_high), digits, lang)}]"},
-                        gid="pi", mark_gid="pi-bar"))
+                        {"ci": fmt_bracket(tr(overall.pi_low), tr(overall.pi_high), digits, lang)}, gid="pi",
+                        mark_gid="pi-bar"))
     if show_heterogeneity:
         rows.append(Row("text", _het_text(overall, t, lang, short=False), gid="het-overall"))
         rows.append(Row("text", _test_text(overall, t, lang), gid="test-overall"))
@@ -312,10 +313,9 @@ def forest_plot(
         rows.append(Row("text", t["rob_legend"], gid="rob-legend"))
 
     # ---- columns ----
-    ci_head = t["ci"].format(level=f"{overall.level:g}")
     cols = arm_cols + [Col(f"col-{c}", str(c), side="left", align="center", head_gid=f"header-{c}", pooled_bold=False)
                        for c in extra.columns]
-    cols.append(Col("ci", f"{overall.measure} [{ci_head}]" if overall.measure else f"{t['bubble_y']} [{ci_head}]"))
+    cols.append(Col("ci", ci_header(overall.measure, overall.level, t)))
     if show_weights:
         cols.append(Col("weight", t["weight"]))
     if rob_df is not None:

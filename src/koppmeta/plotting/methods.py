@@ -12,7 +12,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from ._common import check_lang, fmt_interval, fmt_number, measure_label
+from ._common import check_lang, ci_header, fmt_bracket, fmt_interval, fmt_number, measure_label
 from .layout import Col, Row, draw_table
 from .palette import C_SHRUNK, C_STUDY
 
@@ -61,12 +61,12 @@ def method_comparison_plot(comparison, ax=None, lang: str = "en", *, digits: int
                         gid=f"row-{key}", mark_gid=f"diamond-{key}"))
         if r["pi_low"] == r["pi_low"]:
             rows.append(Row("pi", t["pi"], math.nan, tr(r["pi_low"]), tr(r["pi_high"]),
-                            {"ci": _bracket(tr(r["pi_low"]), tr(r["pi_high"]), digits, lang)}, gid=f"row-pi-{key}",
+                            {"ci": fmt_bracket(tr(r["pi_low"]), tr(r["pi_high"]), digits, lang)}, gid=f"row-pi-{key}",
                             indent=8.0, mark_gid=f"pi-{key}"))
     k_note = "" if not k_counts else (t["methods_k_note_1"] if k_counts == 1 else t["methods_k_note"].format(k=k_counts))
     note = t["methods_note"].format(level=lv, k=k_note).strip()
     cols = [Col("k", t["k_col"], side="left", align="right"),
-            Col("ci", f"{comparison.measure or ''} [{t['ci'].format(level=lv)}]".strip())]
+            Col("ci", ci_header(comparison.measure, comparison.level, t))]
     return draw_table(rows, cols, lang=lang, ratio=comparison.is_ratio, xlabel=xlabel or measure_label(comparison.measure, lang),
                       label_header=t["method"], title=title, note=note, xlim=xlim, lower_is_better=lower_is_better,
                       width=width, ax=ax, func=func)
@@ -97,17 +97,12 @@ def bayesian_forest_plot(fit, ax=None, lang: str = "en", *, digits: int = 2, tit
     rows.append(Row("pooled", t["bayes_mu"], tr(fit.estimate), tr(fit.ci_low), tr(fit.ci_high),
                     ci(fit.estimate, fit.ci_low, fit.ci_high), gid="mu", mark_gid="diamond-mu"))
     rows.append(Row("pi", t["bayes_pi"], math.nan, tr(fit.pi_low), tr(fit.pi_high),
-                    {"ci": _bracket(tr(fit.pi_low), tr(fit.pi_high), digits, lang)}, gid="new", mark_gid="pi-new"))
+                    {"ci": fmt_bracket(tr(fit.pi_low), tr(fit.pi_high), digits, lang)}, gid="new", mark_gid="pi-new"))
     f = lambda x: fmt_number(x, 2, lang)  # noqa: E731
     note = t["bayes_note"].format(prior=prior_label(fit, lang), level=lv, tau=f(fit.tau_median), tau_lo=f(fit.tau_ci[0]),
                                   tau_hi=f(fit.tau_ci[1]))
-    cols = [Col("ci", f"{fit.measure or ''} [{t['ci'].format(level=lv)}]".strip())]
+    cols = [Col("ci", ci_header(fit.measure, fit.level, t))]
     return draw_table(rows, cols, lang=lang, ratio=fit.is_ratio, xlabel=xlabel or measure_label(fit.measure, lang),
                       label_header=t["study"], title=title, note=note, xlim=xlim, lower_is_better=lower_is_better,
                       width=width, ax=ax, func=func)
 
-
-def _bracket(lo: float, hi: float, digits: int, lang: str) -> str:
-    """``[0.12, 3.40]``; Dutch ``[0,12; 3,40]``."""
-    sep = "; " if lang == "nl" else ", "
-    return f"[{fmt_number(lo, digits, lang)}{sep}{fmt_number(hi, digits, lang)}]"
