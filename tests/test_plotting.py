@@ -100,7 +100,7 @@ def test_forest_single_prints_the_results_numbers(bcg):
         assert tx[f"study-{i}-ci"] == fmt_interval(math.exp(r["yi"]), math.exp(r["ci_low"]), math.exp(r["ci_high"]), 2, "en")
         assert tx[f"study-{i}-weight"] == f"{r['weight']:.1f}%"
     assert tx["overall-ci"] == fmt_interval(math.exp(fit.estimate), math.exp(fit.ci_low), math.exp(fit.ci_high), 2, "en")
-    assert tx["overall-label"] == "RE model (REML)" and tx["overall-weight"] == "100.0%"
+    assert tx["overall-label"] == f"RE model (REML), k = {fit.k}" and tx["overall-weight"] == "100.0%"
     assert tx["pi-ci"] == f"[{math.exp(fit.pi_low):.2f}, {math.exp(fit.pi_high):.2f}]"
     assert f"τ² = {fit.tau2:.3f}" in tx["het-overall"] and f"I² = {fit.i2:.0f}%" in tx["het-overall"]
     assert f"Q = {fit.q:.2f}, df = {fit.q_df}" in tx["het-overall"]
@@ -231,7 +231,7 @@ def test_forest_subgroups(bcg, bcg_sub):
         top, bottom = row_y(fig, f"head-{name}-label"), row_y(fig, f"group-{name}-ci")
         assert all(bottom < row_y(fig, f"study-{i}-label") < top for i in idx)
     o = sg.overall
-    assert tx["overall-label"] == "Overall (RE model, REML)"
+    assert tx["overall-label"] == f"Overall (RE model, REML), k = {o.k}"
     assert tx["overall-ci"] == fmt_interval(math.exp(o.estimate), math.exp(o.ci_low), math.exp(o.ci_high), 2, "en")
     assert tx["test-subgroups"] == (f"Test for subgroup differences: χ² = {sg.q_between:.2f}, df = {sg.q_between_df} "
                                     f"(p = {sg.q_between_pval:.3f}); I² = {sg.i2_between:.0f}%")
@@ -296,7 +296,7 @@ def test_bubble_plot(bcg):
     np.testing.assert_allclose(np.log(y), b0 + b1 * x)
     assert fig.axes[0].get_yscale() == "log"
     with pytest.raises(ValueError, match="numeric moderator"):
-        plotting.bubble_plot(reg, "alloc")
+        plotting.bubble_plot(reg, moderator="alloc")
 
 
 def test_baujat_and_gosh(bcg):
@@ -331,6 +331,197 @@ def test_cumulative_and_leave_one_out(bcg):
     assert tx["row-0-ci"] == fmt_interval(*np.exp(loo.iloc[0][["estimate", "ci_low", "ci_high"]].to_numpy(float)), 2, "nl")
     assert tx["overall-label"] == "Alle studies"
     assert len(artist(fig, "points").get_offsets()) == fit.k
+
+
+# ---------------------------------------------------------------------------
+# the shared layout: one signature, per-arm columns, nothing crossed, nothing cut
+# ---------------------------------------------------------------------------
+
+PLOT_FUNCTIONS = ("forest_plot", "funnel_plot", "bubble_plot", "baujat_plot", "gosh_plot", "cumulative_plot",
+                  "leave_one_out_plot", "estimates_plot", "rob_traffic_light", "rob_summary", "prisma_flow",
+                  "method_comparison_plot", "bayesian_forest_plot")
+
+
+def test_every_plot_function_takes_result_ax_lang():
+    import inspect
+
+    for name in PLOT_FUNCTIONS:
+        params = list(inspect.signature(getattr(plotting, name)).parameters.values())
+        assert [p.name for p in params[1:3]] == ["ax", "lang"], name
+        assert params[1].default is None and params[2].default == "en", name
+        assert all(p.kind == p.KEYWORD_ONLY for p in params[3:]), name
+
+
+def test_plots_draw_into_a_given_axes(bcg):
+    _, _, fit = bcg
+    cases = [
+        lambda ax: plotting.cumulative_plot(koppmeta.cumulative(fit), ax, fit=fit),
+        lambda ax: plotting.funnel_plot(fit, ax),
+        lambda ax: plotting.method_comparison_plot(koppmeta.compare_methods(fit.yi, fit.vi, measure="RR"), ax),
+        lambda ax: plotting.estimates_plot(pd.DataFrame({"label": ["A"], "estimate": [0.5], "ci_low": [0.3],
+                                                         "ci_high": [0.9]}), ax, ratio=True),
+        lambda ax: plotting.rob_traffic_light(rob, ax, "nl", domains=["D1"]),
+        lambda ax: plotting.rob_summary(rob, ax, domains=["D1"]),
+        lambda ax: plotting.prisma_flow({"records_screened": 10, "studies_included": 4}, ax),
+        lambda ax: plotting.gosh_plot(pd.DataFrame({"estimate": [0.1, 0.2], "i2": [10.0, 20.0]}), ax),
+    ]
+    rob = pd.DataFrame({"study": ["A", "B"], "D1": ["low", "high"], "overall": ["low", "some concerns"]})
+    for make in cases:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+        assert make(axes[1]) is fig and len(fig.axes) == 2
+        plt.close(fig)
+
+
+def test_bubble_plot_moderator_as_second_argument_still_works(bcg):
+    _, es, _ = bcg
+    reg = koppmeta.meta_regression(es["yi"], es["vi"], "ablat", data=es, labels=es["label"])
+    with pytest.warns(DeprecationWarning, match="moderator="):
+        fig = plotting.bubble_plot(reg, "ablat", measure="RR")
+    np.testing.assert_allclose(artist(fig, "bubbles").get_offsets()[:, 0], es["ablat"])
+
+
+def _arms(d):
+    return pd.DataFrame({"events1": d["tpos"], "n1": d["tpos"] + d["tneg"], "events2": d["cpos"],
+                         "n2": d["cpos"] + d["cneg"]})
+
+
+def test_forest_per_arm_columns_with_totals(bcg, bcg_sub):
+    d, es, fit = bcg
+    arms = _arms(d)
+    tx = texts(plotting.forest_plot(fit, arms=arms))
+    assert tx["header-arm1-events"] == "Events" and tx["header-arm2-total"] == "Total"
+    assert tx["header-group-Intervention"] == "Intervention" and tx["header-group-Control"] == "Control"
+    for i in range(fit.k):
+        assert tx[f"study-{i}-arm1-events"] == str(d["tpos"][i])
+        assert tx[f"study-{i}-arm2-total"] == str(d["cpos"][i] + d["cneg"][i])
+    assert tx["overall-arm1-total"] == str(int(arms["n1"].sum())) and tx["overall-arm2-events"] == str(int(d["cpos"].sum()))
+    # subgroup rows carry their own totals; Dutch headers from the translation table
+    tx = texts(plotting.forest_plot(bcg_sub, arms=arms, lang="nl"))
+    for name in bcg_sub.groups:
+        idx = [i for i in range(len(es)) if es["alloc"][i] == name]
+        assert tx[f"group-{name}-arm1-events"] == str(int(d["tpos"][idx].sum()))
+    assert tx["header-arm1-events"] == "Gebeurtenissen" and tx["header-group-Interventie"] == "Interventie"
+    # mean / SD / N per arm
+    cont = pd.DataFrame({"mean1": np.linspace(1, 2, fit.k), "sd1": 1.25, "n1": 20, "mean2": 1.5, "sd2": 1.0, "n2": 21})
+    tx = texts(plotting.forest_plot(fit, arms=cont))
+    assert tx["study-0-arm1-mean"] == "1.00" and tx["study-0-arm1-sd"] == "1.25" and tx["study-0-arm2-n"] == "21"
+    assert tx["overall-arm1-n"] == str(20 * fit.k) and "overall-arm1-mean" not in tx
+    with pytest.raises(ValueError, match="'arms' needs the columns events1, n1, events2, n2"):
+        plotting.forest_plot(fit, arms=pd.DataFrame({"e1": range(fit.k)}))
+    with pytest.raises(ValueError, match=r"column 'n1' \(row 2\) is not a number: 'many'"):
+        plotting.forest_plot(fit, arms=arms.astype(object).assign(n1=[1, "many"] + [3] * (fit.k - 2)))
+
+
+def _y_extent(fig, gid):
+    """Vertical extent in display units of the text with this gid."""
+    fig.canvas.draw()
+    t = next(t for ax in fig.axes for t in ax.texts if t.get_gid() == gid)
+    bb = t.get_window_extent()
+    return bb.y0, bb.y1
+
+
+def test_no_text_is_crossed_by_a_line(bcg_sub):
+    fig = plotting.forest_plot(bcg_sub, lang="nl")
+    ax = fig.axes[0]
+    text_gids = [t.get_gid() for t in ax.texts if (t.get_gid() or "").startswith(("het-", "test-"))]
+    assert len(text_gids) == len(bcg_sub.groups) + 3
+    for line in ("null-line", "pooled-line"):
+        for seg in artist(fig, line).get_segments():
+            (x, ya), (_, yb) = ax.transData.transform(seg)
+            for gid in text_gids:
+                y0, y1 = _y_extent(fig, gid)
+                assert max(ya, yb) <= y0 + 0.5 or min(ya, yb) >= y1 - 0.5, (line, gid)
+
+
+def test_favours_labels_stay_inside_the_figure(bcg):
+    _, _, fit = bcg
+    for xlim in ((0.02, 1.05), (0.95, 50.0), None):
+        for lang in ("en", "nl"):
+            fig = plotting.forest_plot(fit, lang=lang, xlim=xlim, width=4.5)
+            fig.canvas.draw()
+            w = fig.bbox.width
+            left, right = (next(t for t in fig.axes[0].texts if t.get_gid() == g).get_window_extent()
+                           for g in ("favours-left", "favours-right"))
+            assert left.x0 >= 0 and right.x1 <= w, (xlim, lang, left.x0, right.x1, w)
+            assert left.x1 <= right.x0  # the two never overlap
+            plt.close(fig)
+
+
+def test_axis_holds_every_interval_in_every_forest_style_figure():
+    """Ginsburg 2009's interval reaches 0.004: no figure cuts it with an arrow unless a limit is stated."""
+    inc = koppmeta.effects_for(koppmeta.load_studies(), "incidence")
+    fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
+    low = float(np.exp(fit.studies["ci_low"]).min())
+    figs = {"cumulative": plotting.cumulative_plot(koppmeta.cumulative(fit), fit=fit),
+            "loo": plotting.leave_one_out_plot(koppmeta.leave_one_out(fit), fit=fit),
+            "one": plotting.forest_plot(koppmeta.meta_analysis(fit.yi[:1], fit.vi[:1], measure="RR")),
+            "methods": plotting.method_comparison_plot(koppmeta.compare_methods(fit.yi, fit.vi, measure="RR"))}
+    for name, fig in figs.items():
+        lo, hi = fig.axes[0].get_xlim()
+        assert not [a for a in fig.axes[0].lines if (a.get_gid() or "").startswith("arrow-")], name
+        for r in fig.axes[0].collections:
+            if r.get_gid() in ("whiskers", "study-whiskers"):
+                segs = np.concatenate(r.get_segments())
+                assert lo <= segs[:, 0].min() and segs[:, 0].max() <= hi, name
+    one = fit.studies.iloc[0]
+    assert figs["one"].axes[0].get_xlim()[0] <= math.exp(one["ci_low"]) and low < 0.01
+
+
+def test_subgroup_figure_always_states_the_subgroup_test_and_k(bcg_sub):
+    tx = texts(plotting.forest_plot(bcg_sub, show_heterogeneity=False))
+    assert tx["test-subgroups"].startswith("Test for subgroup differences: χ² = ") and "het-overall" not in tx
+    assert tx["overall-label"].endswith(f"k = {bcg_sub.overall.k}")
+    narrow = texts(plotting.forest_plot(bcg_sub, lang="nl", width=4.0))  # the model name is shortened, never k
+    assert "\u2026" in narrow["overall-label"] and narrow["overall-label"].endswith(f", k = {bcg_sub.overall.k}")
+
+
+def test_dutch_forest_with_arms_has_no_english_words(bcg, bcg_sub):
+    import re
+
+    d, _, _ = bcg
+    fig = plotting.forest_plot(bcg_sub, lang="nl", arms=_arms(d), rob=["low"] * 13, group_labels={
+        "random": "gerandomiseerd", "alternate": "afwisselend", "systematic": "systematisch"})
+    body = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    english = [w for w in ("Study", "Weight", "Events", "Total", "Intervention", "Control", "Subtotal", "Overall",
+                           "Heterogeneity", "Test for", "Favours", "Prediction", "Risk of bias")
+               if re.search(rf"\b{w}\b", body)]
+    assert not english, english
+    assert not any(ch.isdigit() and nxt == "." and after.isdigit() for ch, nxt, after in zip(body, body[1:], body[2:]))
+
+
+def test_estimates_of_a_subgroup_analysis_show_k_weights_and_the_subgroup_test(bcg_sub):
+    tx = texts(plotting.estimates_plot(bcg_sub, lang="nl"))
+    w = bcg_sub.overall.weights
+    for name, g in bcg_sub.groups.items():
+        assert tx[f"group-{name}-label"] == f"{name} (k = {g.k})"
+        assert tx[f"group-{name}-ci"] == fmt_interval(math.exp(g.estimate), math.exp(g.ci_low), math.exp(g.ci_high), 2, "nl")
+        assert tx[f"group-{name}-weight"].endswith("%")
+    assert not any(g.startswith("study-") for g in tx)
+    assert tx["test-subgroups"].startswith("Toets voor verschil tussen subgroepen: χ² = ")
+    assert math.isclose(sum(float(tx[f"group-{n}-weight"].rstrip("%").replace(",", ".")) for n in bcg_sub.groups),
+                        w.sum(), abs_tol=0.2)
+
+
+def test_figure_words_live_in_the_translation_table_in_both_languages():
+    from koppmeta import translations
+
+    for table in (translations.PLOT_TEXT, translations.PLOT_MEASURE_LABEL, translations.ROB_PLOT_TEXT,
+                  translations.PRISMA_PLOT_TEXT):
+        assert set(table["en"]) == set(table["nl"])
+    assert plotting.TEXT is translations.PLOT_TEXT and plotting.MEASURE_LABEL is translations.PLOT_MEASURE_LABEL
+    assert translations.PLOT_TEXT["nl"]["rob_short"] != "RoB"
+
+
+def test_one_palette():
+    """Colours are defined in palette.py only."""
+    import re
+
+    folder = Path(plotting.__file__).parent
+    for f in folder.glob("*.py"):
+        if f.name == "palette.py":
+            continue
+        found = re.findall(r"#[0-9a-fA-F]{6}\b|colou?rs?=\"0\.\d+\"", f.read_text(encoding="utf-8"))
+        assert not found, (f.name, found)
 
 
 # ---------------------------------------------------------------------------

@@ -272,3 +272,157 @@ def interval(lo: float, hi: float, digits: int = 2, lang: str = "en") -> str:
 def percent(x: float, digits: int = 0, lang: str = "en") -> str:
     """``55%`` / ``55%`` with the decimal comma in Dutch."""
     return number(x, digits, lang) + "%"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Words of the figures (koppmeta.plotting): plot labels, measure names, risk-of-bias and PRISMA figure words.
+# language -> key -> text; keys are the same in both languages, and all_pairs() scans them.
+# ---------------------------------------------------------------------------------------------------------
+
+PLOT_TEXT = {
+    "en": {
+        "intervention": "Intervention", "control": "Control", "events": "Events", "total": "Total", "mean": "Mean",
+        "sd": "SD", "n": "N", "source": "Source", "estimate_ci": "Estimate [CI]", "not_reported": "not reported",
+        "overall_k": "{model}, k = {k}", "k_col": "k", "subgroup": "Subgroup",
+        "study": "Study", "weight": "Weight", "ci": "{level}% CI", "re_model": "RE model ({method})",
+        "fe_model": "FE model", "pi": "Prediction interval", "favours_left": "Favours intervention",
+        "favours_right": "Favours control",
+        "heterogeneity": "Heterogeneity: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
+        "heterogeneity_short": "Heterogeneity: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
+        "test": "Test for overall effect: {stat} = {value} (p {p})", "funnel_x": "Effect size", "funnel_y": "Standard error",
+        "pooled": "Pooled estimate", "filled": "Imputed studies (trim-and-fill, {k0})",
+        "filled_estimate": "Estimate after trim-and-fill", "observed": "Studies",
+        "subtotal": "Subtotal", "overall": "Overall ({model})", "group_k": "{name} (k = {k})",
+        "subgroup_test": "Test for subgroup differences: {stat} = {value}, df = {df} (p {p})",
+        "common_tau2": "one common τ² for all subgroups", "not_applicable": "Heterogeneity: not applicable",
+        "rob": "Risk of bias", "rob_short": "RoB",
+        "rob_legend": "Risk of bias: + low, \u2212 some concerns, \u00d7 high, ? unclear",
+        "low": "low", "some_concerns": "some concerns", "high": "high", "unclear": "unclear",
+        "p_region": "{lo} < p < {hi}", "p_below": "p < {c}", "pseudo_ci": "Pseudo 95% limits",
+        "added": "+ {label}", "omitted": "\u2212 {label}", "cumulative": "Cumulative estimate",
+        "loo": "Estimate without the study", "all_studies": "All studies",
+        "baujat_x": "Contribution to overall heterogeneity (Q)", "baujat_y": "Influence on the pooled estimate",
+        "gosh_x": "Pooled estimate of the subset", "gosh_y": "I² of the subset (%)", "count": "Subsets",
+        "bubble_y": "Effect size", "fitted": "Fitted line ({level}% CI)",
+        "i2_col": "I²", "tau2_col": "τ²",
+        "method": "Method", "method_FE": "Fixed effect (inverse variance)", "method_REML-z": "Random effects (REML), z test",
+        "method_REML-HKSJ": "Random effects (REML), Hartung-Knapp",
+        "method_REML-HKSJ-adhoc": "Random effects (REML), Hartung-Knapp, ad hoc",
+        "method_MH": "Mantel-Haenszel (fixed effect)", "method_Peto": "Peto (fixed effect)", "method_Bayes": "Bayesian ({prior})",
+        "not_computed": "not computed", "tau_col": "τ",
+        "methods_note": "Diamond: estimate with its {level}% interval (credible interval for the Bayesian row); "
+                        "bar: prediction interval for a new study. {k}",
+        "methods_k_note": "Mantel-Haenszel/Peto use the {k} studies with arm counts.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto use the one study with arm counts.",
+        "prior_half-normal": "half-normal prior for τ, scale {scale}", "prior_half-cauchy": "half-Cauchy prior for τ, scale {scale}",
+        "prior_uniform": "uniform prior for τ on [0, {scale}]", "prior_turner": "Turner et al. 2015 prior for τ",
+        "prior_rhodes": "Rhodes et al. 2015 prior for τ", "prior_distribution": "own prior for τ",
+        "short_half-normal": "half-normal prior, scale {scale}", "short_half-cauchy": "half-Cauchy prior, scale {scale}",
+        "short_uniform": "uniform prior, [0, {scale}]", "short_turner": "Turner et al. 2015 prior",
+        "short_rhodes": "Rhodes et al. 2015 prior", "short_distribution": "own prior",
+        "observed_effect": "Observed", "shrunk": "Bayesian (shrinkage) estimate",
+        "bayes_mu": "Average effect (posterior median)", "bayes_pi": "Predictive interval, new study",
+        "bayes_note": "Bayesian random-effects model, {prior}; black: observed effect ({level}% CI), "
+                      "grey: shrinkage estimate ({level}% credible interval). τ: posterior median {tau} "
+                      "[{tau_lo}, {tau_hi}].",
+    },
+    "nl": {
+        "intervention": "Interventie", "control": "Controle", "events": "Gebeurtenissen", "total": "Totaal",
+        "mean": "Gemiddelde", "sd": "SD", "n": "N", "source": "Bron", "estimate_ci": "Schatting [BI]",
+        "not_reported": "niet gerapporteerd", "overall_k": "{model}, k = {k}", "k_col": "k", "subgroup": "Subgroep",
+        "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "Variabele effecten ({method})",
+        "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
+        "favours_right": "In het voordeel van controle",
+        "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
+        "heterogeneity_short": "Heterogeniteit: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
+        "test": "Toets voor het totale effect: {stat} = {value} (p {p})", "funnel_x": "Effectgrootte", "funnel_y": "Standaardfout",
+        "pooled": "Gepoolde schatting", "filled": "Toegevoegde studies (trim-and-fill, {k0})",
+        "filled_estimate": "Schatting na trim-and-fill", "observed": "Studies",
+        "subtotal": "Subtotaal", "overall": "Totaal ({model})", "group_k": "{name} (k = {k})",
+        "subgroup_test": "Toets voor verschil tussen subgroepen: {stat} = {value}, df = {df} (p {p})",
+        "common_tau2": "één gemeenschappelijke τ² voor alle subgroepen", "not_applicable": "Heterogeniteit: niet van toepassing",
+        "rob": "Risico op vertekening", "rob_short": "Vertekening",
+        "rob_legend": "Risico op vertekening: + laag, \u2212 enige zorgen, \u00d7 hoog, ? onduidelijk",
+        "low": "laag", "some_concerns": "enige zorgen", "high": "hoog", "unclear": "onduidelijk",
+        "p_region": "{lo} < p < {hi}", "p_below": "p < {c}", "pseudo_ci": "Pseudo-95%-grenzen",
+        "added": "+ {label}", "omitted": "\u2212 {label}", "cumulative": "Cumulatieve schatting",
+        "loo": "Schatting zonder de studie", "all_studies": "Alle studies",
+        "baujat_x": "Bijdrage aan de totale heterogeniteit (Q)", "baujat_y": "Invloed op de gepoolde schatting",
+        "gosh_x": "Gepoolde schatting van de deelverzameling", "gosh_y": "I² van de deelverzameling (%)",
+        "count": "Deelverzamelingen", "bubble_y": "Effectgrootte", "fitted": "Regressielijn ({level}%-BI)",
+        "i2_col": "I²", "tau2_col": "τ²",
+        "method": "Methode", "method_FE": "Vast effect (inverse variantie)", "method_REML-z": "Variabele effecten (REML), z-toets",
+        "method_REML-HKSJ": "Variabele effecten (REML), Hartung-Knapp",
+        "method_REML-HKSJ-adhoc": "Variabele effecten (REML), Hartung-Knapp, ad hoc",
+        "method_MH": "Mantel-Haenszel (vast effect)", "method_Peto": "Peto (vast effect)", "method_Bayes": "Bayesiaans ({prior})",
+        "not_computed": "niet berekend", "tau_col": "τ",
+        "methods_note": "Ruit: schatting met {level}%-interval (geloofwaardigheidsinterval voor de bayesiaanse rij); "
+                        "balk: predictie-interval voor een nieuwe studie. {k}",
+        "methods_k_note": "Mantel-Haenszel/Peto gebruiken de {k} studies met aantallen per arm.",
+        "methods_k_note_1": "Mantel-Haenszel/Peto gebruiken de ene studie met aantallen per arm.",
+        "prior_half-normal": "halfnormale priorverdeling voor τ, schaal {scale}",
+        "prior_half-cauchy": "half-Cauchy-priorverdeling voor τ, schaal {scale}",
+        "prior_uniform": "uniforme priorverdeling voor τ op [0; {scale}]", "prior_turner": "priorverdeling voor τ van Turner e.a. 2015",
+        "prior_rhodes": "priorverdeling voor τ van Rhodes e.a. 2015", "prior_distribution": "eigen priorverdeling voor τ",
+        "short_half-normal": "halfnormaal, schaal {scale}", "short_half-cauchy": "half-Cauchy, schaal {scale}",
+        "short_uniform": "uniform, [0; {scale}]", "short_turner": "Turner e.a. 2015",
+        "short_rhodes": "Rhodes e.a. 2015", "short_distribution": "eigen priorverdeling",
+        "observed_effect": "Waargenomen", "shrunk": "Bayesiaanse schatting (bijgesteld)",
+        "bayes_mu": "Gemiddeld effect (mediaan achteraf)", "bayes_pi": "Voorspellingsinterval, nieuwe studie",
+        "bayes_note": "Bayesiaans model met variabele effecten, {prior}; zwart: waargenomen effect ({level}%-BI), "
+                      "grijs: bijgestelde schatting ({level}%-geloofwaardigheidsinterval). τ: mediaan achteraf {tau} "
+                      "[{tau_lo}; {tau_hi}].",
+    },
+}
+
+PLOT_MEASURE_LABEL = {
+    "en": {"RR": "Risk ratio", "OR": "Odds ratio", "HR": "Hazard ratio", "IRR": "Incidence rate ratio",
+           "SMD": "Standardized mean difference (Hedges' g)", "MD": "Mean difference", "RD": "Risk difference",
+           None: "Effect size"},
+    "nl": {"RR": "Relatief risico", "OR": "Oddsratio", "HR": "Hazardratio", "IRR": "Incidentiedichtheidsratio",
+           "SMD": "Gestandaardiseerd gemiddeld verschil (Hedges' g)", "MD": "Gemiddeld verschil",
+           "RD": "Risicoverschil", None: "Effectgrootte"},
+}
+
+ROB_PLOT_TEXT = {
+    "en": {"judgement": "Judgement", "domains": "Domains", "study": "Study", "share_studies": "Share of studies (%)",
+           "share_weight": "Share of the weight (%)", "t_light": "Risk of bias per study", "t_summary": "Risk of bias across studies",
+           "weighted": "weighted by {what}", "unweighted": "each study counts once"},
+    "nl": {"judgement": "Oordeel", "domains": "Domeinen", "study": "Studie", "share_studies": "Aandeel van de studies (%)",
+           "share_weight": "Aandeel van het gewicht (%)", "t_light": "Risico op vertekening per studie",
+           "t_summary": "Risico op vertekening over de studies", "weighted": "gewogen naar {what}",
+           "unweighted": "elke studie telt één keer"},
+}
+
+PRISMA_PLOT_TEXT = {
+    "en": {
+        "identified_databases": "Records identified from databases and registers",
+        "identified_other": "Documents identified from other sources (reviews, reference lists, public summaries)",
+        "records_screened": "Records screened", "records_excluded": "Records excluded",
+        "reports_sought": "Reports sought for retrieval", "reports_not_retrieved": "Full texts not retrieved",
+        "reports_assessed": "Reports assessed for eligibility",
+        "excluded": "Trials not in any meta-analysis:",
+        "excluded_no_effect": "no analysable effect in the sources read",
+        "excluded_not_randomised": "no randomised control group",
+        "reviews_included": "Reviews included",
+        "studies_included": "Trials included", "reports_included": "reports of included trials",
+        "studies_in_synthesis": "Trials with an analysable effect (meta-analyses)",
+        "identification": "Identification", "screening": "Screening", "included": "Included",
+        "unknown": "unknown", "title": "PRISMA 2020 flow diagram",
+    },
+    "nl": {
+        "identified_databases": "Treffers in databases en registers",
+        "identified_other": "Documenten gevonden via andere bronnen (reviews, literatuurlijsten, openbare samenvattingen)",
+        "records_screened": "Gescreende treffers", "records_excluded": "Uitgesloten treffers",
+        "reports_sought": "Opgevraagde publicaties", "reports_not_retrieved": "Volledige teksten niet verkregen",
+        "reports_assessed": "Publicaties beoordeeld op geschiktheid",
+        "excluded": "Studies in geen enkele meta-analyse:",
+        "excluded_no_effect": "geen bruikbaar effect in de gelezen bronnen",
+        "excluded_not_randomised": "geen gerandomiseerde controlegroep",
+        "reviews_included": "Geïncludeerde reviews",
+        "studies_included": "Geïncludeerde studies", "reports_included": "publicaties van geïncludeerde studies",
+        "studies_in_synthesis": "Studies met een bruikbaar effect (meta-analyses)",
+        "identification": "Identificatie", "screening": "Screening", "included": "Inclusie",
+        "unknown": "onbekend", "title": "PRISMA 2020-stroomdiagram",
+    },
+}

@@ -4,6 +4,7 @@ formatting (decimal comma in Dutch), ratio-axis ticks, text measurement and dete
 from __future__ import annotations
 
 from .. import _format as _fmt
+from .. import translations as _tr
 
 import math
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
 from .._validation import check_choice
+from .palette import ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS  # noqa: F401 - re-exported (koppmeta.explore uses them)
 
 STYLE = str(resources.files("koppmeta.plotting").joinpath("koppmeta.mplstyle"))
 LANGS = ("en", "nl")
@@ -30,114 +32,8 @@ A4_WIDTH = 6.3
 A4_COLUMN = 3.1
 A4_HEIGHT = 9.4
 
-# colours (colour-blind safe where they carry meaning)
-C_STUDY = "#1f4e79"
-C_SUBTOTAL = "0.2"
-C_POOLED = "#b22222"
-C_LINE = "0.15"
-C_MUTED = "0.35"
-ROB_COLOURS = {"low": "#2e9e4f", "some_concerns": "#e8b400", "high": "#c0392b", "unclear": "#9aa0a6"}
-ROB_SYMBOLS = {"low": "+", "some_concerns": "\u2212", "high": "\u00d7", "unclear": "?"}
-ROB_LEVELS = tuple(ROB_COLOURS)
-
-TEXT = {
-    "en": {
-        "study": "Study", "weight": "Weight", "ci": "{level}% CI", "re_model": "RE model ({method})",
-        "fe_model": "FE model", "pi": "Prediction interval", "favours_left": "Favours intervention",
-        "favours_right": "Favours control",
-        "heterogeneity": "Heterogeneity: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
-        "heterogeneity_short": "Heterogeneity: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
-        "test": "Test for overall effect: {stat} = {value} (p {p})", "funnel_x": "Effect size", "funnel_y": "Standard error",
-        "pooled": "Pooled estimate", "filled": "Imputed studies (trim-and-fill, {k0})",
-        "filled_estimate": "Estimate after trim-and-fill", "observed": "Studies",
-        "subtotal": "Subtotal", "overall": "Overall ({model})", "group_k": "{name} (k = {k})",
-        "subgroup_test": "Test for subgroup differences: {stat} = {value}, df = {df} (p {p})",
-        "common_tau2": "one common τ² for all subgroups", "not_applicable": "Heterogeneity: not applicable",
-        "rob": "Risk of bias", "rob_short": "RoB",
-        "rob_legend": "Risk of bias: + low, \u2212 some concerns, \u00d7 high, ? unclear",
-        "low": "low", "some_concerns": "some concerns", "high": "high", "unclear": "unclear",
-        "p_region": "{lo} < p < {hi}", "p_below": "p < {c}", "pseudo_ci": "Pseudo 95% limits",
-        "added": "+ {label}", "omitted": "\u2212 {label}", "cumulative": "Cumulative estimate",
-        "loo": "Estimate without the study", "all_studies": "All studies",
-        "baujat_x": "Contribution to overall heterogeneity (Q)", "baujat_y": "Influence on the pooled estimate",
-        "gosh_x": "Pooled estimate of the subset", "gosh_y": "I² of the subset (%)", "count": "Subsets",
-        "bubble_y": "Effect size", "fitted": "Fitted line ({level}% CI)",
-        "i2_col": "I²", "tau2_col": "τ²",
-        "method": "Method", "method_FE": "Fixed effect (inverse variance)", "method_REML-z": "Random effects (REML), z test",
-        "method_REML-HKSJ": "Random effects (REML), Hartung-Knapp",
-        "method_REML-HKSJ-adhoc": "Random effects (REML), Hartung-Knapp, ad hoc",
-        "method_MH": "Mantel-Haenszel (fixed effect)", "method_Peto": "Peto (fixed effect)", "method_Bayes": "Bayesian ({prior})",
-        "not_computed": "not computed", "tau_col": "τ",
-        "methods_note": "Diamond: estimate with its {level}% interval (credible interval for the Bayesian row); "
-                        "bar: prediction interval for a new study. {k}",
-        "methods_k_note": "Mantel-Haenszel/Peto use the {k} studies with arm counts.",
-        "methods_k_note_1": "Mantel-Haenszel/Peto use the one study with arm counts.",
-        "prior_half-normal": "half-normal prior for τ, scale {scale}", "prior_half-cauchy": "half-Cauchy prior for τ, scale {scale}",
-        "prior_uniform": "uniform prior for τ on [0, {scale}]", "prior_turner": "Turner et al. 2015 prior for τ",
-        "prior_rhodes": "Rhodes et al. 2015 prior for τ", "prior_distribution": "own prior for τ",
-        "short_half-normal": "half-normal prior, scale {scale}", "short_half-cauchy": "half-Cauchy prior, scale {scale}",
-        "short_uniform": "uniform prior, [0, {scale}]", "short_turner": "Turner et al. 2015 prior",
-        "short_rhodes": "Rhodes et al. 2015 prior", "short_distribution": "own prior",
-        "observed_effect": "Observed", "shrunk": "Bayesian (shrinkage) estimate",
-        "bayes_mu": "Average effect (posterior median)", "bayes_pi": "Predictive interval, new study",
-        "bayes_note": "Bayesian random-effects model, {prior}; black: observed effect ({level}% CI), "
-                      "grey: shrinkage estimate ({level}% credible interval). τ: posterior median {tau} "
-                      "[{tau_lo}, {tau_hi}].",
-    },
-    "nl": {
-        "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "Variabele effecten ({method})",
-        "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
-        "favours_right": "In het voordeel van controle",
-        "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
-        "heterogeneity_short": "Heterogeniteit: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
-        "test": "Toets voor het totale effect: {stat} = {value} (p {p})", "funnel_x": "Effectgrootte", "funnel_y": "Standaardfout",
-        "pooled": "Gepoolde schatting", "filled": "Toegevoegde studies (trim-and-fill, {k0})",
-        "filled_estimate": "Schatting na trim-and-fill", "observed": "Studies",
-        "subtotal": "Subtotaal", "overall": "Totaal ({model})", "group_k": "{name} (k = {k})",
-        "subgroup_test": "Toets voor verschil tussen subgroepen: {stat} = {value}, df = {df} (p {p})",
-        "common_tau2": "één gemeenschappelijke τ² voor alle subgroepen", "not_applicable": "Heterogeniteit: niet van toepassing",
-        "rob": "Risico op vertekening", "rob_short": "RoB",
-        "rob_legend": "Risico op vertekening: + laag, \u2212 enige zorgen, \u00d7 hoog, ? onduidelijk",
-        "low": "laag", "some_concerns": "enige zorgen", "high": "hoog", "unclear": "onduidelijk",
-        "p_region": "{lo} < p < {hi}", "p_below": "p < {c}", "pseudo_ci": "Pseudo-95%-grenzen",
-        "added": "+ {label}", "omitted": "\u2212 {label}", "cumulative": "Cumulatieve schatting",
-        "loo": "Schatting zonder de studie", "all_studies": "Alle studies",
-        "baujat_x": "Bijdrage aan de totale heterogeniteit (Q)", "baujat_y": "Invloed op de gepoolde schatting",
-        "gosh_x": "Gepoolde schatting van de deelverzameling", "gosh_y": "I² van de deelverzameling (%)",
-        "count": "Deelverzamelingen", "bubble_y": "Effectgrootte", "fitted": "Regressielijn ({level}%-BI)",
-        "i2_col": "I²", "tau2_col": "τ²",
-        "method": "Methode", "method_FE": "Vast effect (inverse variantie)", "method_REML-z": "Variabele effecten (REML), z-toets",
-        "method_REML-HKSJ": "Variabele effecten (REML), Hartung-Knapp",
-        "method_REML-HKSJ-adhoc": "Variabele effecten (REML), Hartung-Knapp, ad hoc",
-        "method_MH": "Mantel-Haenszel (vast effect)", "method_Peto": "Peto (vast effect)", "method_Bayes": "Bayesiaans ({prior})",
-        "not_computed": "niet berekend", "tau_col": "τ",
-        "methods_note": "Ruit: schatting met {level}%-interval (geloofwaardigheidsinterval voor de bayesiaanse rij); "
-                        "balk: predictie-interval voor een nieuwe studie. {k}",
-        "methods_k_note": "Mantel-Haenszel/Peto gebruiken de {k} studies met aantallen per arm.",
-        "methods_k_note_1": "Mantel-Haenszel/Peto gebruiken de ene studie met aantallen per arm.",
-        "prior_half-normal": "halfnormale priorverdeling voor τ, schaal {scale}",
-        "prior_half-cauchy": "half-Cauchy-priorverdeling voor τ, schaal {scale}",
-        "prior_uniform": "uniforme priorverdeling voor τ op [0; {scale}]", "prior_turner": "priorverdeling voor τ van Turner e.a. 2015",
-        "prior_rhodes": "priorverdeling voor τ van Rhodes e.a. 2015", "prior_distribution": "eigen priorverdeling voor τ",
-        "short_half-normal": "halfnormaal, schaal {scale}", "short_half-cauchy": "half-Cauchy, schaal {scale}",
-        "short_uniform": "uniform, [0; {scale}]", "short_turner": "Turner e.a. 2015",
-        "short_rhodes": "Rhodes e.a. 2015", "short_distribution": "eigen priorverdeling",
-        "observed_effect": "Waargenomen", "shrunk": "Bayesiaanse schatting (bijgesteld)",
-        "bayes_mu": "Gemiddeld effect (mediaan achteraf)", "bayes_pi": "Voorspellingsinterval, nieuwe studie",
-        "bayes_note": "Bayesiaans model met variabele effecten, {prior}; zwart: waargenomen effect ({level}%-BI), "
-                      "grijs: bijgestelde schatting ({level}%-geloofwaardigheidsinterval). τ: mediaan achteraf {tau} "
-                      "[{tau_lo}; {tau_hi}].",
-    },
-}
-
-MEASURE_LABEL = {
-    "en": {"RR": "Risk ratio", "OR": "Odds ratio", "HR": "Hazard ratio", "IRR": "Incidence rate ratio",
-           "SMD": "Standardized mean difference (Hedges' g)", "MD": "Mean difference", "RD": "Risk difference",
-           None: "Effect size"},
-    "nl": {"RR": "Relatief risico", "OR": "Oddsratio", "HR": "Hazardratio", "IRR": "Incidentiedichtheidsratio",
-           "SMD": "Gestandaardiseerd gemiddeld verschil (Hedges' g)", "MD": "Gemiddeld verschil",
-           "RD": "Risicoverschil", None: "Effectgrootte"},
-}
+TEXT = _tr.PLOT_TEXT  # the words of every figure, in the translation table
+MEASURE_LABEL = _tr.PLOT_MEASURE_LABEL
 
 RATIO_MEASURES = ("RR", "OR", "HR", "IRR")
 
@@ -157,6 +53,11 @@ def fmt_number(x: float, digits: int = 2, lang: str = "en") -> str:
 def fmt_p(p: float, lang: str) -> str:
     """``"< 0.001"`` or ``"= 0.123"`` (decimal comma in Dutch)."""
     return _fmt.pvalue(p, 3, lang, style="equals")
+
+
+def fmt_bracket(lo: float, hi: float, digits: int, lang: str) -> str:
+    """``"[0.34, 0.70]"``; Dutch ``"[0,34; 0,70]"`` (a prediction interval without its estimate)."""
+    return _fmt.interval(lo, hi, digits, lang, missing="NA")
 
 
 def fmt_interval(est: float, lo: float, hi: float, digits: int, lang: str) -> str:
@@ -198,6 +99,12 @@ def fit_text(s: str, width_pts: float, size: float, bold: bool = False) -> str:
 def check_lang(func: str, lang: str) -> dict:
     check_choice(func, "lang", lang, LANGS)
     return TEXT[lang]
+
+
+def ci_header(measure: str | None, level: float, t: dict) -> str:
+    """Header of the interval column: ``"RR [95% CI]"``, Dutch ``"RR [95%-BI]"``; without a measure
+    ``"Effect size [95% CI]"``."""
+    return f"{measure or t['bubble_y']} [{t['ci'].format(level=f'{float(level):g}')}]"
 
 
 def measure_label(measure: str | None, lang: str) -> str:

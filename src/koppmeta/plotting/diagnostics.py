@@ -10,6 +10,7 @@ with every label in English or Dutch, and returns the matplotlib Figure.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
@@ -18,20 +19,13 @@ import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon
 from scipy import stats
 
 from ..models import MetaAnalysis
 from ._common import (
-    A4_WIDTH,
-    C_LINE,
-    C_MUTED,
-    C_POOLED,
-    C_STUDY,
     RATIO_MEASURES,
     check_lang,
-    fit_text,
+    ci_header,
     fmt_interval,
     fmt_number,
     measure_label,
@@ -41,6 +35,8 @@ from ._common import (
     style,
     text_width,
 )
+from .layout import Col, Row, draw_table
+from .palette import C_BAND, C_EMPTY, C_MUTED, C_NULL, C_POOLED, C_STUDY, SHADES
 
 __all__ = ["funnel_plot", "bubble_plot", "baujat_plot", "gosh_plot", "cumulative_plot", "leave_one_out_plot"]
 
@@ -69,8 +65,8 @@ def _new_axes(ax, size):
 # ---------------------------------------------------------------------------
 
 
-def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float] = (0.10, 0.05, 0.01),
-                trimfill=None, ax=None) -> Figure:
+def funnel_plot(fit: MetaAnalysis, ax=None, lang: str = "en", *, contours: Sequence[float] = (0.10, 0.05, 0.01),
+                trimfill=None) -> Figure:
     """Contour-enhanced funnel plot: effect sizes against standard errors.
 
     Shaded regions mark where a study's own two-sided p-value (Wald test of ``yi`` against 0,
@@ -94,7 +90,7 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
         se_all = se if not filled else np.concatenate([se, np.sqrt(trimfill.filled["vi"].to_numpy())])
         top = float(se_all.max()) * 1.08
         grid = np.linspace(0, top, 60)
-        shades = ["0.93", "0.84", "0.74", "0.64"]
+        shades = SHADES
         span = 1e6  # beyond any axis limit; the limits are set below
         bounds = [1.0] + cs[::-1]  # e.g. 1, 0.10, 0.05, 0.01
         for j, (c, shade) in enumerate(zip(cs[::-1], shades)):
@@ -105,8 +101,8 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
             ax.fill_betweenx(grid, z * grid, span, color=shade, lw=0, label=label, gid=f"contour-{c:g}")
             ax.fill_betweenx(grid, -span, -z * grid, color=shade, lw=0)
         z95 = stats.norm.isf(0.025)
-        ax.plot(fit.estimate - z95 * grid, grid, ls="--", color="0.4", lw=0.7, label=t["pseudo_ci"])
-        ax.plot(fit.estimate + z95 * grid, grid, ls="--", color="0.4", lw=0.7)
+        ax.plot(fit.estimate - z95 * grid, grid, ls="--", color=C_EMPTY, lw=0.7, label=t["pseudo_ci"])
+        ax.plot(fit.estimate + z95 * grid, grid, ls="--", color=C_EMPTY, lw=0.7)
         ax.axvline(fit.estimate, color=C_POOLED, lw=0.9, label=t["pooled"], gid="pooled-line")
         ax.scatter(fit.yi, se, s=18, color=C_STUDY, zorder=3, edgecolor="white", linewidth=0.4, label=t["observed"],
                    gid="studies")
@@ -139,9 +135,9 @@ def funnel_plot(fit: MetaAnalysis, *, lang: str = "en", contours: Sequence[float
 # ---------------------------------------------------------------------------
 
 
-def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None, lang: str = "en",
+def bubble_plot(reg, ax=None, lang: str = "en", *, moderator: str | None = None, measure: str | None = None,
                 show_pi: bool = False, labels: bool | int = False, xlabel: str | None = None,
-                ylabel: str | None = None, ax=None) -> Figure:
+                ylabel: str | None = None) -> Figure:
     """Bubble plot of a meta-regression: effect sizes against one numeric moderator.
 
     Each study is a circle with area proportional to its weight ``1 / (v_i + tau^2)`` in the
@@ -154,6 +150,8 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     ----------
     reg : MetaRegression
         Result of :func:`koppmeta.meta_regression`.
+    ax : matplotlib Axes, optional
+        Draw into this Axes; its figure is returned.
     moderator : str, optional
         The numeric moderator on the x axis (required when the model has several).
     measure : str, optional
@@ -164,6 +162,10 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     from ..regression import MetaRegression
 
     func = "bubble_plot"
+    if isinstance(ax, str):  # the moderator was the second positional argument before ax took that place
+        warnings.warn("bubble_plot(reg, 'moderator') is deprecated; name it: bubble_plot(reg, moderator='...').",
+                      DeprecationWarning, stacklevel=2)
+        ax, moderator = None, ax
     t = check_lang(func, lang)
     if not isinstance(reg, MetaRegression):
         raise TypeError(f"{func}: expected a MetaRegression (koppmeta.meta_regression) result; got {type(reg).__name__}.")
@@ -192,16 +194,16 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
     with style():
         fig, ax = _new_axes(ax, (5.2, 3.9))
         if show_pi:
-            ax.fill_between(grid, tr(pred["pi_low"]), tr(pred["pi_high"]), color="0.93", lw=0, zorder=0, gid="pi-band",
+            ax.fill_between(grid, tr(pred["pi_low"]), tr(pred["pi_high"]), color=SHADES[0], lw=0, zorder=0, gid="pi-band",
                             label=t["pi"])
-        ax.fill_between(grid, tr(pred["ci_low"]), tr(pred["ci_high"]), color="#f2c6c6", lw=0, zorder=1, gid="ci-band")
+        ax.fill_between(grid, tr(pred["ci_low"]), tr(pred["ci_high"]), color=C_BAND, lw=0, zorder=1, gid="ci-band")
         ax.plot(grid, tr(pred["estimate"]), color=C_POOLED, lw=1.2, zorder=2, gid="fitted-line",
                 label=t["fitted"].format(level=f"{reg.level:g}"))
         sizes = 400 * w / w.max()
         ax.scatter(x, tr(y), s=sizes, color=C_STUDY, alpha=0.55, edgecolor="white", linewidth=0.6, zorder=3,
                    gid="bubbles")
         null = 1.0 if ratio else 0.0
-        ax.axhline(null, color="0.4", lw=0.7, ls=":", zorder=0)
+        ax.axhline(null, color=C_EMPTY, lw=0.7, ls=":", zorder=0)
         if ratio:
             ax.set_yscale("log")
             ax.set_ylim(*ratio_limits(float(tr(y).min()), float(tr(y).max())))
@@ -227,7 +229,7 @@ def bubble_plot(reg, moderator: str | None = None, *, measure: str | None = None
 # ---------------------------------------------------------------------------
 
 
-def baujat_plot(table: pd.DataFrame, *, lang: str = "en", labels: bool | int | None = None, ax=None) -> Figure:
+def baujat_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, labels: bool | int | None = None) -> Figure:
     """Baujat plot (Baujat et al. 2002, Stat Med 21:2641-2652): each study's contribution to
     the heterogeneity (x) against its influence on the pooled estimate (y).
 
@@ -282,7 +284,7 @@ def _place_labels(ax, x, y, names, order, size: float) -> None:
             if not clash:
                 boxes.append(box)
                 ax.annotate(names[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points", ha=ha, va="bottom",
-                            fontsize=size, color="0.25", gid=f"label-{i}", parse_math=False)
+                            fontsize=size, color=C_NULL, gid=f"label-{i}", parse_math=False)
                 break
 
 
@@ -291,8 +293,8 @@ def _place_labels(ax, x, y, names, order, size: float) -> None:
 # ---------------------------------------------------------------------------
 
 
-def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: str | None = None,
-              lang: str = "en", bins: int = 40) -> Figure:
+def gosh_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, fit: MetaAnalysis | None = None,
+              measure: str | None = None, bins: int = 40) -> Figure:
     """GOSH plot (Olkin, Dahabreh & Trikalinos 2012, Res Synth Methods 3:214-223): the pooled
     estimate against I^2 of every subset of studies, with marginal histograms.
 
@@ -307,6 +309,8 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
         on a log axis.
     bins : int
         Bins of the marginal histograms.
+    ax : matplotlib Axes, optional
+        Draw the scatter into this Axes (without the marginal histograms); its figure is returned.
     """
     func = "gosh_plot"
     t = check_lang(func, lang)
@@ -319,11 +323,15 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
     xs = np.exp(est) if ratio else est
     n = len(est)
     with style():
-        fig = plt.figure(figsize=(5.2, 4.6))
-        gs = fig.add_gridspec(2, 2, width_ratios=[4, 1], height_ratios=[1, 4], wspace=0.05, hspace=0.05)
-        ax = fig.add_subplot(gs[1, 0])
-        ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
-        ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
+        marginals = ax is None
+        if marginals:
+            fig = plt.figure(figsize=(5.2, 4.6))
+            gs = fig.add_gridspec(2, 2, width_ratios=[4, 1], height_ratios=[1, 4], wspace=0.05, hspace=0.05)
+            ax = fig.add_subplot(gs[1, 0])
+            ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
+            ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
+        else:
+            fig = ax.figure
         alpha = float(np.clip(30 / math.sqrt(n), 0.05, 0.8))
         ax.scatter(xs, i2, s=4, color=C_STUDY, alpha=alpha, linewidths=0, rasterized=n > 2000, gid="subsets")
         if ratio:
@@ -331,9 +339,10 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
             edges = np.exp(np.linspace(est.min(), est.max(), bins + 1))
         else:
             edges = np.linspace(est.min(), est.max(), bins + 1)
-        ax_top.hist(xs, bins=edges, color=C_STUDY, alpha=0.7, gid="hist-estimate")
-        ax_right.hist(i2, bins=np.linspace(0, 100, bins + 1), orientation="horizontal", color=C_STUDY, alpha=0.7,
-                      gid="hist-i2")
+        if marginals:
+            ax_top.hist(xs, bins=edges, color=C_STUDY, alpha=0.7, gid="hist-estimate")
+            ax_right.hist(i2, bins=np.linspace(0, 100, bins + 1), orientation="horizontal", color=C_STUDY, alpha=0.7,
+                          gid="hist-i2")
         if fit is not None:
             fx = math.exp(fit.estimate) if ratio else fit.estimate
             ax.scatter([fx], [fit.i2], s=60, marker="X", color=C_POOLED, edgecolor="white", linewidth=0.6, zorder=4,
@@ -352,12 +361,13 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
         ax.yaxis.set_major_formatter(number_formatter(lang))
         ax.set_xlabel(t["gosh_x"] + (f" ({measure})" if measure else ""))
         ax.set_ylabel(t["gosh_y"])
-        for a in (ax_top, ax_right):
-            a.tick_params(labelbottom=False, labelleft=False)
-        ax_top.spines["left"].set_visible(False)
-        ax_top.set_yticks([])
-        ax_right.spines["bottom"].set_visible(False)
-        ax_right.set_xticks([])
+        if marginals:
+            for a in (ax_top, ax_right):
+                a.tick_params(labelbottom=False, labelleft=False)
+            ax_top.spines["left"].set_visible(False)
+            ax_top.set_yticks([])
+            ax_right.spines["bottom"].set_visible(False)
+            ax_right.set_xticks([])
     return fig
 
 
@@ -366,26 +376,28 @@ def gosh_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: 
 # ---------------------------------------------------------------------------
 
 
-def cumulative_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: str | None = None,
-                    lang: str = "en", digits: int = 2, title: str | None = None, xlabel: str | None = None,
-                    width: float | None = None) -> Figure:
+def cumulative_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, fit: MetaAnalysis | None = None,
+                    measure: str | None = None, digits: int = 2, title: str | None = None, xlabel: str | None = None,
+                    width: float | None = None, xlim: tuple[float, float] | None = None) -> Figure:
     """Cumulative forest plot: row j is the model fitted to the first j studies (metafor
-    ``forest(cumul(fit))``); the label shows the study added ("+ Author, year").
+    ``forest(cumul(fit))``); the label shows the study added ("+ Author, year"), the column k the
+    number of studies pooled.
 
     Parameters
     ----------
     table : DataFrame
         :func:`koppmeta.cumulative` (columns ``k, estimate, ci_low, ci_high, tau2, i2``; index: study added).
     fit : MetaAnalysis, optional
-        The model it came from: sets the measure (ratio measures on a log axis).
+        The model it came from: sets the measure (ratio measures on a log axis); taken from
+        ``table.fit`` when the table carries it.
     """
     return _sequence_forest("cumulative_plot", table, "added", fit=fit, measure=measure, lang=lang, digits=digits,
-                            title=title, xlabel=xlabel, width=width, made_by="koppmeta.cumulative(fit)")
+                            title=title, xlabel=xlabel, width=width, xlim=xlim, ax=ax, made_by="koppmeta.cumulative(fit)")
 
 
-def leave_one_out_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, measure: str | None = None,
-                       lang: str = "en", digits: int = 2, title: str | None = None, xlabel: str | None = None,
-                       width: float | None = None) -> Figure:
+def leave_one_out_plot(table: pd.DataFrame, ax=None, lang: str = "en", *, fit: MetaAnalysis | None = None,
+                       measure: str | None = None, digits: int = 2, title: str | None = None, xlabel: str | None = None,
+                       width: float | None = None, xlim: tuple[float, float] | None = None) -> Figure:
     """Leave-one-out forest plot: row i is the model refitted without study i (metafor
     ``forest(leave1out(fit))``), with the estimate from all studies as a shaded band and a diamond.
 
@@ -394,107 +406,50 @@ def leave_one_out_plot(table: pd.DataFrame, *, fit: MetaAnalysis | None = None, 
     table : DataFrame
         :func:`koppmeta.leave_one_out` (columns ``estimate, ci_low, ci_high, tau2, i2``; index: study omitted).
     fit : MetaAnalysis, optional
-        The full model: drawn as the band and the bottom diamond; sets the measure.
+        The full model: drawn as the band and the bottom diamond; sets the measure. Taken from
+        ``table.fit`` when the table carries it.
     """
     return _sequence_forest("leave_one_out_plot", table, "omitted", fit=fit, measure=measure, lang=lang, digits=digits,
-                            title=title, xlabel=xlabel, width=width, made_by="koppmeta.leave_one_out(fit)")
+                            title=title, xlabel=xlabel, width=width, xlim=xlim, ax=ax, made_by="koppmeta.leave_one_out(fit)")
 
 
-def _sequence_forest(func, table, kind, *, fit, measure, lang, digits, title, xlabel, width, made_by) -> Figure:
+def _sequence_forest(func, table, kind, *, fit, measure, lang, digits, title, xlabel, width, xlim, ax, made_by) -> Figure:
+    """Rows and columns of a cumulative or leave-one-out forest plot for the shared layout."""
     t = check_lang(func, lang)
     _need_columns(func, "table", table, ("estimate", "ci_low", "ci_high", "tau2", "i2"), made_by)
+    if fit is None and isinstance(getattr(table, "fit", None), MetaAnalysis):
+        fit = table.fit
     if fit is not None:
         if not isinstance(fit, MetaAnalysis):
             raise TypeError(f"{func}: argument 'fit' must be a MetaAnalysis; got {type(fit).__name__}.")
         measure = fit.measure
     ratio = measure in RATIO_MEASURES
-    tr = np.exp if ratio else (lambda v: np.asarray(v, dtype=float))
-    names = [t[kind].format(label=str(s)) for s in table.index]
-    est, lo_, hi_ = (tr(table[c].to_numpy(float)) for c in ("estimate", "ci_low", "ci_high"))
-    k = len(table)
-    show_full = fit is not None and kind == "omitted"
-    n = 1 + k + (2 if show_full else 0)
-    row_h = float(np.clip((9.4 * 72 - 90) / n, 9.0, 14.5))
-    fs = float(np.clip(row_h * 0.57, 5.5, 8.0))
-    gap = 10.0
-    ci_head = t["ci"].format(level=f"{fit.level:g}" if fit is not None else "95")
-    est_header = f"{measure or ''} [{ci_head}]".strip()
-    est_txt = [fmt_interval(a, b, c, digits, lang) for a, b, c in zip(est, lo_, hi_)]
-    tau_txt = [fmt_number(v, 3, lang) for v in table["tau2"]]
-    i2_txt = [fmt_number(v, 0, lang) + "%" for v in table["i2"]]
-    full_txt = fmt_interval(float(tr(fit.estimate)), float(tr(fit.ci_low)), float(tr(fit.ci_high)), digits, lang) if show_full else ""
-    est_w = max([text_width(est_header, fs, True), text_width(full_txt, fs, True)] + [text_width(s, fs) for s in est_txt])
-    tau_w = max([text_width(t["tau2_col"], fs, True)] + [text_width(s, fs) for s in tau_txt])
-    i2_w = max([text_width(t["i2_col"], fs, True)] + [text_width(s, fs) for s in i2_txt])
-    right_w = 3 * gap + est_w + tau_w + i2_w + 4
-    fig_w = (width or A4_WIDTH) * 72
-    label_w = max(text_width(s, fs) for s in names + [t["study"]])
-    label_col = min(label_w, max(fig_w - right_w - 1.8 * 72 - gap - 8, 80.0))
-    left_w = label_col + gap
-    plot_w = max(fig_w - left_w - right_w - 8, 1.6 * 72)
-    fig_w = left_w + plot_w + right_w + 8
-    top, bottom = (24.0 if title else 6.0), 44.0
-    fig_h = top + n * row_h + bottom
-    with style():
-        fig = plt.figure(figsize=(fig_w / 72, fig_h / 72))
-        ax = fig.add_axes([(left_w + 4) / fig_w, bottom / fig_h, plot_w / fig_w, n * row_h / fig_h])
-        if title:
-            fig.text(4 / fig_w, 1 - 4 / fig_h, title, ha="left", va="top", fontweight="bold", fontsize=fs + 1.5, gid="title")
-        base = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
+    tr = (lambda v: float(np.exp(v))) if ratio else float
+    show_k = "k" in table.columns
 
-        def put(anchor, dx, y, s, ha, gid=None, bold=False):
-            ax.text(anchor, y, s, transform=mtransforms.offset_copy(base, fig=fig, x=dx, y=0, units="points"), ha=ha,
-                    va="center", fontsize=fs, clip_on=False, fontweight="bold" if bold else "normal", gid=gid,
-                    parse_math=False)
+    def cells(e, a, b, tau2, i2, k=None) -> dict:
+        out = {"ci": fmt_interval(tr(e), tr(a), tr(b), digits, lang), "tau2": fmt_number(tau2, 3, lang),
+               "i2": fmt_number(i2, 0, lang) + "%"}
+        if show_k and k is not None and k == k:
+            out["k"] = str(int(k))
+        return out
 
-        ys = -np.arange(1, k + 1, dtype=float)
-        put(0, -left_w, 0, t["study"], "left", "header-study", True)
-        x_est, x_tau, x_i2 = gap + est_w, 2 * gap + est_w + tau_w, 3 * gap + est_w + tau_w + i2_w
-        put(1, x_est, 0, est_header, "right", "header-ci", True)
-        put(1, x_tau, 0, t["tau2_col"], "right", "header-tau2", True)
-        put(1, x_i2, 0, t["i2_col"], "right", "header-i2", True)
-        for j, y in enumerate(ys):
-            put(0, -left_w, y, fit_text(names[j], label_col, fs), "left", f"row-{j}-label")
-            put(1, x_est, y, est_txt[j], "right", f"row-{j}-ci")
-            put(1, x_tau, y, tau_txt[j], "right", f"row-{j}-tau2")
-            put(1, x_i2, y, i2_txt[j], "right", f"row-{j}-i2")
-        ax.add_line(Line2D([0, (left_w + plot_w + right_w) / plot_w], [-0.5, -0.5], color="0.3", lw=0.6, clip_on=False,
-                           transform=mtransforms.offset_copy(base, fig=fig, x=-left_w, y=0, units="points")))
-        vals = np.concatenate([lo_, hi_])
-        if ratio:
-            ax.set_xscale("log")
-            lo, hi = ratio_limits(max(vals.min(), 0.01), min(vals.max(), 100))
-        else:
-            lo, hi = min(vals.min(), 0.0), max(vals.max(), 0.0)
-            pad = 0.05 * (hi - lo)
-            lo, hi = lo - pad, hi + pad
-        y_end = ys[-1] - 0.5
-        if show_full:
-            yd = ys[-1] - 2
-            y_end = yd - 0.5
-            ax.axvspan(float(tr(fit.ci_low)), float(tr(fit.ci_high)), color="#f2c6c6", alpha=0.5, lw=0, zorder=0,
-                       gid="full-band")
-            e, a, b = float(tr(fit.estimate)), float(tr(fit.ci_low)), float(tr(fit.ci_high))
-            ax.add_patch(Polygon([[a, yd], [e, yd + 0.36], [b, yd], [e, yd - 0.36]], closed=True, color=C_POOLED,
-                                 zorder=4, gid="diamond-overall"))
-            put(0, -left_w, yd, t["all_studies"], "left", "overall-label", True)
-            put(1, x_est, yd, full_txt, "right", "overall-ci", True)
-            put(1, x_tau, yd, fmt_number(fit.tau2, 3, lang), "right", "overall-tau2", True)
-            put(1, x_i2, yd, fmt_number(fit.i2, 0, lang) + "%", "right", "overall-i2", True)
-        ax.hlines(ys, np.clip(lo_, lo, hi), np.clip(hi_, lo, hi), color=C_LINE, lw=0.8, zorder=2, gid="whiskers")
-        ax.scatter(est, ys, s=16, marker="o", color=C_STUDY, zorder=3, linewidths=0, gid="points")
-        null = 1.0 if ratio else 0.0
-        ax.vlines(null, y_end, -0.5, color="0.25", lw=0.8, zorder=1, gid="null-line")
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(y_end - 0.1, 0.5)
-        ax.set_yticks([])
-        ax.spines["left"].set_visible(False)
-        ax.patch.set_alpha(0)
-        if ratio:
-            ratio_ticks(ax, lang)
-        else:
-            ax.xaxis.set_major_formatter(number_formatter(lang))
-        ax.set_xlabel(xlabel or measure_label(measure, lang))
-        ax.tick_params(axis="x", labelsize=fs)
-        ax.xaxis.label.set_size(fs)
-    return fig
+    rows = []
+    for j, (name, r) in enumerate(table.iterrows()):
+        e, a, b = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
+        rows.append(Row("study", t[kind].format(label=str(name)), tr(e), tr(a), tr(b),
+                        cells(e, a, b, r["tau2"], r["i2"], r["k"] if show_k else None), gid=f"row-{j}", idx=j,
+                        marker="o", size=4.0, mark_gid="points", line_gid="whiskers"))
+    band = None
+    if fit is not None and kind == "omitted":
+        rows.append(Row("blank"))
+        rows.append(Row("pooled", t["all_studies"], tr(fit.estimate), tr(fit.ci_low), tr(fit.ci_high),
+                        cells(fit.estimate, fit.ci_low, fit.ci_high, fit.tau2, fit.i2, fit.k), gid="overall",
+                        mark_gid="diamond-overall"))
+        band = (tr(fit.ci_low), tr(fit.ci_high))
+    level = fit.level if fit is not None else 95
+    cols = ([Col("k", t["k_col"], side="left", align="right")] if show_k else []) + [
+        Col("ci", ci_header(measure, level, t)),
+        Col("tau2", t["tau2_col"]), Col("i2", t["i2_col"])]
+    return draw_table(rows, cols, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(measure, lang),
+                      label_header=t["study"], title=title, xlim=xlim, width=width, ax=ax, band=band, func=func)

@@ -17,58 +17,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib.pyplot as plt
-import matplotlib.ticker
-import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon
 
 from ..models import MetaAnalysis
 from ._common import (
-    A4_HEIGHT,
-    A4_WIDTH,
-    C_LINE,
-    C_MUTED,
-    C_POOLED,
-    C_STUDY,
-    C_SUBTOTAL,
-    ROB_COLOURS,
-    ROB_LEVELS,
-    ROB_SYMBOLS,
     check_lang,
-    fit_text,
+    ci_header,
+    fmt_bracket,
     fmt_interval,
     fmt_number,
     fmt_p,
     measure_label,
-    number_formatter,
-    ratio_limits,
-    ratio_ticks,
-    style,
-    text_width,
 )
+from .layout import Col, Row, draw_table
+from .palette import C_POOLED, C_SUBTOTAL, ROB_LEVELS
 
 __all__ = ["forest_plot", "normalise_rob"]
 
 SORTS = ("estimate", "weight", "label", "precision")
-
-
-@dataclass
-class _Row:
-    kind: str  # header, group, study, subtotal, het, overall, pi, text, blank
-    text: str = ""
-    i: int = -1  # study index in input order
-    group: Any = None
-    fit: Any = None
-    weight: float = math.nan
-    gid: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -154,13 +124,16 @@ def _cell(v: Any, lang: str, digits: int) -> str:
 
 def forest_plot(
     result,
-    *,
+    ax=None,
     lang: str = "en",
+    *,
     digits: int = 2,
     sort: str | None = None,
     columns: pd.DataFrame | dict | None = None,
+    arms: pd.DataFrame | dict | None = None,
     rob: Any = None,
     show_pi: bool = True,
+    show_studies: bool = True,
     show_weights: bool = True,
     show_heterogeneity: bool = True,
     group_labels: dict | None = None,
@@ -171,7 +144,6 @@ def forest_plot(
     xlim: tuple[float, float] | None = None,
     width: float | None = None,
     study_header: str | None = None,
-    ax=None,
 ) -> Figure:
     """Forest plot of a meta-analysis or of a subgroup analysis.
 
@@ -180,7 +152,10 @@ def forest_plot(
     result : MetaAnalysis or SubgroupAnalysis
         :func:`koppmeta.meta_analysis` (one pooled diamond) or :func:`koppmeta.subgroup_analysis`
         (one block per subgroup with its subtotal diamond and heterogeneity line, then the
-        overall diamond and the test for subgroup differences).
+        overall diamond and the test for subgroup differences, which every subgroup figure shows).
+    ax : matplotlib Axes, optional
+        Draw the plot panel into this Axes; the text columns are placed beside it (leave
+        room to its left and right). Its figure is returned.
     lang : {"en", "nl"}
         Language of every label; Dutch uses the decimal comma (and ``;`` inside intervals).
     digits : int
@@ -190,7 +165,11 @@ def forest_plot(
         puts the heaviest study first; a leading "-" reverses any order ("-estimate").
     columns : DataFrame or dict of columns, optional
         Extra text columns between the label and the plot, one row per study in input
-        order (for example n per arm, events, year); the column names are the headers.
+        order (for example year or follow-up); the column names are the headers.
+    arms : DataFrame or dict of columns, optional
+        Per-arm columns as RevMan and R meta show them, one row per study in input order:
+        ``events1, n1, events2, n2`` (events / total per arm) or ``mean1, sd1, n1, mean2, sd2, n2``
+        (mean, SD, N per arm); arm 1 is the intervention. Pooled rows show the totals.
     rob : str, sequence or DataFrame, optional
         Risk-of-bias traffic lights to the right of the weights: a column name of
         ``columns`` (that column is then drawn as lights, not as text), one judgement per
@@ -198,12 +177,14 @@ def forest_plot(
         Judgements: ``low``, ``some_concerns``, ``high``, ``unclear`` (missing: empty cell).
     show_pi : bool
         Draw the prediction interval of the (overall) random-effects model as a bar.
+    show_studies : bool
+        False draws only the pooled rows: for a subgroup analysis one diamond per subgroup (labelled
+        with its k), the overall diamond and the test for subgroup differences.
     show_weights : bool
         Show the weight column (percent of the total weight of the overall model; subgroup
         rows show the sum of their studies' weights, as RevMan).
     show_heterogeneity : bool
-        Lines with tau^2, I^2, Cochran's Q and the test of the overall effect (and of
-        subgroup differences).
+        Lines with tau^2, I^2, Cochran's Q and the test of the overall effect.
     group_labels : dict, optional
         Display names for subgroups (for example translations).
     lower_is_better : bool
@@ -218,19 +199,17 @@ def forest_plot(
         the 1-2-5 ladder between 0.001 and 1000).
     width : float, optional
         Figure width in inches (default 6.3, the text width of an A4 page); it grows only if
-        the text columns leave less than 1.6 in for the plot after labels are shortened.
+        the text columns leave less than 1.5 in for the plot after labels are shortened.
     study_header : str, optional
         Header of the label column (default "Study" / "Studie").
-    ax : matplotlib Axes, optional
-        Draw the plot panel into this Axes; the text columns are placed beside it (leave
-        room to its left and right). Its figure is returned.
 
     Returns
     -------
     matplotlib.figure.Figure
-        Ratio measures (``measure`` RR, OR, HR, IRR) are drawn on a log axis with ratio tick
-        labels. Row heights shrink (down to 6 pt type) so that up to about 80 rows fit on an
-        A4 page; long labels are shortened with an ellipsis to fit their column.
+        Drawn by the shared layout (:mod:`koppmeta.plotting.layout`). Ratio measures (``measure``
+        RR, OR, HR, IRR) are drawn on a log axis with ratio tick labels. Row heights shrink (down to
+        6 pt type) so that up to about 80 rows fit on an A4 page; long labels are shortened with an
+        ellipsis to fit their column.
 
     Notes
     -----
@@ -261,328 +240,180 @@ def forest_plot(
     st = overall.studies.reset_index(drop=True)
     labels = [str(x) for x in st["label"]]
     extra = _frame(func, "columns", columns, k) if columns is not None else pd.DataFrame(index=range(k))
-
-    # risk of bias
-    rob_df = None
-    if rob is not None:
-        if isinstance(rob, str):
-            if rob not in extra.columns:
-                raise ValueError(f"{func}: argument 'rob' names column {rob!r}, which is not in 'columns'; "
-                                 f"columns: {', '.join(map(str, extra.columns)) or '(none)'}.")
-            rob_df = extra[[rob]]
-            extra = extra.drop(columns=rob)
-        elif isinstance(rob, (pd.DataFrame, dict)):
-            rob_df = _frame(func, "rob", rob, k)
-        else:
-            vals = list(rob)
-            if len(vals) != k:
-                raise ValueError(f"{func}: argument 'rob' has {len(vals)} values but the analysis has {k} studies.")
-            rob_df = pd.DataFrame({t["rob_short"]: vals})
-        rob_df = pd.DataFrame({str(c): normalise_rob(func, "rob", rob_df[c].tolist(), labels) for c in rob_df.columns})
-
-    # sort order
-    order_key = None
-    if sort is not None:
-        if not isinstance(sort, str):
-            raise TypeError(f"{func}: argument 'sort' must be None or a string; got {type(sort).__name__}.")
-        name = sort.lstrip("-")
-        rev = sort.startswith("-")
-        if name == "estimate":
-            order_key = st["yi"].to_numpy()
-        elif name == "weight":
-            order_key = -st["weight"].to_numpy()
-        elif name == "precision":
-            order_key = st["vi"].to_numpy()
-        elif name == "label":
-            order_key = np.array(labels, dtype=object)
-        elif name in extra.columns:
-            order_key = extra[name].to_numpy()
-        else:
-            valid = list(SORTS) + [str(c) for c in extra.columns]
-            raise ValueError(f"{func}: unknown sort {sort!r}; valid: None, {', '.join(valid)} (a leading '-' reverses).")
-        if rev:
-            ranks = pd.Series(order_key).rank(method="first").to_numpy()
-            order_key = -ranks
+    rob_df = _rob_frame(func, rob, extra, k, labels, t)
+    if rob_df is not None and isinstance(rob, str):
+        extra = extra.drop(columns=rob)
+    arm_cols, arm_cells = _arm_columns(func, arms, k, t, lang, digits)
+    order_key = _order_key(func, sort, st, labels, extra)
 
     ratio = overall.is_ratio
-    tr = np.exp if ratio else (lambda x: np.asarray(x, dtype=float))
+    tr = (lambda x: float(np.exp(x))) if ratio else float
     fit_method = overall.method
     model = t["fe_model"] if fit_method == "FE" else t["re_model"].format(method=fit_method)
-    model_short = t["fe_model"] if fit_method == "FE" else t["re_model"].format(method=fit_method).replace(" (", ", ").rstrip(")")
-
-    # ---- rows -------------------------------------------------------------
-    rows: list[_Row] = [_Row("header")]
+    model_short = model if fit_method == "FE" else model.replace(" (", ", ").rstrip(")")
     weights = st["weight"].to_numpy()
+    w_max = weights.max()
+    extra_cells = {f"col-{c}": [_cell(v, lang, digits) for v in extra[c]] for c in extra.columns}
+
+    def ci(f) -> str:
+        return fmt_interval(tr(f.estimate), tr(f.ci_low), tr(f.ci_high), digits, lang)
+
+    def pooled_cells(f, idx, weight) -> dict:
+        cells = {"ci": ci(f)}
+        if show_weights:
+            cells["weight"] = fmt_number(weight, 1, lang) + "%"
+        cells.update(arm_cells(idx))
+        return cells
+
+    # ---- rows ----
+    indent = 8.0 if sub else 0.0
+    rows: list[Row] = []
     for name, fit_g, idx in blocks:
         idx = list(idx)
         if order_key is not None:
             idx = sorted(idx, key=lambda i: (order_key[i] if order_key[i] == order_key[i] else np.inf))
-        if sub:
-            shown = (group_labels or {}).get(name, name)
-            rows.append(_Row("group", t["group_k"].format(name=shown, k=len(idx)), group=name, gid=f"head-{name}"))
-        rows += [_Row("study", labels[i], i=i, gid=f"study-{i}") for i in idx]
-        if sub:
-            rows.append(_Row("subtotal", t["subtotal"], group=name, fit=fit_g,
-                             weight=float(weights[idx].sum()), gid=f"group-{name}"))
-            if show_heterogeneity:
-                rows.append(_Row("het", _het_text(fit_g, t, lang, short=True), group=name, gid=f"het-group-{name}"))
-            rows.append(_Row("blank"))
-    if not sub:
-        rows.append(_Row("blank"))
-    rows.append(_Row("overall", t["overall"].format(model=model_short) if sub else model, fit=overall, weight=100.0,
-                     gid="overall"))
-    has_pi = bool(show_pi) and fit_method != "FE" and k >= 2 and math.isfinite(overall.pi_low)
-    if has_pi:
-        rows.append(_Row("pi", t["pi"], fit=overall, gid="pi"))
-    if show_heterogeneity:
-        rows.append(_Row("het", _het_text(overall, t, lang, short=False), gid="het-overall"))
-        rows.append(_Row("het", _test_text(overall, t, lang), gid="test-overall"))
-        if sub:
-            rows.append(_Row("het", _subgroup_test_text(result, t, lang), gid="test-subgroups"))
-    if rob_df is not None:
-        rows.append(_Row("het", t["rob_legend"], gid="rob-legend"))
-    n = len(rows)
-
-    # ---- sizes (points) ----------------------------------------------------
-    avail = A4_HEIGHT * 72 - 90
-    row_h = float(np.clip(avail / n, 9.0, 13.5))
-    fs = float(np.clip(row_h * 0.57, 5.5, 8.0))
-    fs_small = fs - 0.8
-    gap = 10.0
-    ci_head = t["ci"].format(level=f"{overall.level:g}")
-    est_header = f"{overall.measure} [{ci_head}]" if overall.measure else f"{t['bubble_y']} [{ci_head}]"
-    fmt = lambda x: fmt_number(float(tr(x)), digits, lang)  # noqa: E731
-    sep = "; " if lang == "nl" else ", "
-
-    def est_text(r: _Row) -> str:
-        if r.kind == "study":
-            s = st.iloc[r.i]
-            return fmt_interval(float(tr(s["yi"])), float(tr(s["ci_low"])), float(tr(s["ci_high"])), digits, lang)
-        if r.kind in ("subtotal", "overall"):
-            f = r.fit
-            return fmt_interval(float(tr(f.estimate)), float(tr(f.ci_low)), float(tr(f.ci_high)), digits, lang)
-        if r.kind == "pi":
-            return f"[{fmt(r.fit.pi_low)}{sep}{fmt(r.fit.pi_high)}]"
-        return ""
-
-    def weight_text(r: _Row) -> str:
-        if r.kind == "study":
-            return fmt_number(float(weights[r.i]), 1, lang) + "%"
-        if r.kind in ("subtotal", "overall"):
-            return fmt_number(r.weight, 1, lang) + "%"
-        return ""
-
-    head_label = study_header or t["study"]
-    bold_kinds = ("group", "subtotal", "overall")
-    fig_w = (width or A4_WIDTH) * 72
-    min_plot = 1.5 * 72
-
-    def measure(fs: float) -> dict:
-        fs_small = fs - 0.8
-        label_w = max([text_width(head_label, fs, True)]
-                      + [text_width(r.text, fs) + (8 if sub else 0) for r in rows if r.kind == "study"])
-        ecols = []
-        for c in extra.columns:
-            cells = [_cell(v, lang, digits) for v in extra[c]]
-            w = max([text_width(str(c), fs, True)] + [text_width(x, fs) for x in cells])
-            ecols.append((str(c), cells, w))
-        est_w = max([text_width(est_header, fs, True)] + [text_width(est_text(r), fs, r.kind in bold_kinds) for r in rows])
-        wt_w = max(text_width(t["weight"], fs, True), text_width("100.0%", fs, True)) if show_weights else 0.0
-        rcols = [(c, max(row_h * 0.95, text_width(c, fs_small, True) + 2)) for c in rob_df.columns] if rob_df is not None else []
-        right_w = gap + est_w + (gap + wt_w if show_weights else 0) + (gap + sum(w + 2 for _, w in rcols) if rcols else 0) + 4
-        extra_w = sum(w + gap for _, _, w in ecols)
-        pooled_w = max([text_width(r.text, fs, r.kind in bold_kinds) + (8 if r.kind == "subtotal" else 0)
-                        for r in rows if r.kind in ("group", "subtotal", "overall", "pi")] + [0.0])
-        label_w = max(label_w, pooled_w - extra_w)  # pooled rows may use the extra columns' room
-        return dict(fs=fs, fs_small=fs_small, label_w=label_w, ecols=ecols, est_w=est_w, wt_w=wt_w, rcols=rcols,
-                    right_w=right_w, extra_w=extra_w, room=fig_w - right_w - extra_w - gap - min_plot - 8)
-
-    m = measure(fs)
-    while ax is None and m["room"] < m["label_w"] and m["fs"] > 7.0:  # smaller type before shortening labels
-        m = measure(m["fs"] - 0.5)
-    fs, fs_small, label_w, extra_cols = m["fs"], m["fs_small"], m["label_w"], m["ecols"]
-    est_w, wt_w, rob_cols, right_w, extra_w = m["est_w"], m["wt_w"], m["rcols"], m["right_w"], m["extra_w"]
-
-    with style():
-        if ax is None:
-            label_col = min(label_w, max(m["room"], 80.0))
-            left_w = label_col + gap + extra_w
-            plot_w = fig_w - left_w - right_w - 8
-            if plot_w < min_plot:
-                plot_w = min_plot
-                fig_w = left_w + plot_w + right_w + 8
-            top = (24.0 if title else 6.0)
-            bottom = 56.0
-            fig_h = top + n * row_h + bottom
-            fig = plt.figure(figsize=(fig_w / 72, fig_h / 72))
-            ax = fig.add_axes([(left_w + 4) / fig_w, bottom / fig_h, plot_w / fig_w, n * row_h / fig_h])
-            if title:
-                fig.text(4 / fig_w, 1 - 4 / fig_h, title, ha="left", va="top", fontweight="bold",
-                         fontsize=fs + 1.5, gid="title")
-        else:
-            fig = ax.figure
-            pos = ax.get_position()
-            plot_w = pos.width * fig.get_figwidth() * 72
-            row_h = pos.height * fig.get_figheight() * 72 / n
-            label_col = min(label_w, 200.0)
-            left_w = label_col + gap + extra_w
-            if title:
-                ax.set_title(title, loc="left", fontweight="bold")
-
-        base = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
-
-        def at(dx: float):
-            return mtransforms.offset_copy(base, fig=fig, x=dx, y=0, units="points")
-
-        def put(anchor: float, dx: float, y: float, s: str, ha: str, gid: str = "", bold: bool = False,
-                size: float = fs, color: str = "black", style_: str = "normal"):
-            if not s:
-                return None
-            return ax.text(anchor, y, s, transform=at(dx), ha=ha, va="center", fontsize=size, clip_on=False,
-                           fontweight="bold" if bold else "normal", color=color, fontstyle=style_, gid=gid or None,
-                           parse_math=False)
-
-        ys = -np.arange(n, dtype=float)
-        x_label = -left_w
-        # ---- text columns ----
-        for r, y in zip(rows, ys):
-            bold = r.kind in bold_kinds
-            if r.kind == "header":
-                put(0, x_label, y, head_label, "left", "header-study", bold=True)
-                xc = x_label + label_col + gap
-                for name, _, w in extra_cols:
-                    put(0, xc + w / 2, y, name, "center", f"header-{name}", bold=True)
-                    xc += w + gap
-                put(1, gap + est_w, y, est_header, "right", "header-ci", bold=True)
-                if show_weights:
-                    put(1, gap + est_w + gap + wt_w, y, t["weight"], "right", "header-weight", bold=True)
-                xr = gap + est_w + (gap + wt_w if show_weights else 0) + gap
-                for name, w in rob_cols:
-                    put(1, xr + w / 2, y, name, "center", f"header-rob-{name}", bold=True, size=fs_small)
-                    xr += w + 2
-                continue
-            if r.kind == "het":
-                h = put(0, x_label + (8 if r.group is not None else 0), y, r.text, "left", r.gid, size=fs_small,
-                        color=C_MUTED)
-                h.set_bbox(dict(facecolor="white", edgecolor="none", pad=0.6))
-                h.set_zorder(5)
-                continue
-            if r.kind == "blank":
-                continue
-            indent = 8 if (sub and r.kind in ("study", "subtotal")) else 0
-            room = label_col if r.kind == "study" else label_col + gap + extra_w  # pooled rows have no extra cells
-            text = fit_text(r.text, room - indent, fs, bold)
-            put(0, x_label + indent, y, text, "left", f"{r.gid}-label", bold=bold)
-            if r.kind == "study":
-                xc = x_label + label_col + gap
-                for name, cells, w in extra_cols:
-                    put(0, xc + w / 2, y, cells[r.i], "center", f"study-{r.i}-col-{name}")
-                    xc += w + gap
-            put(1, gap + est_w, y, est_text(r), "right", f"{r.gid}-ci" if r.kind != "pi" else "pi-ci", bold=bold)
+        shown = t["group_k"].format(name=(group_labels or {}).get(name, name), k=len(idx)) if sub else ""
+        if sub and show_studies:
+            rows.append(Row("group", shown, gid=f"head-{name}"))
+        for i in idx if show_studies else ():
+            s = st.iloc[i]
+            cells = {"ci": fmt_interval(tr(s["yi"]), tr(s["ci_low"]), tr(s["ci_high"]), digits, lang)}
             if show_weights:
-                put(1, gap + est_w + gap + wt_w, y, weight_text(r), "right", f"{r.gid}-weight", bold=bold)
-            if r.kind == "study" and rob_df is not None:
-                xr = gap + est_w + (gap + wt_w if show_weights else 0) + gap
-                for name, w in rob_cols:
-                    v = rob_df[name].iloc[r.i]
-                    if v is not None and not pd.isna(v):
-                        ax.scatter([1], [y], s=(row_h * 0.78) ** 2, marker="o", color=ROB_COLOURS[v], linewidths=0,
-                                   transform=at(xr + w / 2), clip_on=False, zorder=5, gid=f"rob-{r.i}-{name}-{v}")
-                        sym = put(1, xr + w / 2, y, ROB_SYMBOLS[v], "center", "", bold=True, size=fs_small, color="white")
-                        sym.set_zorder(6)
-                    xr += w + 2
-        # header rule
-        span = (left_w + plot_w + right_w) / plot_w
-        fig_line = Line2D([0, span], [-0.5, -0.5], transform=at(-left_w), color="0.3", lw=0.6, clip_on=False,
-                          gid="header-rule")
-        ax.add_line(fig_line)
+                cells["weight"] = fmt_number(float(weights[i]), 1, lang) + "%"
+            cells.update({key: v[i] for key, v in extra_cells.items()})
+            cells.update(arm_cells([i]))
+            if rob_df is not None:
+                cells.update({f"rob-{c}": rob_df[c].iloc[i] for c in rob_df.columns})
+            rows.append(Row("study", labels[i], tr(s["yi"]), tr(s["ci_low"]), tr(s["ci_high"]), cells, gid=f"study-{i}",
+                            idx=i, indent=indent, weight=float(weights[i] / w_max), mark_gid="study-squares",
+                            line_gid="study-whiskers", arrow_gid=f"arrow-{i}"))
+        if sub:
+            rows.append(Row("pooled", t["subtotal"] if show_studies else shown, tr(fit_g.estimate), tr(fit_g.ci_low),
+                            tr(fit_g.ci_high), pooled_cells(fit_g, idx, float(weights[idx].sum())), gid=f"group-{name}",
+                            indent=indent if show_studies else 0.0, colour=C_SUBTOTAL, mark_gid=f"diamond-group-{name}"))
+            if show_heterogeneity:
+                rows.append(Row("text", _het_text(fit_g, t, lang, short=True), gid=f"het-group-{name}",
+                                indent=indent if show_studies else 0.0))
+        if show_studies or sub:
+            rows.append(Row("blank"))
+    label = t["overall"].format(model=model_short) if sub else model
+    rows.append(Row("pooled", label, tr(overall.estimate), tr(overall.ci_low), tr(overall.ci_high),
+                    pooled_cells(overall, list(range(k)), 100.0), gid="overall", colour=C_POOLED,
+                    mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k)))
+    if bool(show_pi) and fit_method != "FE" and k >= 2 and math.isfinite(overall.pi_low):
+        rows.append(Row("pi", t["pi"], math.nan, tr(overall.pi_low), tr(overall.pi_high),
+                        {"ci": fmt_bracket(tr(overall.pi_low), tr(overall.pi_high), digits, lang)}, gid="pi",
+                        mark_gid="pi-bar"))
+    if show_heterogeneity:
+        rows.append(Row("text", _het_text(overall, t, lang, short=False), gid="het-overall"))
+        rows.append(Row("text", _test_text(overall, t, lang), gid="test-overall"))
+    if sub:  # every subgroup figure states the test for subgroup differences
+        rows.append(Row("text", _subgroup_test_text(result, t, lang), gid="test-subgroups"))
+    if rob_df is not None:
+        rows.append(Row("text", t["rob_legend"], gid="rob-legend"))
 
-        # ---- plot panel ----
-        study_rows = [(r, y) for r, y in zip(rows, ys) if r.kind == "study"]
-        pooled_rows = [(r, y) for r, y in zip(rows, ys) if r.kind in ("subtotal", "overall")]
-        # limits
-        if ratio:
-            ax.set_xscale("log")
-        vals = np.concatenate([tr(st["ci_low"]), tr(st["ci_high"]), tr(st["yi"]),
-                               [float(tr(v)) for r, _ in pooled_rows for v in (r.fit.ci_low, r.fit.ci_high)],
-                               tr([overall.pi_low, overall.pi_high]) if has_pi else []])
-        if xlim is None:
-            # the axis holds every interval; arrows appear only beyond a stated xlim (or, for ratios,
-            # beyond the ladder's ends 0.001 and 1000)
-            if ratio:
-                lo, hi = ratio_limits(vals.min(), vals.max())
-            else:
-                lo, hi = min(vals.min(), 0.0), max(vals.max(), 0.0)
-                pad = 0.04 * (hi - lo)
-                lo, hi = lo - pad, hi + pad
-        else:
-            if len(xlim) != 2 or not xlim[0] < xlim[1] or (ratio and xlim[0] <= 0):
-                raise ValueError(f"{func}: argument 'xlim' must be (low, high) with low < high"
-                                 + (" and low > 0 for a ratio measure" if ratio else "") + f"; got {xlim!r}.")
-            lo, hi = float(xlim[0]), float(xlim[1])
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(ys[-1] - 0.6, 0.5)
-        ax.patch.set_alpha(0.0)
-        ax.set_yticks([])
-        ax.spines["left"].set_visible(False)
-        if ratio:
-            ratio_ticks(ax, lang)
-        else:
-            ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-            ax.xaxis.set_major_formatter(number_formatter(lang))
-            ax.set_xlim(lo, hi)
+    # ---- columns ----
+    cols = arm_cols + [Col(f"col-{c}", str(c), side="left", align="center", head_gid=f"header-{c}", pooled_bold=False)
+                       for c in extra.columns]
+    cols.append(Col("ci", ci_header(overall.measure, overall.level, t)))
+    if show_weights:
+        cols.append(Col("weight", t["weight"]))
+    if rob_df is not None:
+        cols += [Col(f"rob-{c}", str(c), kind="lights", align="center", head_gid=f"header-rob-{c}") for c in rob_df.columns]
+    return draw_table(rows, cols, lang=lang, ratio=ratio, xlabel=xlabel or measure_label(overall.measure, lang),
+                      label_header=study_header or t["subgroup" if sub and not show_studies else "study"], title=title, xlim=xlim, lower_is_better=lower_is_better,
+                      favours=favours, width=width, ax=ax, ref=tr(overall.estimate), func=func)
 
-        w_max = weights.max()
-        est = tr(st["yi"].to_numpy())
-        clo, chi = tr(st["ci_low"].to_numpy()), tr(st["ci_high"].to_numpy())
-        y_of = {r.i: y for r, y in study_rows}
-        yy = np.array([y_of[i] for i in range(k)])
-        ax.hlines(yy, np.clip(clo, lo, hi), np.clip(chi, lo, hi), color=C_LINE, lw=0.8, zorder=2, gid="study-whiskers")
-        side = np.maximum(np.sqrt(weights / w_max) * 0.8 * row_h, 2.5)
-        inside = (est >= lo) & (est <= hi)
-        ax.scatter(est[inside], yy[inside], s=side[inside] ** 2, marker="s", color=C_STUDY, linewidths=0, zorder=3,
-                   gid="study-squares")
-        for j in range(k):
-            if clo[j] < lo:
-                ax.plot([lo], [yy[j]], marker="<", ms=3.5, color=C_LINE, clip_on=False, zorder=3, gid=f"arrow-{j}")
-            if chi[j] > hi:
-                ax.plot([hi], [yy[j]], marker=">", ms=3.5, color=C_LINE, clip_on=False, zorder=3, gid=f"arrow-{j}")
-        for r, y in pooled_rows:
-            f = r.fit
-            xs = [float(tr(f.ci_low)), float(tr(f.estimate)), float(tr(f.ci_high)), float(tr(f.estimate))]
-            xs = list(np.clip(xs, lo, hi))
-            h = 0.36
-            colour = C_POOLED if r.kind == "overall" else C_SUBTOTAL
-            ax.add_patch(Polygon([[xs[0], y], [xs[1], y + h], [xs[2], y], [xs[3], y - h]], closed=True,
-                                 facecolor=colour, edgecolor=colour, lw=0.5, zorder=4,
-                                 gid="diamond-overall" if r.kind == "overall" else f"diamond-group-{r.group}"))
-        y_pi = None
-        if has_pi:
-            y_pi = next(y for r, y in zip(rows, ys) if r.kind == "pi")
-            a, b = float(tr(overall.pi_low)), float(tr(overall.pi_high))
-            ax.hlines(y_pi, max(a, lo), min(b, hi), color=C_POOLED, lw=2.4, zorder=3, gid="pi-bar")
-            for x, inside_ in ((a, a >= lo), (b, b <= hi)):
-                if inside_:
-                    ax.vlines(x, y_pi - 0.22, y_pi + 0.22, color=C_POOLED, lw=1.0, zorder=3)
-        null = 1.0 if ratio else 0.0
-        y_last = (y_pi if y_pi is not None else pooled_rows[-1][1]) - 0.5
-        if lo < null < hi:
-            ax.vlines(null, y_last, -0.5, color="0.25", lw=0.8, zorder=1, gid="null-line")
-        ax.vlines(float(tr(overall.estimate)), y_last, -0.5, color=C_POOLED, lw=0.6, ls=(0, (3, 3)), zorder=1,
-                  gid="pooled-line")
-        ax.set_xlabel(xlabel or measure_label(overall.measure, lang))
-        ax.xaxis.labelpad = 14
-        left, right = (("favours_left", "favours_right") if lower_is_better else ("favours_right", "favours_left"))
-        left_txt, right_txt = favours if favours is not None else (t[left], t[right])
-        below = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
-        if lo < null < hi:
-            ax.annotate("\u2190 " + left_txt, xy=(null, 0), xycoords=below, xytext=(-4, -19), textcoords="offset points",
-                        ha="right", va="top", fontsize=fs_small, color=C_MUTED, gid="favours-left")
-            ax.annotate(right_txt + " \u2192", xy=(null, 0), xycoords=below, xytext=(4, -19), textcoords="offset points",
-                        ha="left", va="top", fontsize=fs_small, color=C_MUTED, gid="favours-right")
-        ax.tick_params(axis="x", labelsize=fs)
-        ax.xaxis.label.set_size(fs)
-    return fig
+
+def _rob_frame(func: str, rob: Any, extra: pd.DataFrame, k: int, labels: list[str], t: dict) -> pd.DataFrame | None:
+    """Risk-of-bias judgements as a DataFrame of normalised levels, one column per domain (or None)."""
+    if rob is None:
+        return None
+    if isinstance(rob, str):
+        if rob not in extra.columns:
+            raise ValueError(f"{func}: argument 'rob' names column {rob!r}, which is not in 'columns'; "
+                             f"columns: {', '.join(map(str, extra.columns)) or '(none)'}.")
+        rob_df = extra[[rob]]
+    elif isinstance(rob, (pd.DataFrame, dict)):
+        rob_df = _frame(func, "rob", rob, k)
+    else:
+        vals = list(rob)
+        if len(vals) != k:
+            raise ValueError(f"{func}: argument 'rob' has {len(vals)} values but the analysis has {k} studies.")
+        rob_df = pd.DataFrame({t["rob_short"]: vals})
+    return pd.DataFrame({str(c): normalise_rob(func, "rob", rob_df[c].tolist(), labels) for c in rob_df.columns})
+
+
+ARM_LAYOUTS = {
+    "binary": (("events", "events{a}"), ("total", "n{a}")),
+    "continuous": (("mean", "mean{a}"), ("sd", "sd{a}"), ("n", "n{a}")),
+}
+
+
+def _arm_columns(func: str, arms: Any, k: int, t: dict, lang: str, digits: int):
+    """Per-arm columns (grouped under "Intervention" and "Control") and a function giving the cells of a
+    set of studies: the study's own numbers, or for pooled rows the totals of events and participants."""
+    if arms is None:
+        return [], lambda idx: {}
+    df = _frame(func, "arms", arms, k)
+    kind = next((kd for kd, spec in ARM_LAYOUTS.items()
+                 if all(col.format(a=a) in df.columns for _, col in spec for a in (1, 2))), None)
+    if kind is None:
+        raise ValueError(f"{func}: argument 'arms' needs the columns events1, n1, events2, n2 (events / total per arm) "
+                         f"or mean1, sd1, n1, mean2, sd2, n2; got {', '.join(map(str, df.columns)) or '(none)'}.")
+    spec = ARM_LAYOUTS[kind]
+    values = {}
+    for _, col in spec:
+        for a in (1, 2):
+            name = col.format(a=a)
+            v = pd.to_numeric(df[name], errors="coerce")
+            bad = df[name].notna() & v.isna()
+            if bad.any():
+                j = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ValueError(f"{func}: argument 'arms', column {name!r} (row {j + 1}) is not a number: {df[name].iloc[j]!r}.")
+            values[name] = v.to_numpy(float)
+    cols = [Col(f"arm{a}-{word}", t[word], side="left", align="right", group=t["intervention" if a == 1 else "control"])
+            for a in (1, 2) for word, _ in spec]
+
+    def cells(idx: list[int]) -> dict:
+        out = {}
+        for a in (1, 2):
+            for word, col in spec:
+                v = values[col.format(a=a)][idx]
+                if len(idx) == 1:
+                    x = v[0]
+                    counts = word in ("events", "total", "n") and float(x).is_integer()
+                    out[f"arm{a}-{word}"] = "" if x != x else (str(int(x)) if counts else fmt_number(x, digits, lang))
+                elif word in ("events", "total", "n") and len(idx) > 1 and np.isfinite(v).all():
+                    out[f"arm{a}-{word}"] = str(int(v.sum()))
+        return out
+
+    return cols, cells
+
+
+def _order_key(func: str, sort: str | None, st: pd.DataFrame, labels: list[str], extra: pd.DataFrame):
+    """Sort key per study (input order) for ``sort``; None keeps the input order."""
+    if sort is None:
+        return None
+    if not isinstance(sort, str):
+        raise TypeError(f"{func}: argument 'sort' must be None or a string; got {type(sort).__name__}.")
+    name = sort.lstrip("-")
+    if name == "estimate":
+        key = st["yi"].to_numpy()
+    elif name == "weight":
+        key = -st["weight"].to_numpy()
+    elif name == "precision":
+        key = st["vi"].to_numpy()
+    elif name == "label":
+        key = np.array(labels, dtype=object)
+    elif name in extra.columns:
+        key = extra[name].to_numpy()
+    else:
+        valid = list(SORTS) + [str(c) for c in extra.columns]
+        raise ValueError(f"{func}: unknown sort {sort!r}; valid: None, {', '.join(valid)} (a leading '-' reverses).")
+    if sort.startswith("-"):
+        key = -pd.Series(key).rank(method="first").to_numpy()
+    return key
 
 
 def _het_text(fit: MetaAnalysis, t: dict, lang: str, short: bool) -> str:

@@ -19,6 +19,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from .. import translations as tr
 from ._common import A4_WIDTH, check_lang, style
+from .palette import C_BOX, C_BOX_END, C_BOX_HEAD, C_RULE
 
 __all__ = ["prisma_flow", "BOXES"]
 
@@ -26,38 +27,7 @@ BOXES = ("identified_databases", "identified_other", "records_screened", "record
          "reports_not_retrieved", "reports_assessed", "reviews_included", "studies_included", "reports_included",
          "studies_in_synthesis")
 
-WORDS = {
-    "en": {
-        "identified_databases": "Records identified from databases and registers",
-        "identified_other": "Documents identified from other sources (reviews, reference lists, public summaries)",
-        "records_screened": "Records screened", "records_excluded": "Records excluded",
-        "reports_sought": "Reports sought for retrieval", "reports_not_retrieved": "Full texts not retrieved",
-        "reports_assessed": "Reports assessed for eligibility",
-        "excluded": "Trials not in any meta-analysis:",
-        "excluded_no_effect": "no analysable effect in the sources read",
-        "excluded_not_randomised": "no randomised control group",
-        "reviews_included": "Reviews included",
-        "studies_included": "Trials included", "reports_included": "reports of included trials",
-        "studies_in_synthesis": "Trials with an analysable effect (meta-analyses)",
-        "identification": "Identification", "screening": "Screening", "included": "Included",
-        "unknown": "unknown", "title": "PRISMA 2020 flow diagram",
-    },
-    "nl": {
-        "identified_databases": "Treffers in databases en registers",
-        "identified_other": "Documenten gevonden via andere bronnen (reviews, literatuurlijsten, openbare samenvattingen)",
-        "records_screened": "Gescreende treffers", "records_excluded": "Uitgesloten treffers",
-        "reports_sought": "Opgevraagde publicaties", "reports_not_retrieved": "Volledige teksten niet verkregen",
-        "reports_assessed": "Publicaties beoordeeld op geschiktheid",
-        "excluded": "Studies in geen enkele meta-analyse:",
-        "excluded_no_effect": "geen bruikbaar effect in de gelezen bronnen",
-        "excluded_not_randomised": "geen gerandomiseerde controlegroep",
-        "reviews_included": "Geïncludeerde reviews",
-        "studies_included": "Geïncludeerde studies", "reports_included": "publicaties van geïncludeerde studies",
-        "studies_in_synthesis": "Studies met een bruikbaar effect (meta-analyses)",
-        "identification": "Identificatie", "screening": "Screening", "included": "Inclusie",
-        "unknown": "onbekend", "title": "PRISMA 2020-stroomdiagram",
-    },
-}
+WORDS = tr.PRISMA_PLOT_TEXT
 
 
 def _counts(func: str, counts) -> dict[str, float]:
@@ -79,7 +49,7 @@ def _counts(func: str, counts) -> dict[str, float]:
     return out
 
 
-def prisma_flow(counts, *, lang: str = "en", title: str | None = None, note: str | None = None,
+def prisma_flow(counts, ax=None, lang: str = "en", *, title: str | None = None, note: str | None = None,
                 reasons: Mapping[str, str] | None = None) -> Figure:
     """PRISMA 2020 flow diagram.
 
@@ -90,6 +60,8 @@ def prisma_flow(counts, *, lang: str = "en", title: str | None = None, note: str
         reports_sought, reports_not_retrieved, reports_assessed, reviews_included,
         studies_included, reports_included, studies_in_synthesis``, and any number of
         ``excluded_<reason>`` boxes (the reasons for exclusion). Empty / NaN = unknown.
+    ax : matplotlib Axes, optional
+        Draw the diagram into this Axes (its data limits are set to the diagram's size in inches).
     lang : {"en", "nl"}
     title, note : str, optional
         The title and a note under the diagram (for example how the counts were obtained).
@@ -113,26 +85,29 @@ def prisma_flow(counts, *, lang: str = "en", title: str | None = None, note: str
     excl_lines = [w["excluded"]] + [f"• {reasons.get(b, w.get(b, b))} (n = {n(b)})" for b in excl]
     with style():
         H = 6.85 + (0.45 if note else 0)
-        fig = plt.figure(figsize=(A4_WIDTH, H))
-        ax = fig.add_axes([0, 0, 1, 1])
+        if ax is None:
+            fig = plt.figure(figsize=(A4_WIDTH, H))
+            ax = fig.add_axes([0, 0, 1, 1])
+        else:
+            fig = ax.figure
         ax.set_xlim(0, A4_WIDTH)
         ax.set_ylim(0, H)
         ax.axis("off")
 
-        def box(x, y, wdt, hgt, s, gid, fc="white", bold=False, size=7.2):
-            ax.add_patch(FancyBboxPatch((x, y), wdt, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc=fc, ec="0.3", lw=0.8, gid=gid))
+        def box(x, y, wdt, hgt, s, gid, fc=C_BOX, bold=False, size=7.2):
+            ax.add_patch(FancyBboxPatch((x, y), wdt, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc=fc, ec=C_RULE, lw=0.8, gid=gid))
             ax.text(x + wdt / 2, y + hgt / 2, s, ha="center", va="center", fontsize=size, fontweight="bold" if bold else "normal",
                     linespacing=1.25, gid=f"{gid}-text")
 
         def arrow(x0, y0, x1, y1):
-            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=8, lw=0.8, color="0.3"))
+            ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=8, lw=0.8, color=C_RULE))
 
         top = H - 0.55
         ax.text(0.1, H - 0.15, title or w["title"], fontsize=9.5, fontweight="bold", ha="left", va="top")
         # phase bands on the left
         bands = [(w["identification"], top - 1.0, 1.0), (w["screening"], top - 3.85, 2.75), (w["included"], top - 6.15, 2.1)]
         for label, y, hgt in bands:
-            ax.add_patch(FancyBboxPatch((0.08, y), 0.3, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc="#dbe7f3", ec="none"))
+            ax.add_patch(FancyBboxPatch((0.08, y), 0.3, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc=C_BOX_HEAD, ec="none"))
             ax.text(0.23, y + hgt / 2, label, rotation=90, ha="center", va="center", fontsize=7.5, fontweight="bold")
         lx, bw = 0.55, 2.7   # left column (main flow)
         rx, rw = 3.5, 2.7    # right column (exclusions)
@@ -161,12 +136,12 @@ def prisma_flow(counts, *, lang: str = "en", title: str | None = None, note: str
         ex_text = "\n".join(textwrap.fill(s, 44, subsequent_indent="   ") for s in excl_lines)
         hgt = 0.3 + 0.14 * ex_text.count("\n") + 0.14
         y_syn = top - 6.1
-        ax.add_patch(FancyBboxPatch((rx, y_syn + 0.35 - hgt / 2), rw, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc="white",
-                                    ec="0.3", lw=0.8, gid="excluded"))
+        ax.add_patch(FancyBboxPatch((rx, y_syn + 0.35 - hgt / 2), rw, hgt, boxstyle="round,pad=0,rounding_size=0.05", fc=C_BOX,
+                                    ec=C_RULE, lw=0.8, gid="excluded"))
         ax.text(rx + 0.1, y_syn + 0.35, ex_text, ha="left", va="center", fontsize=6.8, linespacing=1.25, gid="excluded-text")
-        box(lx, y_syn, bw, 0.7, txt("studies_in_synthesis"), "studies_in_synthesis", fc="#eef5ea")
+        box(lx, y_syn, bw, 0.7, txt("studies_in_synthesis"), "studies_in_synthesis", fc=C_BOX_END)
         arrow(lx + bw / 2, y_inc, lx + bw / 2, y_syn + 0.7)
         arrow(lx + bw, y_syn + 0.35, rx, y_syn + 0.35)
         if note:
-            ax.text(0.1, 0.1, textwrap.fill(note, 125), fontsize=6.5, color="0.3", ha="left", va="bottom", linespacing=1.3)
+            ax.text(0.1, 0.1, textwrap.fill(note, 125), fontsize=6.5, color=C_RULE, ha="left", va="bottom", linespacing=1.3)
     return fig

@@ -21,20 +21,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import translations as tr
-from ._common import A4_WIDTH, ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS, check_lang, fit_text, fmt_number, style, text_width
+from ._common import A4_WIDTH, check_lang, fit_text, fmt_number, style, text_width
+from .palette import C_EMPTY, C_GRID, C_MUTED, C_SEPARATOR, ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS
 from .forest import normalise_rob
 
 __all__ = ["rob_traffic_light", "rob_summary"]
 
-WORDS = {
-    "en": {"judgement": "Judgement", "domains": "Domains", "study": "Study", "share_studies": "Share of studies (%)",
-           "share_weight": "Share of the weight (%)", "t_light": "Risk of bias per study", "t_summary": "Risk of bias across studies",
-           "weighted": "weighted by {what}", "unweighted": "each study counts once"},
-    "nl": {"judgement": "Oordeel", "domains": "Domeinen", "study": "Studie", "share_studies": "Aandeel van de studies (%)",
-           "share_weight": "Aandeel van het gewicht (%)", "t_light": "Risico op vertekening per studie",
-           "t_summary": "Risico op vertekening over de studies", "weighted": "gewogen naar {what}",
-           "unweighted": "elke studie telt één keer"},
-}
+WORDS = tr.ROB_PLOT_TEXT
 
 
 def _domains(func: str, data: pd.DataFrame, domains, overall: str | None, lang: str) -> list[tuple[str, str, str]]:
@@ -74,8 +67,9 @@ def _legend(ax_or_fig, lang: str, present, **kw):
     return ax_or_fig.legend(handles=handles, title=WORDS[lang]["judgement"], frameon=False, fontsize=7, title_fontsize=7.5, **kw)
 
 
-def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequence[str] | Mapping | None = None,
-                      overall: str | None = "overall", lang: str = "en", title: str | None = None) -> Figure:
+def rob_traffic_light(data: pd.DataFrame, ax=None, lang: str = "en", *, study: str = "study",
+                      domains: Sequence[str] | Mapping | None = None, overall: str | None = "overall",
+                      title: str | None = None) -> Figure:
     """Traffic-light plot: studies × domains (plus the overall judgement), as robvis ``rob_traffic_light``.
 
     Parameters
@@ -88,6 +82,8 @@ def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequ
         Domain judgements; listed in order as D1, D2, ... (RoB 2 names by default).
     overall : str or None
         Column with the overall judgement (drawn last, as "Overall" / "Totaaloordeel").
+    ax : matplotlib Axes, optional
+        Draw the grid into this Axes (labels to its left, legend to its right); its figure is returned.
     lang : {"en", "nl"}
     title : str, optional
 
@@ -118,10 +114,14 @@ def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequ
         height = 0.75 + row_h * n + 0.14 * max(legend_lines, 4) + 0.45
         col_w = max(0.42, max(text_width(head, 7, True) for _, head, _ in cols) / 72 + 0.12)
         width = min(A4_WIDTH, label_w + col_w * m + 2.2)
-        fig = plt.figure(figsize=(width, height))
         top = 1 - 0.55 / height
-        grid_h = row_h * (n + 1) / height
-        ax = fig.add_axes([label_w / width, top - grid_h, col_w * m / width, grid_h])
+        own = ax is None
+        if own:
+            fig = plt.figure(figsize=(width, height))
+            grid_h = row_h * (n + 1) / height
+            ax = fig.add_axes([label_w / width, top - grid_h, col_w * m / width, grid_h])
+        else:
+            fig = ax.figure
         ax.set_xlim(-0.5, m - 0.5)
         ax.set_ylim(n - 0.5, -1.5)
         ax.axis("off")
@@ -130,38 +130,46 @@ def rob_traffic_light(data: pd.DataFrame, *, study: str = "study", domains: Sequ
         for j, (col, _, _) in enumerate(cols):
             for i, v in enumerate(judg[col]):
                 face = ROB_COLOURS[v] if v else "white"
-                ax.scatter([j], [i], s=150, color=face, edgecolors="0.4" if not v else face, linewidths=0.6, zorder=3,
+                ax.scatter([j], [i], s=150, color=face, edgecolors=C_EMPTY if not v else face, linewidths=0.6, zorder=3,
                            gid=f"light-{i}-{j}")
                 if v:
                     ax.text(j, i, ROB_SYMBOLS[v], ha="center", va="center_baseline", fontsize=8, color="white",
                             fontweight="bold", zorder=4)
             if j == m - 1 and overall is not None and m > 1:
-                ax.axvline(j - 0.5, color="0.7", lw=0.6)
-        ax.hlines(np.arange(n) + 0.5, -0.5, m - 0.5, color="0.9", lw=0.5, zorder=1)
+                ax.axvline(j - 0.5, color=C_SEPARATOR, lw=0.6)
+        ax.hlines(np.arange(n) + 0.5, -0.5, m - 0.5, color=C_GRID, lw=0.5, zorder=1)
         for i, lab in enumerate(labels):
             ax.annotate(fit_text(lab, (label_w - 0.15) * 72, 7.5), xy=(-0.5, i), xycoords="data", xytext=(-6, 0),
                         textcoords="offset points", ha="right", va="center", fontsize=7.5, annotation_clip=False,
                         gid=f"study-{i}")
         ax.annotate(w["study"], xy=(-0.5, -1), xytext=(-6, 0), textcoords="offset points", ha="right", va="center",
                     fontsize=7, fontweight="bold", annotation_clip=False)
+        dom_text = "\n".join(f"{head}: {name}" for _, head, name in cols[: m - (overall is not None)]) if has_domains else ""
+        if not own:
+            ax.set_title(title or w["t_light"], loc="left", fontsize=9, fontweight="bold")
+            _legend(ax, lang, present or {"unclear"}, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+            if dom_text:
+                ax.text(0, -0.02, dom_text, transform=ax.transAxes, fontsize=6.8, ha="left", va="top", color=C_MUTED,
+                        linespacing=1.3)
+            return fig
         fig.text(0.02, 1 - 0.12 / height, title or w["t_light"], fontsize=9, fontweight="bold", ha="left", va="top")
         legend_x = (label_w + col_w * m + 0.15) / width
         _legend(fig, lang, present or {"unclear"}, loc="upper left", bbox_to_anchor=(legend_x, top))
-        if has_domains:
-            dom_text = "\n".join(f"{head}: {name}" for _, head, name in cols[: m - (overall is not None)])
-            fig.text(0.02, (0.14 * legend_lines + 0.12) / height, dom_text, fontsize=6.8, ha="left", va="top", color="0.25",
+        if dom_text:
+            fig.text(0.02, (0.14 * legend_lines + 0.12) / height, dom_text, fontsize=6.8, ha="left", va="top", color=C_MUTED,
                      linespacing=1.3)
     return fig
 
 
-def rob_summary(data: pd.DataFrame, *, domains: Sequence[str] | Mapping | None = None, overall: str | None = "overall",
-                weights: str | None = None, weights_label: str | Mapping | None = None, study: str | None = None,
-                lang: str = "en", title: str | None = None) -> Figure:
+def rob_summary(data: pd.DataFrame, ax=None, lang: str = "en", *, domains: Sequence[str] | Mapping | None = None,
+                overall: str | None = "overall", weights: str | None = None, weights_label: str | Mapping | None = None,
+                study: str | None = None, title: str | None = None) -> Figure:
     """Summary bar chart: per domain the share of studies (or of the weight) per judgement, as robvis ``rob_summary``.
 
     ``weights``: a column of non-negative numbers (participants, meta-analytic weight); without it
     each study counts once. ``weights_label`` names it in the note under the chart. ``study``: a
-    study column; when given, each study must appear once.
+    study column; when given, each study must appear once. ``ax``: draw the bars into this Axes
+    (domain names to its left, legend to its right); its figure is returned.
     """
     func = "rob_summary"
     check_lang(func, lang)
@@ -189,8 +197,12 @@ def rob_summary(data: pd.DataFrame, *, domains: Sequence[str] | Mapping | None =
     present = set()
     with style():
         height = 0.95 + 0.32 * m + 0.35
-        fig = plt.figure(figsize=(A4_WIDTH, height))
-        ax = fig.add_axes([2.6 / A4_WIDTH, 0.75 / height, 2.3 / A4_WIDTH, 0.32 * m / height])
+        own = ax is None
+        if own:
+            fig = plt.figure(figsize=(A4_WIDTH, height))
+            ax = fig.add_axes([2.6 / A4_WIDTH, 0.75 / height, 2.3 / A4_WIDTH, 0.32 * m / height])
+        else:
+            fig = ax.figure
         for j, (col, head, name) in enumerate(cols):
             y = m - 1 - j
             left = 0.0
@@ -215,12 +227,18 @@ def rob_summary(data: pd.DataFrame, *, domains: Sequence[str] | Mapping | None =
         ax.set_xlabel(w["share_weight"] if weights else w["share_studies"], fontsize=7.5)
         for s in ("top", "right", "left"):
             ax.spines[s].set_visible(False)
-        _legend(fig, lang, present or {"unclear"}, loc="center left", bbox_to_anchor=(5.05 / A4_WIDTH, (0.75 + 0.16 * m) / height))
-        fig.text(0.02, 1 - 0.12 / height, title or w["t_summary"], fontsize=9, fontweight="bold", ha="left", va="top")
         if weights:
             what = weights_label[lang] if isinstance(weights_label, Mapping) else (weights_label or weights)
             note = w["weighted"].format(what=what)
         else:
             note = w["unweighted"]
-        fig.text(0.02, 0.1 / height, note.capitalize() + f" (n = {len(data)}).", fontsize=6.8, color="0.3", ha="left", va="bottom")
+        note = note.capitalize() + f" (n = {len(data)})."
+        if not own:
+            _legend(ax, lang, present or {"unclear"}, loc="center left", bbox_to_anchor=(1.02, 0.5))
+            ax.set_title(title or w["t_summary"], loc="left", fontsize=9, fontweight="bold")
+            ax.text(0, -0.35, note, transform=ax.transAxes, fontsize=6.8, color=C_MUTED, ha="left", va="top")
+            return fig
+        _legend(fig, lang, present or {"unclear"}, loc="center left", bbox_to_anchor=(5.05 / A4_WIDTH, (0.75 + 0.16 * m) / height))
+        fig.text(0.02, 1 - 0.12 / height, title or w["t_summary"], fontsize=9, fontweight="bold", ha="left", va="top")
+        fig.text(0.02, 0.1 / height, note, fontsize=6.8, color=C_MUTED, ha="left", va="bottom")
     return fig
