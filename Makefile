@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: setup reproduce test test-browser lab sync sync-data fixtures bench baselines lock clean
 
-# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.paths.EVIDENCE_FILES).
+# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.project.paths.EVIDENCE_FILES).
 EVIDENCE_FILES := studies.csv reviews.csv gaps.csv datapackage.json README.md GAPS.md
 
 $(BIN)/python:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.paths import figures_dir, project_root
+from koppmeta.project.paths import figures_dir, project_root
 
 ROOT = project_root()
 printout = (ROOT / "tests" / "fixtures" / "metafor_bcg_print.txt").read_text(encoding="utf-8")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
 published = reviews[(reviews["outcome"] == "incidence") & (reviews["measure"] == "RR")]
@@ -36,7 +36,7 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %% [markdown]
 # ## The trial rows
-# Rows with outcome `incidence`. `koppmeta.evidence.effects_for` turns them into log risk ratios with
+# Rows with outcome `incidence`. `koppmeta.project.evidence.effects_for` turns them into log risk ratios with
 # the library's named conversions and records the route for each trial:
 # 1. counts per arm -> log RR;
 # 2. percentages of the arm sizes -> counts (`counts_from_percent`, flagged approximate: a cumulative
@@ -47,7 +47,7 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 # One row per trial: the longest follow-up with usable numbers.
 
 # %%
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 
 studies = koppmeta.load_studies()
 inc = studies[studies["outcome"] == "incidence"]
@@ -95,7 +95,7 @@ gap
 
 # %%
 print("In the re-analysis:", ", ".join(trials["study_id"]))
-gaps_text = (koppmeta.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
+gaps_text = (koppmeta.project.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
 print("GAPS.md has a section for each review:", all(r in gaps_text for r in published["review_id"]))
 print("Trials in data/ with an incidence row but no usable numbers:",
       sorted(set(inc["study_id"]) - set(trials["study_id"])))

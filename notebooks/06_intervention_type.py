@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
 thanhauser = reviews[reviews["review_id"] == "thanhauser2017"]

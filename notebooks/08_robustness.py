@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 from koppmeta.gosh import gosh
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 SEED = 20261125
 reviews = koppmeta.load_reviews()

@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 from koppmeta.findings import PublishedEffect
-from koppmeta.paths import figures_dir
-from koppmeta.reporting.report import trial_labels
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.report import trial_labels
 from koppmeta.translations import interval, number, term
 
 LANGS = ("en", "nl")

@@ -35,8 +35,8 @@ import pandas as pd
 from IPython.display import clear_output, display
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
 reviews.loc[(reviews["outcome"] == "incidence") & reviews["review_id"].isin(["siegenthaler2012", "loechner2018", "lannes2021"]),

@@ -3,7 +3,7 @@
     python scripts/evidence_stats.py [--data DIR]
 
 Every count is computed from data/studies.csv and data/reviews.csv through the library's own routes:
-a trial counts as *analysable* when :func:`koppmeta.evidence.effects_for` turns at least one of its
+a trial counts as *analysable* when :func:`koppmeta.project.evidence.effects_for` turns at least one of its
 rows into an effect with a sampling variance (for any outcome and time point). Nothing is written.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from koppmeta.data import load_reviews, load_studies
-from koppmeta.evidence import effects_for
+from koppmeta.project.data import load_reviews, load_studies
+from koppmeta.project.evidence import effects_for
 from koppmeta.overlap import corrected_covered_area, inclusion_matrix
 
 SYMPTOMS = ("internalizing", "anxiety_symptoms", "depressive_symptoms")

@@ -24,7 +24,8 @@ import koppmeta
 from conftest import ROOT
 from koppmeta import translations as tr
 from koppmeta.plotting import _common
-from koppmeta.reporting import prisma_counts, report
+from koppmeta.project import report
+from koppmeta.project.prisma import prisma_counts
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def test_report_content_and_real_word_tables(dutch_report):
 
 
 def test_landing_page_shows_the_headline_findings(dutch_report):
-    from koppmeta.reproduce import landing_page
+    from koppmeta.project.reproduce import landing_page
 
     _, rep, _, _ = dutch_report
     page = landing_page([("01_getting_started", "Getting started")], {"nl": rep}, ["koppmeta_report_nl.html", "koppmeta_report_nl.docx"])
@@ -183,12 +184,12 @@ def test_docx_and_pdf_carry_no_date(dutch_report, tmp_path):
 
 def test_report_command_line(tmp_path):
     """The subcommand is registered and its errors are messages (the building itself is tested above)."""
-    helptext = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--help"], capture_output=True, text=True, cwd=ROOT)
+    helptext = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert helptext.returncode == 0 and "--lang" in helptext.stdout and "docx" in helptext.stdout
-    bad = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--format", "docx", "--output", str(tmp_path / "r.pdf")],
+    bad = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--format", "docx", "--output", str(tmp_path / "r.pdf")],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "must end in .docx" in bad.stderr and "Traceback" not in bad.stderr
-    nodir = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--output", str(tmp_path / "no" / "r.html")],
+    nodir = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--output", str(tmp_path / "no" / "r.html")],
                            capture_output=True, text=True, cwd=ROOT)
     assert nodir.returncode != 0 and "does not exist" in nodir.stderr and not (tmp_path / "no").exists()
 

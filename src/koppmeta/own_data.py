@@ -15,7 +15,7 @@ Headers may be English or Dutch (``studie, jaar, gebeurtenissen1, gemiddelde1, s
 ondergrens, bovengrens, ...``; see :data:`ALIASES`); case, spaces and hyphens do not matter.
 CSV files may be comma- or semicolon-separated (or tab), with a decimal point or a decimal
 comma; both are detected and said. Every problem is collected and raised at once as a
-:class:`~koppmeta.data.DataError` naming file, row, column, value and rule; rows that carry
+:class:`~koppmeta.project.data.DataError` naming file, row, column, value and rule; rows that carry
 no complete set of numbers are listed with the reason, never dropped silently.
 """
 
@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import DataError, Problem
+from .project.data import DataError, Problem
 from .effect_sizes import effect_sizes, from_ci
 from .models import TESTS, MetaAnalysis, meta_analysis
 
@@ -523,7 +523,7 @@ def read_trials(source: str | Path | pd.DataFrame, *, lang: str = "en", sheet: s
     Raises
     ------
     OwnDataError
-        (a :class:`~koppmeta.data.DataError`, so a ``ValueError``) listing every problem found, each
+        (a :class:`~koppmeta.project.data.DataError`, so a ``ValueError``) listing every problem found, each
         with file, row, column, value and rule, in ``lang`` (``"en"`` or ``"nl"``).
     """
     _check_lang("read_trials", lang)
