@@ -49,3 +49,18 @@ def test_old_command_module_still_runs():
 def test_unknown_old_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="koppmeta.data"):
         koppmeta.data.no_such_function  # noqa: B018
+
+
+def test_main_job_starts_from_an_empty_figures_folder(tmp_path):
+    """A figure that no notebook writes any more leaves the folder (and so the manifest)."""
+    from koppmeta.project.reproduce import clean_figures
+
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "old_figure_en.png").write_bytes(b"x")
+    (figures / "MANIFEST.json").write_text("{}", encoding="utf-8")
+    (figures / "keep").mkdir()
+    removed = clean_figures(figures)
+    assert [p.name for p in removed] == ["MANIFEST.json", "old_figure_en.png"]
+    assert [p.name for p in figures.iterdir()] == ["keep"]
+    assert clean_figures(tmp_path / "missing") == []
