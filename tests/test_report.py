@@ -299,3 +299,18 @@ def test_published_estimates_have_headers_and_k():
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "Review" in texts and "RR [95%-BI]" in texts and "A 2001 (k = 7)" in texts and "B 2002" in texts
     plt.close("all")
+
+
+def test_report_pools_few_trials_with_ad_hoc_hartung_knapp_and_says_so(dutch_report):
+    """Every outcome has fewer than 10 trials: the report pools with test="adhoc" and names it;
+    its methods table shows the plain and the ad hoc Hartung-Knapp rows side by side."""
+    _, rep, html, _ = dutch_report
+    assert report.TEST == "adhoc"
+    text = _html_text(html)
+    assert "ad-hoc-Hartung-Knapp" in text and "nooit smaller dan het z-interval" in text
+    inc = koppmeta.effects_for(koppmeta.load_studies(), "incidence")
+    fit = koppmeta.meta_analysis(inc["yi"], inc["vi"], measure="RR", test="adhoc")
+    row = next(r for b in rep.blocks if b.kind == "table" for r in b.rows if r[0] == report.W["nl"]["m_adhoc"])
+    expected = f"{tr.number(np.exp(fit.estimate), 2, 'nl')} ({tr.interval(np.exp(fit.ci_low), np.exp(fit.ci_high), 2, 'nl')})"
+    assert row[1] == expected
+    assert any(r[0] == report.W["nl"]["m_hk"] for b in rep.blocks if b.kind == "table" for r in b.rows)

@@ -3,8 +3,11 @@
 The report is built from the library and the data (not from notebook pages): :func:`build`
 computes every number and figure once and returns a list of blocks (headings, paragraphs,
 tables, figures); :func:`render_html`, :func:`render_docx` and :func:`render_pdf` lay the same
-blocks out. Every pooled interval uses the Hartung-Knapp method with a prediction interval,
-because no outcome has 10 trials or more, and the report says so where it shows them.
+blocks out. Every pooled interval uses the ad hoc Hartung-Knapp method (Knapp & Hartung 2003;
+metafor ``test="adhoc"``: the Hartung-Knapp interval, never narrower than the z interval) with a
+prediction interval, because no outcome has 10 trials or more, and the report says so where it
+shows them. The subgroups by intervention type use the plain Hartung-Knapp method, the only one
+that ``subgroup_analysis`` offers, and say so.
 
 Output is deterministic: no dates, fixed document properties, figures saved without
 timestamps, so the same data give the same bytes.
@@ -33,7 +36,8 @@ __all__ = ["build", "render_html", "render_docx", "render_pdf", "write", "write_
 
 FORMATS = ("html", "docx", "pdf")
 METHOD = "REML"
-TEST = "knha"  # Hartung-Knapp: every outcome has fewer than 10 trials
+TEST = "adhoc"  # ad hoc Hartung-Knapp: every outcome has fewer than 10 trials
+TEST_SUBGROUPS = "knha"  # subgroup_analysis offers z and Hartung-Knapp
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -99,17 +103,20 @@ W = {
         "rob_rule": "where a trial's results are judged differently, the most serious judgement counts",
         "rob_domains": "Judgements per domain are drawn where the data hold them; otherwise only the overall judgement.",
         "h_outcomes": "4. Pooled effects per outcome",
-        "outcomes": ("Each outcome is pooled with a random-effects model (REML) and the Hartung-Knapp interval, "
-                     "because no outcome has 10 trials or more: with few trials the usual z interval is too narrow. "
+        "outcomes": ("Each outcome is pooled with a random-effects model (REML) and the ad hoc Hartung-Knapp interval, "
+                     "because no outcome has 10 trials or more: with few trials the usual z interval is too narrow, and "
+                     "the plain Hartung-Knapp interval can be narrower still when the trials happen to agree; the ad hoc "
+                     "version (Knapp and Hartung 2003) never lets it be narrower than the z interval. "
                      "The prediction interval shows where the effect of a new trial is expected to lie. The table "
                      "beside each figure compares the methods: when they disagree, the evidence is fragile."),
-        "forest_title": "{outcome}: {k} trials (Hartung-Knapp interval; prediction interval because k < 10)",
-        "forest_short": "{outcome}: {k} trials (Hartung-Knapp)",
-        "forest_x": "{measure}; Hartung-Knapp interval and prediction interval (k < 10)",
+        "forest_title": "{outcome}: {k} trials (ad hoc Hartung-Knapp interval; prediction interval because k < 10)",
+        "forest_short": "{outcome}: {k} trials (ad hoc Hartung-Knapp)",
+        "forest_x": "{measure}; ad hoc Hartung-Knapp interval and prediction interval (k < 10)",
         "one_trial": "{outcome}: one trial ({trial}), {measure} {est} ({ci}); nothing to pool.",
         "t_methods": "{outcome}: the same trials pooled by several methods",
         "methods_cols": ["Method", "Estimate (95% CI)", "Prediction interval", "τ²", "I²"],
         "m_fe": "Fixed effect (z)", "m_z": "Random effects, REML (z)", "m_hk": "Random effects, REML (Hartung-Knapp)",
+        "m_adhoc": "Random effects, REML (ad hoc Hartung-Knapp; used in this report)",
         "h_type": "5. By intervention type",
         "type": ("The Trimbos review sorts the interventions into those aimed at the parent, at the family and at "
                  "the child. Each group is pooled on its own (Hartung-Knapp); the test for subgroup differences "
@@ -122,7 +129,7 @@ W = {
         "subgroup_short": "{outcome} by intervention type (Hartung-Knapp)",
         "h_quality": "6. By study quality",
         "quality": ("The pooled effect of all trials beside the trials at low risk of bias or with some concerns, "
-                    "and the trials at low risk only (Hartung-Knapp)."),
+                    "and the trials at low risk only (ad hoc Hartung-Knapp)."),
         "quality_cols": ["Outcome", "Trials included", "k", "Estimate (95% CI)", "Prediction interval"],
         "subset": {"all": "All trials", "low_or_some": "Low risk or some concerns", "low": "Low risk only"},
         "no_trial": "no trial",
@@ -131,7 +138,7 @@ W = {
                       "in this evidence base as the last row. The reviews pooled more trials than the public sources "
                       "show, so they are not the same analysis."),
         "published_title": "New disorder in the child: published pooled risk ratios and the re-analysis",
-        "reanalysis_row": "Re-analysis, {k} trials (Hartung-Knapp)",
+        "reanalysis_row": "Re-analysis, {k} trials (ad hoc Hartung-Knapp)",
         "t_published": "Published pooled results with an interval",
         "published_cols": ["Review", "Outcome", "Time point", "Measure", "Estimate (95% CI)"],
         "h_sof": "8. Summary of findings",
@@ -161,14 +168,15 @@ W = {
         "missing_reviews": "Reviews concerned: {reviews}.",
         "h_method": "About the methods",
         "method": ("Effects: risk ratios from counts per arm (incidence) and Hedges' g from means and standard "
-                   "deviations. Pooling: random effects with REML and the Hartung-Knapp interval; the prediction "
+                   "deviations. Pooling: random effects with REML and the ad hoc Hartung-Knapp interval (per subgroup the "
+                   "plain Hartung-Knapp interval); the prediction "
                    "interval as in metafor. The numbers equal those of R metafor to 1e-6."),
         "figure": "Figure", "table": "Table",
         "yes": "yes", "no": "no",
         # answers
         "a1_title": "Preventive support and the child's development",
         "a1_can": ("Can answer, with {certainty} certainty (GRADE): whether fewer children develop a disorder of their "
-                   "own. The re-analysis of {k} trials gives a risk ratio of {rr} ({ci}, Hartung-Knapp); prediction "
+                   "own. The re-analysis of {k} trials gives a risk ratio of {rr} ({ci}, ad hoc Hartung-Knapp); prediction "
                    "interval {pi}{pi_null}. The published reviews report risk ratios between {pmin} and {pmax}."),
         "pi_null": ": a new trial could find anything from a large benefit to harm",
         "a1_cannot": ("Cannot answer: the impact on the child's development. Of {dev_trials} trials with "
@@ -223,17 +231,19 @@ W = {
         "rob_rule": "waar de resultaten van een studie verschillend zijn beoordeeld, telt het ernstigste oordeel",
         "rob_domains": "Oordelen per domein staan in de figuur waar de gegevens ze bevatten; anders alleen het totaaloordeel.",
         "h_outcomes": "4. Gepoolde effecten per uitkomst",
-        "outcomes": ("Elke uitkomst is gepoold met een random-effectsmodel (REML) en het Hartung-Knapp-interval, omdat "
+        "outcomes": ("Elke uitkomst is gepoold met een random-effectsmodel (REML) en het ad-hoc-Hartung-Knapp-interval, omdat "
                      "geen enkele uitkomst 10 of meer studies heeft: bij weinig studies is het gebruikelijke z-interval "
-                     "te smal. Het predictie-interval laat zien waar het effect van een nieuwe studie naar verwachting "
+                     "te smal, en het gewone Hartung-Knapp-interval kan nog smaller zijn als de studies toevallig goed "
+                     "overeenkomen; de ad-hocversie (Knapp en Hartung 2003) is nooit smaller dan het z-interval. Het predictie-interval laat zien waar het effect van een nieuwe studie naar verwachting "
                      "ligt. De tabel bij elke figuur vergelijkt de methoden: als die verschillen, is het bewijs kwetsbaar."),
-        "forest_title": "{outcome}: {k} studies (Hartung-Knapp-interval; predictie-interval omdat k < 10)",
-        "forest_short": "{outcome}: {k} studies (Hartung-Knapp)",
-        "forest_x": "{measure}; Hartung-Knapp-interval en predictie-interval (k < 10)",
+        "forest_title": "{outcome}: {k} studies (ad-hoc-Hartung-Knapp-interval; predictie-interval omdat k < 10)",
+        "forest_short": "{outcome}: {k} studies (ad-hoc-Hartung-Knapp)",
+        "forest_x": "{measure}; ad-hoc-Hartung-Knapp-interval en predictie-interval (k < 10)",
         "one_trial": "{outcome}: één studie ({trial}), {measure} {est} ({ci}); er valt niets te poolen.",
         "t_methods": "{outcome}: dezelfde studies gepoold met verschillende methoden",
         "methods_cols": ["Methode", "Schatting (95%-BI)", "Predictie-interval", "τ²", "I²"],
         "m_fe": "Vast effect (z)", "m_z": "Random-effectsmodel, REML (z)", "m_hk": "Random-effectsmodel, REML (Hartung-Knapp)",
+        "m_adhoc": "Random-effectsmodel, REML (ad-hoc-Hartung-Knapp; gebruikt in dit rapport)",
         "h_type": "5. Per type interventie",
         "type": ("Het Trimbos-overzicht deelt de interventies in naar gericht op de ouder, op het gezin en op het kind. "
                  "Elke groep is apart gepoold (Hartung-Knapp); de toets voor verschil tussen subgroepen gaat na of de "
@@ -246,7 +256,7 @@ W = {
         "subgroup_short": "{outcome} per type interventie (Hartung-Knapp)",
         "h_quality": "6. Per kwaliteit van de studies",
         "quality": ("Het gepoolde effect van alle studies naast dat van de studies met laag risico op vertekening of "
-                    "enige zorgen, en alleen de studies met laag risico (Hartung-Knapp)."),
+                    "enige zorgen, en alleen de studies met laag risico (ad-hoc-Hartung-Knapp)."),
         "quality_cols": ["Uitkomst", "Meegenomen studies", "k", "Schatting (95%-BI)", "Predictie-interval"],
         "subset": {"all": "Alle studies", "low_or_some": "Laag risico of enige zorgen", "low": "Alleen laag risico"},
         "no_trial": "geen studie",
@@ -255,7 +265,7 @@ W = {
                       "van de studies in deze bewijsbasis als laatste rij. De reviews poolden meer studies dan de "
                       "openbare bronnen laten zien; het is dus niet dezelfde analyse."),
         "published_title": "Nieuwe stoornis bij het kind: gepubliceerde gepoolde relatieve risico's en de heranalyse",
-        "reanalysis_row": "Heranalyse, {k} studies (Hartung-Knapp)",
+        "reanalysis_row": "Heranalyse, {k} studies (ad-hoc-Hartung-Knapp)",
         "t_published": "Gepubliceerde gepoolde resultaten met een interval",
         "published_cols": ["Review", "Uitkomst", "Meetmoment", "Maat", "Schatting (95%-BI)"],
         "h_sof": "8. Samenvatting van de bevindingen",
@@ -287,13 +297,14 @@ W = {
         "missing_reviews": "Het gaat om de reviews: {reviews}.",
         "h_method": "Over de methoden",
         "method": ("Effecten: relatieve risico's uit aantallen per arm (nieuwe stoornissen) en Hedges' g uit "
-                   "gemiddelden en standaarddeviaties. Poolen: random-effectsmodel met REML en het Hartung-Knapp-interval; "
+                   "gemiddelden en standaarddeviaties. Poolen: random-effectsmodel met REML en het ad-hoc-Hartung-Knapp-interval "
+                   "(per subgroep het gewone Hartung-Knapp-interval); "
                    "het predictie-interval zoals in metafor. De getallen zijn gelijk aan die van R metafor tot op 1e-6."),
         "figure": "Figuur", "table": "Tabel",
         "yes": "ja", "no": "nee",
         "a1_title": "Preventieve ondersteuning en de ontwikkeling van het kind",
         "a1_can": ("Kan beantwoord worden, met {certainty} zekerheid (GRADE): of minder kinderen zelf een stoornis "
-                   "ontwikkelen. De heranalyse van {k} studies geeft een relatief risico van {rr} ({ci}, Hartung-Knapp); "
+                   "ontwikkelen. De heranalyse van {k} studies geeft een relatief risico van {rr} ({ci}, ad-hoc-Hartung-Knapp); "
                    "predictie-interval {pi}{pi_null}. De gepubliceerde reviews melden relatieve risico's tussen {pmin} "
                    "en {pmax}."),
         "pi_null": ": een nieuwe studie kan alles vinden van een groot voordeel tot schade",
@@ -474,7 +485,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         if len(eff) >= 4 and (counts >= 2).sum() >= 2:
             keep = eff[eff["intervention_type"].isin(counts[counts >= 2].index)]
             sg = subgroup_analysis(keep["yi"], keep["vi"], keep["intervention_type"].astype(str).tolist(), labels=list(keep["label"]),
-                                   measure=keep["measure"].iloc[0], method=METHOD, test=TEST)
+                                   measure=keep["measure"].iloc[0], method=METHOD, test=TEST_SUBGROUPS)
             subgroup_results[outcome] = sg
             sgz = subgroup_analysis(keep["yi"], keep["vi"], keep["intervention_type"].astype(str).tolist(), labels=list(keep["label"]),
                                     measure=keep["measure"].iloc[0], method=METHOD, test="z")
@@ -596,7 +607,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         back = (lambda x: float(np.exp(x))) if ratio else float
         rows = []
         for name, kw in (("m_fe", {"method": "FE", "test": "z"}), ("m_z", {"method": METHOD, "test": "z"}),
-                         ("m_hk", {"method": METHOD, "test": TEST})):
+                         ("m_hk", {"method": METHOD, "test": "knha"}), ("m_adhoc", {"method": METHOD, "test": TEST})):
             f = meta_analysis(eff["yi"], eff["vi"], measure=fit.measure, **kw)
             pi = "–" if kw["method"] == "FE" else interval(back(f.pi_low), back(f.pi_high), 2, lang)
             rows.append([w[name], f"{number(back(f.estimate), 2, lang)} ({interval(back(f.ci_low), back(f.ci_high), 2, lang)})", pi,
@@ -986,7 +997,7 @@ def add_parser(sub) -> None:
     """Register ``koppmeta report`` on an argparse subparsers object."""
     p = sub.add_parser("report", help="the evidence report without code (Dutch or English; HTML, DOCX or PDF)",
                        description="Write the evidence report: the question, the evidence base, pooled effects "
-                                   "(Hartung-Knapp, prediction intervals), summary of findings, limitations.")
+                                   "(ad hoc Hartung-Knapp, prediction intervals), summary of findings, limitations.")
     p.add_argument("--lang", default="en", choices=tr.LANGS)
     p.add_argument("--format", default="html", choices=FORMATS)
     p.add_argument("--output", default=None, help="file to write (default: reports/koppmeta_report_<lang>.<format>)")
