@@ -31,7 +31,6 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
-import numpy as np
 
 # Modules with a register(subparsers) function, in the order --help lists them.
 # "module:function" of each function that adds commands; a module of its own may use "module" alone
@@ -171,6 +170,7 @@ def _fmt_months(m: float) -> str:
 
 
 def _effects(args: argparse.Namespace):
+    """The trial table, the usable effects and the time point asked for (a message for every bad choice)."""
     from .data import load_studies
     from .evidence import effects_for
 
@@ -179,7 +179,7 @@ def _effects(args: argparse.Namespace):
     if args.outcome not in outcomes:
         raise fail(f"unknown outcome {args.outcome!r}. Outcomes in {Path(studies.attrs['path']).name}: {', '.join(outcomes)}.")
     if args.timepoint in ("longest", "shortest"):
-        return studies, effects_for(studies, args.outcome, timepoint=args.timepoint)
+        return studies, effects_for(studies, args.outcome, timepoint=args.timepoint), args.timepoint
     try:
         tp = float(args.timepoint.replace(",", "."))
     except ValueError:
@@ -191,89 +191,49 @@ def _effects(args: argparse.Namespace):
         raise fail(f"--timepoint {args.timepoint}: no trial reports outcome {args.outcome!r} at {tp:g} months. "
                    f"Time points (months) with usable numbers: {', '.join(_fmt_months(m) for m in usable) or 'none'}; "
                    "or use 'longest' or 'shortest'.")
-    return studies, eff
+    return studies, eff, tp
 
 
 def _forest(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from ..models import meta_analysis
     from ..plotting import forest_plot, save_figure
+    from .pipeline import analyse_outcome
 
     out = check_output(args.output)
-    _, eff = _effects(args)
-    if len(eff) < 1:
-        unused = "; ".join(f"{e}: {why}" for e, why in eff.attrs.get("unused", ()))
-        raise fail(f"no trial has usable numbers for outcome {args.outcome!r} ({unused}); see data/GAPS.md.")
-    if args.by is not None and args.by not in eff.columns:
+    studies, eff, timepoint = _effects(args)
+    if args.by is not None and len(eff) and args.by not in eff.columns:
         raise fail(f"unknown column {args.by!r} for --by. Columns of the effects table: "
                    f"{', '.join(c for c in eff.columns if c not in ('yi', 'vi'))}.")
+    analysis = analyse_outcome(studies, args.outcome, method=args.method, test=args.test, by=args.by,
+                               timepoint=timepoint, min_k=1)
+    if analysis.fit is None or (args.by is not None and analysis.subgroups is None):
+        raise fail(" ".join(analysis.messages))
+    eff = analysis.effects
     months = eff["timepoint_months"].astype(float)
-    labels = list(eff["citation"].astype(str))
     columns = pd.DataFrame({"Months" if args.lang == "en" else "Maanden":
                             [("post" if args.lang == "en" else "na afloop") if m == 0 else f"{m:g}" if m == m else ""
                              for m in months]})
-    rob = eff["risk_of_bias"].tolist()
-    measure = eff["measure"][0]
     outcome = args.outcome.replace("_", " ")
-    if args.test == "knha" and len(eff) < 2:
-        raise fail(f"--test knha needs at least 2 trials; outcome {args.outcome!r} has {len(eff)} with usable numbers. Use --test z.")
     if args.by is None:
-        result = meta_analysis(eff["yi"], eff["vi"], labels=labels, measure=measure, method=args.method, test=args.test)
         default_title = (f"{outcome.capitalize()}: curated trials" if args.lang == "en"
                          else f"{outcome.capitalize()}: trials uit de verzamelde studies")
     else:
-        from ..regression import subgroup_analysis
-
-        groups = eff[args.by]
-        if groups.isna().any():
-            missing = ", ".join(eff.loc[groups.isna(), "study_id"].astype(str))
-            raise fail(f"column {args.by!r} is missing for {missing}; every trial needs a value to be placed in a subgroup.")
-        values = groups.astype(str)
-        if values.nunique() < 2:
-            raise fail(f"--by {args.by}: all {len(eff)} trials with usable numbers for {args.outcome!r} have "
-                       f"{args.by} = {values.iloc[0]!r}; one group leaves nothing to compare. "
-                       "Try another column, e.g. --by intervention_type.")
-        small = sorted(g for g, n in values.value_counts().items() if n < 2)
-        if args.test == "knha" and small:
-            raise fail(f"--by {args.by} --test knha: the group(s) {', '.join(map(repr, small))} hold one trial, and "
-                       "the Knapp-Hartung test needs 2 per group. Use --test z for this subgroup plot.")
-        result = subgroup_analysis(eff["yi"], eff["vi"], values.tolist(), labels=labels,
-                                   measure=measure, method=args.method, test=args.test)
         default_title = (f"{outcome.capitalize()} by {args.by.replace('_', ' ')}: curated trials" if args.lang == "en"
                          else f"{outcome.capitalize()} per {args.by.replace('_', ' ')}: trials uit de verzamelde studies")
-    fig = forest_plot(result, lang=args.lang, title=args.title or default_title, columns=columns, rob=rob)
+    fig = forest_plot(analysis.result, lang=args.lang, title=args.title or default_title, columns=columns,
+                      rob=eff["risk_of_bias"].tolist())
     for path in save_figure(fig, out):
         print(f"wrote {path}")
     return 0
 
 
 def _summary(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from .data import load_studies
-    from .evidence import effects_for
-    from ..models import meta_analysis
+    from .pipeline import pooled_summary
 
     studies = load_studies(_input_file(args.data))
-    rows, notes = [], []
-    for outcome in sorted(studies["outcome"].dropna().unique()):
-        eff = effects_for(studies, outcome)
-        n_rows = int((studies["outcome"] == outcome).sum())
-        unused = len(eff.attrs.get("unused", ()))
-        if len(eff) < 2:
-            trials = ", ".join(eff["study_id"]) if len(eff) else "none"
-            notes.append(f"not pooled: {outcome} (k = {len(eff)} trial(s) with usable numbers: {trials}; "
-                         f"{unused} of its {n_rows} row(s) without usable numbers)")
-            continue
-        fit = meta_analysis(eff["yi"], eff["vi"], method=args.method, test=args.test, measure=eff["measure"][0])
-        tr = (lambda x: float(np.exp(x))) if fit.is_ratio else float
-        rows.append({"outcome": outcome, "measure": fit.measure, "k": fit.k, "estimate": tr(fit.estimate),
-                     "ci_low": tr(fit.ci_low), "ci_high": tr(fit.ci_high), "pval": fit.pval, "tau2": fit.tau2,
-                     "i2_percent": fit.i2, "trials": ", ".join(eff["study_id"])})
-        if unused:
-            notes.append(f"{outcome}: {unused} of {n_rows} row(s) without usable numbers (koppmeta.effects_for(...).attrs['unused'] lists them)")
-    table = pd.DataFrame(rows)
+    table, notes = pooled_summary(studies, method=args.method, test=args.test)
     if args.format == "csv":
         print(table.to_csv(index=False), end="")
         for n in notes:  # the CSV stays one table; what was left out goes to standard error
