@@ -29,6 +29,7 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import display_scale
 
 reviews = koppmeta.load_reviews()
 published = reviews[(reviews["outcome"] == "incidence") & (reviews["measure"] == "RR")]
@@ -78,10 +79,11 @@ fig
 
 # %%
 rows = []
+shown = display_scale(fit)  # risk ratios, not log risk ratios
 for _, p in published.iterrows():
     rows.append({"review": p["review_id"], "published RR": p["estimate"], "published CI": f"{p['ci_low']:.2f}-{p['ci_high']:.2f}",
-                 "re-analysed RR (REML)": np.exp(fit.estimate),
-                 "re-analysed CI": f"{np.exp(fit.ci_low):.2f}-{np.exp(fit.ci_high):.2f}",
+                 "re-analysed RR (REML)": shown["estimate"],
+                 "re-analysed CI": f"{shown['ci_low']:.2f}-{shown['ci_high']:.2f}",
                  "difference (log RR)": fit.estimate - np.log(p["estimate"]),
                  "trials re-analysed": fit.k})
 gap = pd.DataFrame(rows)
@@ -158,9 +160,9 @@ fig
 
 # %%
 assert fit.k >= 3 and fit.k < 7
-assert np.exp(fit.estimate) < 1
+assert shown["estimate"] < 1
 for _, p in published.iterrows():
-    assert np.exp(fit.ci_low) <= p["ci_high"] and p["ci_low"] <= np.exp(fit.ci_high), p["review_id"]
+    assert shown["ci_low"] <= p["ci_high"] and p["ci_low"] <= shown["ci_high"], p["review_id"]
 assert (trials["measure"] == "RR").all() and set(trials["route"]) <= {
     "counts", "counts from percentages", "reported HR with CI", "reported RR with CI", "reported OR with CI"}
 assert all(r in gaps_text for r in published["review_id"])

@@ -46,6 +46,7 @@ import koppmeta
 from koppmeta.project.evidence import effects_for
 from koppmeta.findings import PublishedEffect
 from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import display_scale
 from koppmeta.project.report import trial_labels
 from koppmeta.translations import interval, number, term
 
@@ -114,12 +115,13 @@ fig
 
 # %%
 SYMPTOMS = ("internalizing", "externalizing", "depressive_symptoms")
+shown = display_scale(fit)  # risk ratios, not log risk ratios
 symptoms = reviews[reviews["outcome"].isin(SYMPTOMS) & reviews["measure"].isin(["SMD", "g"]) & reviews["ci_low"].notna()]
 for lang in LANGS:
     tab = published.assign(label=[review_label(r, lang) for _, r in published.iterrows()])
     tab = pd.concat([tab.assign(k=tab["k"].astype(float)),
-                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
-                                    "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high), "k": np.nan}])], ignore_index=True)
+                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": shown["estimate"],
+                                    "ci_low": shown["ci_low"], "ci_high": shown["ci_high"], "k": np.nan}])], ignore_index=True)
     xlabel = f"{term('measure', 'RR', lang)} ({term('word', 'ci', lang)})"
     fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=xlabel, title=WORDS[lang]["t_incidence"], k="k",
                                   headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))

@@ -31,6 +31,9 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from .. import _format as _fmt
+from .. import translations as tr
+
 
 # Modules with a register(subparsers) function, in the order --help lists them.
 # "module:function" of each function that adds commands; a module of its own may use "module" alone
@@ -47,16 +50,8 @@ def fail(message: str) -> SystemExit:
     return SystemExit(f"koppmeta: {message}")
 
 
-_OUTPUT_TEXT = {
-    "en": {"suffix": "{opt} {path!r}: unknown file type '.{suffix}'; use {valid}{also}.",
-           "also": " (or no suffix for all three)", "bare": "{opt} {path!r}: give the file type as its suffix: {valid}.",
-           "dir": "{opt} {path!r} is a folder; give a file name in it.",
-           "parent": "{opt} {path!r}: the folder {parent} does not exist; create it first (koppmeta does not create folders)."},
-    "nl": {"suffix": "{opt} {path!r}: onbekend bestandstype '.{suffix}'; gebruik {valid}{also}.",
-           "also": " (of geen extensie voor alle drie)", "bare": "{opt} {path!r}: geef het bestandstype als extensie: {valid}.",
-           "dir": "{opt} {path!r} is een map; geef een bestandsnaam in die map.",
-           "parent": "{opt} {path!r}: de map {parent} bestaat niet; maak die eerst aan (koppmeta maakt geen mappen aan)."},
-}
+# words per language: koppmeta.translations.CLI_OUTPUT_TEXT
+_OUTPUT_TEXT = tr.CLI_OUTPUT_TEXT
 
 
 def check_output(path: str, *, suffixes=FIGURE_SUFFIXES, bare: bool = True, option: str = "--output",
@@ -241,9 +236,9 @@ def _summary(args: argparse.Namespace) -> int:
         return 0
     shown = table.copy()
     for c in ("estimate", "ci_low", "ci_high", "tau2"):
-        shown[c] = [f"{x:.3f}" for x in shown[c]]
-    shown["pval"] = [("<0.001" if p < 0.001 else f"{p:.3f}") for p in shown["pval"]]
-    shown["i2_percent"] = [f"{x:.1f}%" for x in shown["i2_percent"]]
+        shown[c] = [_fmt.number(x, 3, plain=True) for x in shown[c]]
+    shown["pval"] = [("<" + _fmt.number(0.001, 3) if p < 0.001 else _fmt.number(p, 3)) for p in shown["pval"]]
+    shown["i2_percent"] = [_fmt.percent(x, 1) for x in shown["i2_percent"]]
     shown = shown.rename(columns={"i2_percent": "I²"})
     if args.format == "markdown":
         print(_markdown(shown))
@@ -260,7 +255,7 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _markdown(table) -> str:
     cols = list(table.columns)
-    fmt = lambda x: f"{x:.3f}" if isinstance(x, float) else str(x)  # noqa: E731
+    fmt = lambda x: _fmt.number(x, 3, plain=True) if isinstance(x, float) else str(x)  # noqa: E731
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines)

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import special
 
 from .evidence import effects_for
+from .. import translations as tr
 from ..models import meta_analysis
 from ..plotting._common import (
     MEASURE_LABEL,
@@ -63,180 +64,14 @@ SOURCE_NUMBERS = ("n1", "n2", "events1", "events2", "percent1", "percent2", "m1"
                   "reported_estimate", "reported_ci_low", "reported_ci_high", "reported_p")
 REVIEW_NUMBERS = ("k", "n", "estimate", "ci_low", "ci_high", "p", "i2")
 
-# Words of the page. Codes from the data that are not listed here are shown as the code (underscores as
-# spaces) in both languages, so a new code never breaks the page; add its words here.
-UI = {
-    "en": {
-        "title": "KOPP/KOV evidence base: explore the trials",
-        "intro": "Choose the trials with the filters. Every pooled number on this page was computed in advance "
-                 "by koppmeta (the same code as the notebooks and reports); the page only shows it. "
-                 "Click a number in the table to see the sentence it was copied from.",
-        "filters": "Filters", "language": "Language",
-        "intervention_type": "Intervention type", "outcome": "Outcome", "parent_disorder": "Parental disorder",
-        "child_age": "Child age", "risk_of_bias": "Study quality (risk of bias)", "timepoint": "Time point",
-        "all": "All", "longest": "Longest follow-up per trial", "shortest": "Shortest follow-up per trial",
-        "months": "{m} months after the intervention", "post": "Directly after the intervention (post-test)",
-        "map": "Evidence map: trials by intervention type and outcome",
-        "map_note": "Each box is a trial with at least one row for that outcome, coloured by its risk of bias; "
-                    "a solid border marks a trial with usable numbers. Trials hidden by the parental disorder, "
-                    "child age or quality filters are left out. Choose a cell to select it.",
-        "map_select": "Select {itype}, {outcome}: {n} trial(s)",
-        "trials": "Selected trials", "no_selection": "No trial in the data matches these choices.",
-        "trial": "Trial", "rob": "Risk of bias", "months_col": "Months", "route": "Numbers used",
-        "effect": "Effect [95% CI]", "arm_n": "n (intervention / control)",
-        "raw": "Numbers in the source (intervention / control; reported effect)",
-        "unused": "Rows that could not be used ({n})", "approximate": "approximate",
-        "pooled": "Pooled result", "not_pooled": "Fewer than two usable trials: nothing to pool.",
-        "main_method": "Random effects, REML estimate of τ², Hartung-Knapp 95% confidence interval, "
-                       "95% prediction interval (methods for few trials)",
-        "estimate_ci": "Pooled estimate [95% CI]", "pi": "95% prediction interval", "pval": "p-value",
-        "heterogeneity": "Heterogeneity", "k": "Trials (k)",
-        "methods": "The same trials pooled by other methods", "method": "Method",
-        "REML_knha": "Random effects (REML), Hartung-Knapp", "REML_z": "Random effects (REML), z test",
-        "FE_z": "Fixed effect (common effect), z test",
-        "forest": "Forest plot of the selected trials",
-        "forest_caption": "Random effects (REML τ²); diamond: Hartung-Knapp 95% CI; bar under it: 95% prediction interval",
-        "forest_single": "One trial: its effect with 95% CI; nothing pooled",
-        "reviews": "Published pooled results of the reviews", "reviews_none": "No review pooled this outcome.",
-        "review": "Review", "review_time": "Time point", "review_types": "Interventions", "model": "Model",
-        "source": "Where this number comes from", "quote": "Verbatim quote", "location": "Location in the source",
-        "source_link": "Source", "close": "Close", "number": "Number", "measure_as": "Outcome as the source names it",
-        "rob_legend": "Risk of bias: + low, \u2212 some concerns, \u00d7 high, ? unclear",
-        "lang_en": "English", "lang_nl": "Dutch (Nederlands)",
-        "footer": "Made by koppmeta from data/studies.csv and data/reviews.csv.",
-        "random": "random effects", "fixed": "fixed effect",
-        "n_col": "n", "weight": "Weight", "type_short": "Type", "measure": "Measure",
-        "field_n1": "analysed children, intervention arm", "field_n2": "analysed children, control arm",
-        "field_events1": "children with the event, intervention arm", "field_events2": "children with the event, control arm",
-        "field_percent1": "percentage with the event, intervention arm", "field_percent2": "percentage with the event, control arm",
-        "field_m1": "mean, intervention arm", "field_sd1": "standard deviation, intervention arm",
-        "field_m2": "mean, control arm", "field_sd2": "standard deviation, control arm",
-        "field_reported_estimate": "effect reported by the paper", "field_reported_ci_low": "lower limit of its 95% CI",
-        "field_reported_ci_high": "upper limit of its 95% CI", "field_reported_p": "reported p-value",
-        "field_k": "number of studies pooled", "field_n": "number of participants pooled",
-        "field_estimate": "pooled estimate", "field_ci_low": "lower limit of the 95% CI",
-        "field_ci_high": "upper limit of the 95% CI", "field_p": "p-value", "field_i2": "I² in percent",
-        "none": "none",
-    },
-    "nl": {
-        "title": "KOPP/KOV-onderzoeksbasis: verken de studies",
-        "intro": "Kies de studies met de filters. Elk gepoold getal op deze pagina is vooraf berekend door "
-                 "koppmeta (dezelfde code als de notebooks en rapporten); de pagina laat het alleen zien. "
-                 "Klik op een getal in de tabel om de zin te zien waaruit het is overgenomen.",
-        "filters": "Filters", "language": "Taal",
-        "intervention_type": "Soort interventie", "outcome": "Uitkomst", "parent_disorder": "Stoornis van de ouder",
-        "child_age": "Leeftijd van het kind", "risk_of_bias": "Kwaliteit (risico op vertekening)",
-        "timepoint": "Meetmoment",
-        "all": "Alle", "longest": "Langste follow-up per studie", "shortest": "Kortste follow-up per studie",
-        "months": "{m} maanden na de interventie", "post": "Direct na de interventie (nameting)",
-        "map": "Kaart van het onderzoek: studies per soort interventie en uitkomst",
-        "map_note": "Elk vakje is een studie met ten minste één rij voor die uitkomst, gekleurd naar het risico op "
-                    "vertekening; een doorgetrokken rand betekent dat de studie bruikbare getallen heeft. Studies "
-                    "die buiten de filters voor stoornis, leeftijd of kwaliteit vallen, zijn weggelaten. Kies een "
-                    "cel om die te selecteren.",
-        "map_select": "Selecteer {itype}, {outcome}: {n} studie(s)",
-        "trials": "Geselecteerde studies", "no_selection": "Geen studie in de gegevens past bij deze keuzes.",
-        "trial": "Studie", "rob": "Risico op vertekening", "months_col": "Maanden", "route": "Gebruikte getallen",
-        "effect": "Effect [95%-BI]", "arm_n": "n (interventie / controle)",
-        "raw": "Getallen in de bron (interventie / controle; gerapporteerd effect)",
-        "unused": "Rijen die niet bruikbaar zijn ({n})", "approximate": "benaderd",
-        "pooled": "Gepoold resultaat", "not_pooled": "Minder dan twee bruikbare studies: niets te poolen.",
-        "main_method": "Random-effectsmodel, REML-schatting van τ², 95%-betrouwbaarheidsinterval volgens "
-                       "Hartung-Knapp, 95%-predictie-interval (methoden voor weinig studies)",
-        "estimate_ci": "Gepoolde schatting [95%-BI]", "pi": "95%-predictie-interval", "pval": "p-waarde",
-        "heterogeneity": "Heterogeniteit", "k": "Studies (k)",
-        "methods": "Dezelfde studies gepoold met andere methoden", "method": "Methode",
-        "REML_knha": "Random-effectsmodel (REML), Hartung-Knapp", "REML_z": "Random-effectsmodel (REML), z-toets",
-        "FE_z": "Vast-effectmodel (gemeenschappelijk effect), z-toets",
-        "forest": "Forestplot van de geselecteerde studies",
-        "forest_caption": "Random-effectsmodel (REML τ²); ruit: 95%-BI volgens Hartung-Knapp; balk eronder: 95%-predictie-interval",
-        "forest_single": "Eén studie: het effect met 95%-BI; niets gepoold",
-        "reviews": "Gepubliceerde gepoolde resultaten van de reviews", "reviews_none": "Geen review heeft deze uitkomst gepoold.",
-        "review": "Review", "review_time": "Meetmoment", "review_types": "Interventies", "model": "Model",
-        "source": "Waar dit getal vandaan komt", "quote": "Letterlijk citaat", "location": "Plaats in de bron",
-        "source_link": "Bron", "close": "Sluiten", "number": "Getal", "measure_as": "Uitkomst zoals de bron die noemt",
-        "rob_legend": TEXT["nl"]["rob_legend"],
-        "lang_en": "Engels", "lang_nl": "Nederlands",
-        "footer": "Gemaakt door koppmeta uit data/studies.csv en data/reviews.csv.",
-        "random": "random-effectsmodel", "fixed": "vast-effectmodel",
-        "n_col": "n", "weight": "Gewicht", "type_short": "Soort", "measure": "Maat",
-        "field_n1": "geanalyseerde kinderen, interventiegroep", "field_n2": "geanalyseerde kinderen, controlegroep",
-        "field_events1": "kinderen met de uitkomst, interventiegroep", "field_events2": "kinderen met de uitkomst, controlegroep",
-        "field_percent1": "percentage met de uitkomst, interventiegroep", "field_percent2": "percentage met de uitkomst, controlegroep",
-        "field_m1": "gemiddelde, interventiegroep", "field_sd1": "standaarddeviatie, interventiegroep",
-        "field_m2": "gemiddelde, controlegroep", "field_sd2": "standaarddeviatie, controlegroep",
-        "field_reported_estimate": "effect zoals het artikel het rapporteert", "field_reported_ci_low": "ondergrens van het 95%-BI",
-        "field_reported_ci_high": "bovengrens van het 95%-BI", "field_reported_p": "gerapporteerde p-waarde",
-        "field_k": "aantal gepoolde studies", "field_n": "aantal gepoolde deelnemers",
-        "field_estimate": "gepoolde schatting", "field_ci_low": "ondergrens van het 95%-BI",
-        "field_ci_high": "bovengrens van het 95%-BI", "field_p": "p-waarde", "field_i2": "I² in procenten",
-        "none": "geen",
-    },
-}
+# words of the page per language: koppmeta.translations.explore_words() (codes from the data that are
+# not listed there are shown as the code, underscores as spaces, in both languages)
+UI, CODES = tr.explore_words()
 # the footer names files; Dutch output names no file path
 UI["nl"]["footer"] = "Gemaakt door koppmeta uit de tabellen met studies en reviews van het project."
 
-CODES = {
-    "en": {
-        "intervention_type": {"parent": "Parent (and parent-child relationship)", "family": "Family",
-                              "child": "Child", "mixed": "Mixed (separate parent and child parts)",
-                              "all": "All types together"},
-        "outcome": {"incidence": "Incidence of a disorder in the child", "internalizing": "Internalizing problems",
-                    "externalizing": "Externalizing problems", "depressive_symptoms": "Depressive symptoms",
-                    "anxiety_symptoms": "Anxiety symptoms", "global_psychopathology": "Global psychopathology",
-                    "parent_child_interaction": "Parent-child interaction", "parenting": "Parenting",
-                    "parent_symptoms": "Parent's own symptoms", "child_development": "Child development",
-                    "knowledge_coping": "Knowledge and coping", "quality_of_life": "Quality of life",
-                    "other": "Other outcome"},
-        "parent_disorder": {"depression": "Depression", "anxiety": "Anxiety disorder", "bipolar": "Bipolar disorder",
-                            "mood": "Mood disorder", "substance_use": "Substance use (addiction)",
-                            "psychosis": "Psychosis", "mixed": "Mixed disorders",
-                            "postnatal_depression": "Postnatal depression", "other": "Other disorder"},
-        "child_age": {"infant": "Infant (0-2)", "preschool": "Preschool (2-5)", "child": "Child (6-12)",
-                      "adolescent": "Adolescent (13-18)", "mixed": "Mixed ages"},
-        "risk_of_bias": {k: TEXT["en"][k].capitalize() for k in ROB_LEVELS},
-        "route": {"counts": "counts per arm", "counts from percentages": "counts from percentages",
-                  "means and SDs": "means and SDs", "reported": "reported {m} with CI"},
-        "reason": {"no counts, no percentages with arm sizes, no ratio with an interval":
-                   "no counts, no percentages with arm sizes, no ratio with an interval",
-                   "no means with SDs and arm sizes, no standardized difference with an interval":
-                   "no means with SDs and arm sizes, no standardized difference with an interval",
-                   "time point": "another time point"},
-        "model": {"random": "random effects", "fixed": "fixed effect"},
-    },
-    "nl": {
-        "intervention_type": {"parent": "Ouder (en ouder-kindrelatie)", "family": "Gezin", "child": "Kind",
-                              "mixed": "Gemengd (aparte delen voor ouder en kind)", "all": "Alle soorten samen"},
-        "outcome": {"incidence": "Nieuwe stoornis bij het kind (incidentie)",
-                    "internalizing": "Internaliserende problemen", "externalizing": "Externaliserende problemen",
-                    "depressive_symptoms": "Depressieve klachten", "anxiety_symptoms": "Angstklachten",
-                    "global_psychopathology": "Psychische problemen (totaal)",
-                    "parent_child_interaction": "Ouder-kindinteractie", "parenting": "Opvoeding",
-                    "parent_symptoms": "Klachten van de ouder zelf", "child_development": "Ontwikkeling van het kind",
-                    "knowledge_coping": "Kennis en omgaan met de ziekte", "quality_of_life": "Kwaliteit van leven",
-                    "other": "Andere uitkomst"},
-        "parent_disorder": {"depression": "Depressie", "anxiety": "Angststoornis", "bipolar": "Bipolaire stoornis",
-                            "mood": "Stemmingsstoornis", "substance_use": "Middelengebruik (verslaving)",
-                            "psychosis": "Psychose", "mixed": "Verschillende stoornissen",
-                            "postnatal_depression": "Postnatale depressie", "other": "Andere stoornis"},
-        "child_age": {"infant": "Baby (0-2)", "preschool": "Peuter en kleuter (2-5)", "child": "Kind (6-12)",
-                      "adolescent": "Adolescent (13-18)", "mixed": "Verschillende leeftijden"},
-        "risk_of_bias": {k: TEXT["nl"][k].capitalize() for k in ROB_LEVELS},
-        "route": {"counts": "aantallen per arm", "counts from percentages": "aantallen uit percentages",
-                  "means and SDs": "gemiddelden en SD's", "reported": "gerapporteerde {m} met BI"},
-        "reason": {"no counts, no percentages with arm sizes, no ratio with an interval":
-                   "geen aantallen, geen percentages met groepsgrootte, geen ratio met interval",
-                   "no means with SDs and arm sizes, no standardized difference with an interval":
-                   "geen gemiddelden met SD en groepsgrootte, geen gestandaardiseerd verschil met interval",
-                   "time point": "ander meetmoment"},
-        "model": {"random": "random-effectsmodel", "fixed": "vast-effectmodel"},
-    },
-}
-# measure names: Dutch "RR" etc. stay abbreviations; the page shows the long names of the figures
-REVIEW_TIME = {"en": {"post": "post-test", "follow_up": "follow-up", "unspecified": "not stated",
-                       "short_term": "short term", "long_term": "long term", "months": "{m} months"},
-               "nl": {"post": "nameting", "follow_up": "follow-up", "unspecified": "niet vermeld",
-                      "short_term": "korte termijn", "long_term": "lange termijn", "months": "{m} maanden"}}
+# words per language: koppmeta.translations.REVIEW_TIME
+REVIEW_TIME = tr.REVIEW_TIME
 
 # colours of the page: text on a light tint of the project's risk-of-bias colours (WCAG AA, checked in
 # tests/test_explore.py); the colour itself marks the border and the symbol carries the meaning
@@ -341,12 +176,12 @@ def _axis(measure: str, lo: float, hi: float) -> dict:
 
 
 def _fit_numbers(fit, lang: str) -> dict:
-    tr = math.exp if fit.is_ratio else float
-    out = {"estimate_ci": fmt_interval(tr(fit.estimate), tr(fit.ci_low), tr(fit.ci_high), DIGITS, lang),
+    back = math.exp if fit.is_ratio else float
+    out = {"estimate_ci": fmt_interval(back(fit.estimate), back(fit.ci_low), back(fit.ci_high), DIGITS, lang),
            "pval": fmt_p(fit.pval, lang)}
     if fit.method != "FE":
         sep = "; " if lang == "nl" else ", "
-        out["pi"] = f"[{fmt_number(tr(fit.pi_low), DIGITS, lang)}{sep}{fmt_number(tr(fit.pi_high), DIGITS, lang)}]"
+        out["pi"] = f"[{fmt_number(back(fit.pi_low), DIGITS, lang)}{sep}{fmt_number(back(fit.pi_high), DIGITS, lang)}]"
         out["heterogeneity"] = (f"τ² = {fmt_number(fit.tau2, 3, lang)}{sep}I² = {fmt_number(fit.i2, 0, lang)}%"
                                 f"{sep}Q = {fmt_number(fit.q, 2, lang)} (df = {fit.q_df}{sep}p {fmt_p(fit.q_pval, lang)})")
     else:
@@ -395,14 +230,14 @@ def _compare_methods_rows(compare, eff: pd.DataFrame, measure: str) -> list[dict
         if not isinstance(t, pd.DataFrame) or not {"estimate", "ci_low", "ci_high"} <= set(t.columns):
             return None
         tables[lang] = t
-    tr = math.exp if measure in RATIO_MEASURES else float
+    back = math.exp if measure in RATIO_MEASURES else float
     rows = []
     for i in range(len(tables["en"])):
         vals = {c: _clean(tables["en"][c].iloc[i]) for c in ("estimate", "ci_low", "ci_high", "pval", "tau2")
                 if c in tables["en"].columns}
         label = {lang: str(tables[lang]["method"].iloc[i] if "method" in tables[lang].columns else tables[lang].index[i])
                  for lang in LANGS}
-        text = {lang: {"estimate_ci": fmt_interval(tr(vals["estimate"]), tr(vals["ci_low"]), tr(vals["ci_high"]), DIGITS, lang)
+        text = {lang: {"estimate_ci": fmt_interval(back(vals["estimate"]), back(vals["ci_low"]), back(vals["ci_high"]), DIGITS, lang)
                        if None not in (vals["estimate"], vals["ci_low"], vals["ci_high"]) else "\u2013",
                        "pval": fmt_p(vals["pval"], lang) if vals.get("pval") is not None else "\u2013",
                        "pi": "\u2013", "heterogeneity": "\u2013"} for lang in LANGS}
@@ -414,7 +249,7 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
     """Everything the page shows for one set of trials: pooled numbers, comparison and forest plot."""
     k = len(eff)
     ratio = measure in RATIO_MEASURES
-    tr = math.exp if ratio else float
+    back = math.exp if ratio else float
     yi, vi = eff["yi"].to_numpy(float), eff["vi"].to_numpy(float)
     z = float(special.ndtri(0.975))  # a single trial: its normal-based 95% CI, as MetaAnalysis.studies gives it
     lo_i, hi_i = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
@@ -432,7 +267,7 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
     for i, (_, r) in enumerate(eff.iterrows()):
         rows.append({"effect_id": r["effect_id"], "y": float(yi[i]), "lo": float(lo_i[i]), "hi": float(hi_i[i]),
                      "weight": weights[i], "rob": _clean(r["risk_of_bias"]),
-                     "text": {lang: fmt_interval(tr(yi[i]), tr(lo_i[i]), tr(hi_i[i]), DIGITS, lang) for lang in LANGS},
+                     "text": {lang: fmt_interval(back(yi[i]), back(lo_i[i]), back(hi_i[i]), DIGITS, lang) for lang in LANGS},
                      "weight_text": None if weights[i] is None else
                      {lang: fmt_number(weights[i], 1, lang) + "%" for lang in LANGS}})
     span = [min(lo_i)] + [max(hi_i)]

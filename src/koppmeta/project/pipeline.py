@@ -10,8 +10,8 @@ line and the report.
   not (``koppmeta summary``);
 - :func:`method_comparison`: the same trials pooled by the few-trials methods side by side;
 - :func:`findings`: the summary-of-findings table for the outcomes that can be pooled;
-- :func:`display_scale`: a fit's numbers on the scale a reader sees (risk ratios, not log risk ratios),
-  the one place where the back-transform is written.
+- :func:`display_scale`, :func:`display_frame`: a fit's (or a table's) numbers on the scale a reader
+  sees (risk ratios, not log risk ratios), the one place where the back-transform is written.
 
 Nothing here computes a statistic itself: every number comes from the library
 (:func:`koppmeta.meta_analysis`, :func:`koppmeta.subgroup_analysis`, :func:`koppmeta.summary_of_findings`).
@@ -26,8 +26,8 @@ import pandas as pd
 
 from .evidence import effects_for
 
-__all__ = ["AnalysisError", "Analysis", "display_scale", "outcome_effects", "analyse_outcome", "pooled_summary",
-           "method_comparison", "findings", "METHODS_FEW_TRIALS"]
+__all__ = ["AnalysisError", "Analysis", "display_scale", "display_frame", "outcome_effects", "analyse_outcome", "pooled_summary",
+           "method_comparison", "findings", "worst_rating_by_outcome", "SEVERITY", "METHODS_FEW_TRIALS"]
 
 # The rows of a method comparison for few trials: (label code, method, test)
 METHODS_FEW_TRIALS = (("m_fe", "FE", "z"), ("m_z", "REML", "z"), ("m_hk", "REML", "knha"), ("m_adhoc", "REML", "adhoc"))
@@ -44,6 +44,17 @@ def display_scale(fit) -> dict[str, float]:
     out = {name: back(getattr(fit, name)) for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
     out.update(k=int(fit.k), pval=float(fit.pval), tau2=float(fit.tau2), i2=float(fit.i2))
     return out
+
+
+def display_frame(result, columns=("estimate", "ci_low", "ci_high")) -> pd.DataFrame:
+    """``result.to_frame()`` (a subgroup analysis: one row per group and the overall row) with ``columns``
+    on the scale a reader sees (exp of a log ratio), ready for :func:`koppmeta.estimates_plot`."""
+    table = result.to_frame()
+    fit = getattr(result, "overall", result)
+    if fit.is_ratio:
+        for col in columns:
+            table[col] = np.exp(table[col])
+    return table
 
 
 def outcome_effects(studies: pd.DataFrame, outcome: str, *, timepoint: str | float = "longest",
@@ -182,6 +193,19 @@ def method_comparison(eff: pd.DataFrame, methods=METHODS_FEW_TRIALS) -> list[tup
     measure = eff["measure"].iloc[0]
     return [(code, meta_analysis(eff["yi"], eff["vi"], measure=measure, method=method, test=test))
             for code, method, test in methods]
+
+
+# the order of seriousness of a risk-of-bias rating: where a trial's results are rated differently,
+# the most serious rating counts
+SEVERITY = {"high": 3, "some_concerns": 2, "low": 1, "unclear": 0}
+
+
+def worst_rating_by_outcome(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per trial (``study_id``), one column per outcome: the trial's most serious risk-of-bias
+    rating for that outcome, None where the trial does not report it (for :func:`koppmeta.rob_summary`)."""
+    worst = (studies.groupby(["study_id", "outcome"])["risk_of_bias"]
+             .agg(lambda r: max(r, key=SEVERITY.__getitem__)).unstack())
+    return worst.astype(object).where(worst.notna(), None).reset_index().rename_axis(columns=None)
 
 
 def findings(fits: dict, effects: dict[str, pd.DataFrame], *, baseline_risks=None, participants=None):
