@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 
 setup: $(STAMP)
 
-## Execute every notebook headless; write figures/, reports/ (notebook pages, the evidence report in Dutch and
-## English as HTML and DOCX, the landing page index.html) and the manifest.
+## Execute every notebook headless; write figures/ (emptied first, so a figure no notebook writes any more
+## leaves it and its manifest), reports/ (notebook pages, the evidence report in Dutch and English as HTML and
+## DOCX, the landing page index.html) and the manifest.
 reproduce: $(STAMP)
 	$(BIN)/koppmeta reproduce
 
