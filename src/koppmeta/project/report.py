@@ -145,6 +145,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     from ..plotting import estimates_plot, forest_plot, prisma_flow, rob_summary, rob_traffic_light, save_figure
     from ..regression import subgroup_analysis
     from ..rob import rob_sensitivity
+    from .pipeline import method_comparison
     from .prisma import prisma_counts
 
     tr._check_lang("report", lang)
@@ -346,10 +347,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         ratio = fit.is_ratio
         back = (lambda x: float(np.exp(x))) if ratio else float
         rows = []
-        for name, kw in (("m_fe", {"method": "FE", "test": "z"}), ("m_z", {"method": METHOD, "test": "z"}),
-                         ("m_hk", {"method": METHOD, "test": "knha"}), ("m_adhoc", {"method": METHOD, "test": TEST})):
-            f = meta_analysis(eff["yi"], eff["vi"], measure=fit.measure, **kw)
-            pi = "–" if kw["method"] == "FE" else interval(back(f.pi_low), back(f.pi_high), 2, lang)
+        for name, f in method_comparison(eff):  # FE, REML z, REML Hartung-Knapp, REML ad hoc Hartung-Knapp
+            pi = "–" if f.method == "FE" else interval(back(f.pi_low), back(f.pi_high), 2, lang)
             rows.append([w[name], f"{number(back(f.estimate), 2, lang)} ({interval(back(f.ci_low), back(f.ci_high), 2, lang)})", pi,
                          number(f.tau2, 3, lang), tr.percent(f.i2, 0, lang)])
         table(w["t_methods"].format(outcome=t_out(outcome)), w["methods_cols"], rows)
