@@ -72,3 +72,21 @@ def test_worst_rating_by_outcome(studies):
     for (sid, outcome), ratings in studies.groupby(["study_id", "outcome"])["risk_of_bias"]:
         expected = max(ratings, key=pipeline.SEVERITY.__getitem__)
         assert worst.set_index("study_id").loc[sid, outcome] == expected
+
+
+def test_findings_export_and_control_risks(studies):
+    base = pipeline.control_risks(studies, "incidence")
+    assert list(base["percent2"]) == sorted(base["percent2"]) and base["trial"].notna().all()
+    inc = koppmeta.effects_for(studies, "incidence")
+    rows = studies.set_index("effect_id").loc[inc["effect_id"]]
+    known = rows["n1"].notna().to_numpy() & rows["n2"].notna().to_numpy()
+    assert not known.all() and np.isnan(pipeline.participants(studies, inc))  # unknown stays unknown
+    assert pipeline.participants(studies, inc[known]) == float((rows["n1"].astype(float) + rows["n2"].astype(float))[known].sum())
+    fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="knha")
+    sof = koppmeta.summary_of_findings({"reanalysis": fit}, baseline_risks=[(0.288, "Clarke 2001")],
+                                       rob={"reanalysis": list(inc["risk_of_bias"])})
+    names = {"reanalysis": {"en": "Re-analysis", "nl": "Heranalyse"}}
+    en, nl = pipeline.findings_export(sof, names, "en"), pipeline.findings_export(sof, names, "nl")
+    assert len(en.columns) == len(pipeline.SOF_EXPORT_COLUMNS) and en.iloc[0, 0] == "Re-analysis"
+    assert nl.iloc[0, 0] == "Heranalyse" and "zekerheid" in nl.columns
+    assert en.iloc[0][en.columns[13]] == round(sof.to_frame()["nnt"].iloc[0], 4)

@@ -27,7 +27,7 @@ import pandas as pd
 from .evidence import effects_for
 
 __all__ = ["AnalysisError", "Analysis", "display_scale", "display_frame", "outcome_effects", "analyse_outcome", "pooled_summary",
-           "method_comparison", "findings", "worst_rating_by_outcome", "SEVERITY", "METHODS_FEW_TRIALS"]
+           "method_comparison", "findings", "control_risks", "participants", "findings_export", "SOF_EXPORT_COLUMNS", "worst_rating_by_outcome", "SEVERITY", "METHODS_FEW_TRIALS"]
 
 # The rows of a method comparison for few trials: (label code, method, test)
 METHODS_FEW_TRIALS = (("m_fe", "FE", "z"), ("m_z", "REML", "z"), ("m_hk", "REML", "knha"), ("m_adhoc", "REML", "adhoc"))
@@ -215,3 +215,43 @@ def findings(fits: dict, effects: dict[str, pd.DataFrame], *, baseline_risks=Non
 
     return summary_of_findings(fits, baseline_risks=baseline_risks, participants=participants,
                                rob={o: list(effects[o]["risk_of_bias"]) for o in fits})
+
+
+def control_risks(studies: pd.DataFrame, outcome: str = "incidence") -> pd.DataFrame:
+    """The risks without the intervention that the trials observed: the rows of ``outcome`` with a
+    percentage in the control arm (``percent2``), with the trial's reader label, lowest first."""
+    from .report import trial_labels
+
+    labels = trial_labels(studies)
+    base = studies[(studies["outcome"] == outcome) & studies["percent2"].notna()]
+    base = base[["effect_id", "study_id", "parent_disorder", "timepoint_months", "percent2", "source"]]
+    return base.assign(trial=[labels[s] for s in base["study_id"]]).sort_values("percent2")
+
+
+def participants(studies: pd.DataFrame, eff: pd.DataFrame) -> float:
+    """Participants behind the effects ``eff``: the sum of both arms of each effect row; NaN when a
+    row lacks an arm size (unknown stays unknown)."""
+    nn = studies.set_index("effect_id").loc[eff["effect_id"], ["n1", "n2"]].astype(float)
+    return float((nn["n1"] + nn["n2"]).sum()) if nn.notna().all().all() else float("nan")
+
+
+# the columns of the exported summary-of-findings table (CSV), in order
+SOF_EXPORT_COLUMNS = ("outcome", "baseline_label", "baseline_risk", "relative", "relative_ci_low", "relative_ci_high",
+                      "assumed_per_1000", "corrected_per_1000", "corrected_ci_low", "corrected_ci_high",
+                      "difference_per_1000", "difference_ci_low", "difference_ci_high", "nnt", "nnt_ci_a", "nnt_ci_b",
+                      "nnt_through_infinity", "certainty")
+
+
+def findings_export(sof, names: dict[str, dict[str, str]], lang: str, digits: int = 4) -> pd.DataFrame:
+    """The summary of findings as a table to export in ``lang``: outcome names from ``names``
+    (outcome -> language -> name), certainty and yes/no words and the headers from the translation
+    table; numbers rounded to ``digits`` (the CSV writer sets the decimal sign)."""
+    from ..translations import term
+
+    table = sof.to_frame()
+    cols = list(SOF_EXPORT_COLUMNS)
+    out = table[cols].round(digits).assign(
+        outcome=[names[o][lang] for o in table["outcome"]],
+        certainty=[term("certainty", c, lang) for c in table["certainty"]],
+        nnt_through_infinity=[term("word", "yes" if b else "no", lang) for b in table["nnt_through_infinity"]])
+    return out.rename(columns={c: term("sof_field", c, lang) for c in cols})
