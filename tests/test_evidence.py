@@ -59,3 +59,10 @@ def test_an_error_names_the_trial_not_a_row_of_a_one_row_table(studies):
     with pytest.raises(ValueError, match=str(bad.loc[i, "effect_id"])) as err:
         effects_for(bad, "incidence")
     assert "counts from percentages" in str(err.value) and "140" in str(err.value)
+
+
+def test_a_table_with_repeated_index_labels(studies):
+    """A table put together from pieces (repeated index labels) gives the same effects."""
+    twice = pd.concat([studies.iloc[:70], studies.iloc[70:]])
+    twice.index = [i % 50 for i in range(len(twice))]
+    pd.testing.assert_frame_equal(effects_for(twice, "incidence"), effects_for(studies, "incidence"))

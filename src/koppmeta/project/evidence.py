@@ -152,7 +152,7 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
         valid = ", ".join(sorted(studies["outcome"].dropna().unique()))
         raise ValueError(f"effects_for: no rows with outcome {outcome!r}. Outcomes in the data: {valid}.")
     measure = OUTCOME_MEASURE.get(outcome, "SMD")
-    rows = studies[studies["outcome"] == outcome]
+    rows = studies[studies["outcome"] == outcome].reset_index(drop=True)  # one label per row, in file order
     effects, unused_rows = _routes(rows, outcome, measure)
     unused = [{"effect_id": e, "reason": r} for e, r in unused_rows]
     used = rows.loc[[i for i in rows.index if i in effects.index]]  # the order of the file
