@@ -122,8 +122,6 @@ __all__ = [
 ]
 
 
-# "data", "paths", "reproduce", "evidence", "cli", "explore" moved to koppmeta.project; their old names
-# answer for one release with a DeprecationWarning (koppmeta._moved).
 _SUBMODULES = ("plotting", "project", "regression", "sensitivity", "bias", "own_data", "revman", "findings",
                "translations", "reporting", "rare", "bayes", "compare",
                "data", "paths", "reproduce", "evidence", "cli", "explore")
