@@ -160,3 +160,27 @@ def test_validate_semicolon_file_gets_a_hint(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "header (line 1)" in err and "looks semicolon-separated" in err
+
+
+def test_forest_in_dutch_names_outcome_groups_and_time_points_in_dutch(tmp_path, monkeypatch):
+    """The title, the group names and the time-point column come from the translation table (no codes, no
+    file path); the figure itself is drawn by the library as before."""
+    import koppmeta.plotting as plotting
+    from koppmeta import translations as tr
+
+    seen = {}
+    real = plotting.forest_plot
+
+    def spy(result, **kw):
+        seen.update(kw)
+        return real(result, **kw)
+
+    monkeypatch.setattr(plotting, "forest_plot", spy)
+    assert main(["forest", "--by", "intervention_type", "--lang", "nl", "--output", str(tmp_path / "nl.png")]) == 0
+    assert seen["title"] == "Nieuwe stoornis bij het kind per type interventie: de verzamelde studies"
+    assert seen["group_labels"] == {"child": tr.term("intervention_type", "child", "nl"),
+                                    "family": tr.term("intervention_type", "family", "nl")}
+    months = list(seen["columns"]["Maanden"])
+    assert "nameting" in months and "post" not in months and "data/" not in seen["title"]
+    assert main(["forest", "--output", str(tmp_path / "en.png")]) == 0
+    assert seen["title"] == "New disorder in the child: the curated trials" and "Months" in seen["columns"]

@@ -211,6 +211,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
         "subset": ("Trials included", "Meegenomen studies"),
         "measure": ("Measure", "Maat"),
         "timepoint": ("Time point", "Meetmoment"),
+        "risk_of_bias": ("Risk of bias", "Risico op vertekening"),
     },
 }
 
@@ -749,11 +750,15 @@ CLI_OUTPUT_TEXT = {
     "en": {"suffix": "{opt} {path!r}: unknown file type '.{suffix}'; use {valid}{also}.",
            "also": " (or no suffix for all three)", "bare": "{opt} {path!r}: give the file type as its suffix: {valid}.",
            "dir": "{opt} {path!r} is a folder; give a file name in it.",
-           "parent": "{opt} {path!r}: the folder {parent} does not exist; create it first (koppmeta does not create folders)."},
+           "parent": "{opt} {path!r}: the folder {parent} does not exist; create it first (koppmeta does not create folders).",
+           "forest_title": "{outcome}: the curated trials", "forest_title_by": "{outcome} by {by}: the curated trials",
+           "months": "Months"},
     "nl": {"suffix": "{opt} {path!r}: onbekend bestandstype '.{suffix}'; gebruik {valid}{also}.",
            "also": " (of geen extensie voor alle drie)", "bare": "{opt} {path!r}: geef het bestandstype als extensie: {valid}.",
            "dir": "{opt} {path!r} is een map; geef een bestandsnaam in die map.",
-           "parent": "{opt} {path!r}: de map {parent} bestaat niet; maak die eerst aan (koppmeta maakt geen mappen aan)."},
+           "parent": "{opt} {path!r}: de map {parent} bestaat niet; maak die eerst aan (koppmeta maakt geen mappen aan).",
+           "forest_title": "{outcome}: de verzamelde studies", "forest_title_by": "{outcome} per {by}: de verzamelde studies",
+           "months": "Maanden"},
 }
 
 

@@ -204,20 +204,21 @@ def _forest(args: argparse.Namespace) -> int:
                                timepoint=timepoint, min_k=1)
     if analysis.fit is None or (args.by is not None and analysis.subgroups is None):
         raise fail(" ".join(analysis.messages))
-    eff = analysis.effects
+    eff, lang, words = analysis.effects, args.lang, tr.CLI_OUTPUT_TEXT[args.lang]
     months = eff["timepoint_months"].astype(float)
-    columns = pd.DataFrame({"Months" if args.lang == "en" else "Maanden":
-                            [("post" if args.lang == "en" else "na afloop") if m == 0 else f"{m:g}" if m == m else ""
-                             for m in months]})
-    outcome = args.outcome.replace("_", " ")
+    columns = pd.DataFrame({words["months"]: [tr.term("word", "post_test", lang) if m == 0 else _fmt.number(m, 0 if m.is_integer() else 1, lang)
+                                              if m == m else "" for m in months]})
+    named = lambda kind, code: (tr.term(kind, code, lang) if kind in tr.TERMS and str(code) in tr.codes(kind)  # noqa: E731
+                                else str(code).replace("_", " "))
+    outcome = named("outcome", args.outcome)
     if args.by is None:
-        default_title = (f"{outcome.capitalize()}: curated trials" if args.lang == "en"
-                         else f"{outcome.capitalize()}: trials uit de verzamelde studies")
+        default_title = words["forest_title"].format(outcome=outcome)
+        extra = {}
     else:
-        default_title = (f"{outcome.capitalize()} by {args.by.replace('_', ' ')}: curated trials" if args.lang == "en"
-                         else f"{outcome.capitalize()} per {args.by.replace('_', ' ')}: trials uit de verzamelde studies")
-    fig = forest_plot(analysis.result, lang=args.lang, title=args.title or default_title, columns=columns,
-                      rob=eff["risk_of_bias"].tolist())
+        default_title = words["forest_title_by"].format(outcome=outcome, by=named("column", args.by).lower())
+        extra = {"group_labels": {g: named(args.by, g) for g in analysis.subgroups.groups}}
+    fig = forest_plot(analysis.result, lang=lang, title=args.title or default_title, columns=columns,
+                      rob=eff["risk_of_bias"].tolist(), **extra)
     for path in save_figure(fig, out):
         print(f"wrote {path}")
     return 0
