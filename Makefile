@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check
 
 .PHONY: setup reproduce test test-browser lab sync sync-data fixtures bench baselines lock clean
 
-# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.paths.EVIDENCE_FILES).
+# The files of data/ that the package carries in src/koppmeta/datasets/evidence/ (same list as koppmeta.project.paths.EVIDENCE_FILES).
 EVIDENCE_FILES := studies.csv reviews.csv gaps.csv review_trials.csv datapackage.json README.md GAPS.md
 
 $(BIN)/python:
@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 
 setup: $(STAMP)
 
-## Execute every notebook headless; write figures/, reports/ (notebook pages, the evidence report in Dutch and
-## English as HTML and DOCX, the landing page index.html) and the manifest.
+## Execute every notebook headless; write figures/ (emptied first, so a figure no notebook writes any more
+## leaves it and its manifest), reports/ (notebook pages, the evidence report in Dutch and English as HTML and
+## DOCX, the landing page index.html) and the manifest.
 reproduce: $(STAMP)
 	$(BIN)/koppmeta reproduce
 

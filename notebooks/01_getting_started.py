@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.paths import figures_dir, project_root
+from koppmeta.project.paths import figures_dir, project_root
 
 ROOT = project_root()
 printout = (ROOT / "tests" / "fixtures" / "metafor_bcg_print.txt").read_text(encoding="utf-8")

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 studies = koppmeta.load_studies()
 reviews = koppmeta.load_reviews()

@@ -29,7 +29,7 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.translations import term
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
 pooled = reviews[reviews["pooled"] == "yes"].copy()

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import display_scale
 
 reviews = koppmeta.load_reviews()
 published = reviews[(reviews["outcome"] == "incidence") & (reviews["measure"] == "RR")]
@@ -36,7 +37,7 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %% [markdown]
 # ## The trial rows
-# Rows with outcome `incidence`. `koppmeta.evidence.effects_for` turns them into log risk ratios with
+# Rows with outcome `incidence`. `koppmeta.project.evidence.effects_for` turns them into log risk ratios with
 # the library's named conversions and records the route for each trial:
 # 1. counts per arm -> log RR;
 # 2. percentages of the arm sizes -> counts (`counts_from_percent`, flagged approximate: a cumulative
@@ -47,7 +48,7 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 # One row per trial: the longest follow-up with usable numbers.
 
 # %%
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 
 studies = koppmeta.load_studies()
 inc = studies[studies["outcome"] == "incidence"]
@@ -78,10 +79,11 @@ fig
 
 # %%
 rows = []
+shown = display_scale(fit)  # risk ratios, not log risk ratios
 for _, p in published.iterrows():
     rows.append({"review": p["review_id"], "published RR": p["estimate"], "published CI": f"{p['ci_low']:.2f}-{p['ci_high']:.2f}",
-                 "re-analysed RR (REML)": np.exp(fit.estimate),
-                 "re-analysed CI": f"{np.exp(fit.ci_low):.2f}-{np.exp(fit.ci_high):.2f}",
+                 "re-analysed RR (REML)": shown["estimate"],
+                 "re-analysed CI": f"{shown['ci_low']:.2f}-{shown['ci_high']:.2f}",
                  "difference (log RR)": fit.estimate - np.log(p["estimate"]),
                  "trials re-analysed": fit.k})
 gap = pd.DataFrame(rows)
@@ -95,7 +97,7 @@ gap
 
 # %%
 print("In the re-analysis:", ", ".join(trials["study_id"]))
-gaps_text = (koppmeta.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
+gaps_text = (koppmeta.project.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
 print("GAPS.md has a section for each review:", all(r in gaps_text for r in published["review_id"]))
 print("Trials in data/ with an incidence row but no usable numbers:",
       sorted(set(inc["study_id"]) - set(trials["study_id"])))
@@ -158,9 +160,9 @@ fig
 
 # %%
 assert fit.k >= 3 and fit.k < 7
-assert np.exp(fit.estimate) < 1
+assert shown["estimate"] < 1
 for _, p in published.iterrows():
-    assert np.exp(fit.ci_low) <= p["ci_high"] and p["ci_low"] <= np.exp(fit.ci_high), p["review_id"]
+    assert shown["ci_low"] <= p["ci_high"] and p["ci_low"] <= shown["ci_high"], p["review_id"]
 assert (trials["measure"] == "RR").all() and set(trials["route"]) <= {
     "counts", "counts from percentages", "reported HR with CI", "reported RR with CI", "reported OR with CI"}
 assert all(r in gaps_text for r in published["review_id"])

@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
 
 OUTCOMES = ["internalizing", "externalizing", "depressive_symptoms"]
 OUTCOME_EN = {"internalizing": "Internalizing symptoms", "externalizing": "Externalizing symptoms",
@@ -199,7 +199,7 @@ trials = (inventory.groupby(["outcome", "study_id"])["holds"].agg(lambda h: "; "
 trials
 
 # %%
-gaps_text = (koppmeta.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
+gaps_text = (koppmeta.project.paths.data_dir() / "GAPS.md").read_text(encoding="utf-8")
 in_gaps = {s: s in gaps_text for s in trials.index}
 print("Trials with a symptom row that GAPS.md lists with the missing numbers:", sorted(s for s, v in in_gaps.items() if v))
 print("Not (yet) in GAPS.md:", sorted(s for s, v in in_gaps.items() if not v))

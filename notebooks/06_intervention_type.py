@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import display_frame, display_scale
 
 reviews = koppmeta.load_reviews()
 thanhauser = reviews[reviews["review_id"] == "thanhauser2017"]
@@ -56,10 +57,8 @@ sub = koppmeta.subgroup_analysis("yi", "vi", "intervention_type", data=inc, labe
 print(sub.summary())
 
 # %%
-table = sub.to_frame()
+table = display_frame(sub)  # risk ratios, not log risk ratios
 table["label"] = [f"{g} (k = {k})" for g, k in zip(table["group"], table["k"])]
-for col in ("estimate", "ci_low", "ci_high"):
-    table[col] = np.exp(table[col])
 fig = koppmeta.estimates_plot(table, ratio=True, xlabel="Risk ratio of a new disorder (95% CI)",
                               title="Incidence of disorder by intervention type (REML per group)")
 koppmeta.save_figure(fig, figures_dir() / "intervention_type_incidence_en")
@@ -84,7 +83,7 @@ print(reg.summary())
 family, child = sub.groups["family"], sub.groups["child"]
 finding = pd.DataFrame({
     "group": ["family (joint)", "child"],
-    "RR": [np.exp(family.estimate), np.exp(child.estimate)],
+    "RR": [display_scale(family)["estimate"], display_scale(child)["estimate"]],
     "k": [family.k, child.k],
 })
 finding

@@ -36,8 +36,10 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import display_frame, display_scale, worst_rating_by_outcome
+from koppmeta.translations import term
 
 reviews = koppmeta.load_reviews()
 thanhauser = reviews[reviews["review_id"] == "thanhauser2017"].iloc[0]
@@ -64,21 +66,19 @@ print("trials:", {k: int(v) for k, v in by_trial.items()}, f"(of {studies['study
 not_reported = studies["risk_of_bias_basis"].str.startswith("not reported in the source read")
 print("rows whose basis is 'not reported in the source read':", int(not_reported.sum()))
 
+# %% [markdown]
+# The figure draws, per outcome, the share of trials at each rating (a trial's most serious rating
+# for that outcome counts), in the library's risk-of-bias colours, in English and Dutch.
+
 # %%
-table = pd.crosstab(studies["outcome"], studies["risk_of_bias"]).reindex(columns=LEVELS, fill_value=0)
-table = table.loc[table.sum(axis=1).sort_values().index]
-with koppmeta.plotting.style():
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
-    left = np.zeros(len(table))
-    colors = {"low": "#2b5c8a", "some_concerns": "#e0a030", "high": "#b22222", "unclear": "0.75"}
-    for level in LEVELS:
-        ax.barh(table.index, table[level], left=left, color=colors[level], label=f"{level} ({by_row[level]} rows)")
-        left += table[level].to_numpy()
-    ax.set_xlabel("trial rows in data/studies.csv")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
-    ax.set_title("Risk-of-bias ratings of the trial rows, by outcome", fontsize=9)
-koppmeta.save_figure(fig, figures_dir() / "quality_ratings_en")
-plt.close(fig)
+worst = worst_rating_by_outcome(studies)
+order = list(studies["outcome"].value_counts().index)
+TITLE = {"en": "Risk-of-bias ratings of the trials, by outcome", "nl": "Risico op vertekening van de studies, per uitkomst"}
+for lang in ("en", "nl"):
+    fig = koppmeta.rob_summary(worst, domains={o: term("outcome", o, lang) for o in order}, overall=None,
+                               study="study_id", lang=lang, title=TITLE[lang])
+    koppmeta.save_figure(fig, figures_dir() / f"quality_ratings_{lang}")
+    plt.close(fig)
 fig
 
 # %% [markdown]
@@ -179,10 +179,8 @@ bcg_reg = koppmeta.meta_regression("yi", "vi", ["alloc"], data=es, labels="label
 print(bcg_reg.summary())
 
 # %%
-tab = bcg_sub.to_frame()
+tab = display_frame(bcg_sub)  # risk ratios, not log risk ratios
 tab["label"] = [f"{g} allocation (k = {k})" if g != "overall" else f"all trials (k = {k})" for g, k in zip(tab["group"], tab["k"])]
-for col in ("estimate", "ci_low", "ci_high"):
-    tab[col] = np.exp(tab[col])
 fig = koppmeta.estimates_plot(tab, ratio=True, xlabel="Risk ratio of tuberculosis (95% CI)",
                               title="Method example (BCG trials): pooled effect by allocation method")
 koppmeta.save_figure(fig, figures_dir() / "quality_method_example_bcg_en")
@@ -236,9 +234,10 @@ assert {"vanderzanden2010", "vandoesum2008", "cooper2003"} <= high and len(high)
 assert (usable.groupby("outcome").size().drop("incidence") < 2).all() and (usable.outcome == "incidence").sum() == 4
 assert (inc["risk_of_bias"] == "some_concerns").all()
 assert all(r["subgroups"] is None and r["regression"] is None for r in results.values()), "a quality comparison became possible"
-assert np.exp(bcg_sub.groups["random"].estimate) < np.exp(bcg_sub.groups["not random"].estimate)
+rr_random, rr_not = (display_scale(bcg_sub.groups[g])["estimate"] for g in ("random", "not random"))
+assert rr_random < rr_not
 assert 0.05 < bcg_sub.q_between_pval < 0.2 and round(bcg_sub.q_between_pval, 2) == 0.16
-assert round(np.exp(bcg_sub.groups["random"].estimate), 2) == 0.38 and round(np.exp(bcg_sub.groups["not random"].estimate), 2) == 0.62
+assert round(rr_random, 2) == 0.38 and round(rr_not, 2) == 0.62
 assert (inc_table["estimate"].dropna() < 1).all() and (inc_table["pi_high"].dropna() > 1).all()
 assert (inc_table["ci_high"].dropna() < 1).any() and (inc_table["ci_high"].dropna() > 1).any(), "the methods now agree on the interval: update the text"
 assert 0.15 < inc_table["estimate"].min() and inc_table["estimate"].max() < 0.5

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -29,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 from koppmeta.gosh import gosh
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 SEED = 20261125
 reviews = koppmeta.load_reviews()

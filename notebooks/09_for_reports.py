@@ -43,11 +43,12 @@ import numpy as np
 import pandas as pd
 
 import koppmeta
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 from koppmeta.findings import PublishedEffect
-from koppmeta.paths import figures_dir
-from koppmeta.reporting.report import trial_labels
-from koppmeta.translations import interval, number, term
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import control_risks, display_scale, findings_export, participants
+from koppmeta.project.report import trial_labels
+from koppmeta.translations import term
 
 LANGS = ("en", "nl")
 reviews = koppmeta.load_reviews()
@@ -114,12 +115,13 @@ fig
 
 # %%
 SYMPTOMS = ("internalizing", "externalizing", "depressive_symptoms")
+shown = display_scale(fit)  # risk ratios, not log risk ratios
 symptoms = reviews[reviews["outcome"].isin(SYMPTOMS) & reviews["measure"].isin(["SMD", "g"]) & reviews["ci_low"].notna()]
 for lang in LANGS:
     tab = published.assign(label=[review_label(r, lang) for _, r in published.iterrows()])
     tab = pd.concat([tab.assign(k=tab["k"].astype(float)),
-                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": np.exp(fit.estimate),
-                                    "ci_low": np.exp(fit.ci_low), "ci_high": np.exp(fit.ci_high), "k": np.nan}])], ignore_index=True)
+                     pd.DataFrame([{"label": WORDS[lang]["reanalysis"].format(k=fit.k), "estimate": shown["estimate"],
+                                    "ci_low": shown["ci_low"], "ci_high": shown["ci_high"], "k": np.nan}])], ignore_index=True)
     xlabel = f"{term('measure', 'RR', lang)} ({term('word', 'ci', lang)})"
     fig = koppmeta.estimates_plot(tab, ratio=True, lang=lang, xlabel=xlabel, title=WORDS[lang]["t_incidence"], k="k",
                                   headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))
@@ -143,9 +145,7 @@ fig
 
 # %%
 labels = trial_labels(studies)
-base = studies[(studies["outcome"] == "incidence") & studies["percent2"].notna()]
-base = base[["effect_id", "study_id", "parent_disorder", "timepoint_months", "percent2", "source"]]
-base = base.assign(trial=[labels[s] for s in base["study_id"]]).sort_values("percent2")
+base = control_risks(studies, "incidence")
 base
 
 # %% [markdown]
@@ -169,8 +169,7 @@ fits = {r["result_id"]: PublishedEffect("RR", r["estimate"], r["ci_low"], r["ci_
 fits["reanalysis"] = fit
 names = {r["result_id"]: {lang: review_label(r, lang) for lang in LANGS} for _, r in published.iterrows()}
 names["reanalysis"] = {lang: WORDS[lang]["reanalysis"].format(k=fit.k) for lang in LANGS}
-nn = studies.set_index("effect_id").loc[inc["effect_id"], ["n1", "n2"]].astype(float)
-part = float((nn["n1"] + nn["n2"]).sum()) if nn.notna().all().all() else float("nan")
+part = participants(studies, inc)
 risks = [(p / 100, f"{t}") for p, t in zip(base["percent2"], base["trial"])]
 sof = koppmeta.summary_of_findings(fits, baseline_risks=risks, participants={"reanalysis": part},
                                    rob={"reanalysis": list(inc["risk_of_bias"])}, labels=names)
@@ -188,25 +187,11 @@ table[["outcome", "baseline_label", "relative", "relative_ci_low", "relative_ci_
 # ### Export: CSV (English: comma-separated, decimal point; Dutch: semicolon-separated, decimal comma)
 
 # %%
-COLS = ["outcome", "baseline_label", "baseline_risk", "relative", "relative_ci_low", "relative_ci_high",
-        "assumed_per_1000", "corrected_per_1000", "corrected_ci_low", "corrected_ci_high", "difference_per_1000",
-        "difference_ci_low", "difference_ci_high", "nnt", "nnt_ci_a", "nnt_ci_b", "nnt_through_infinity", "certainty"]
-
-
-def export(lang):
-    """The table with the headers, outcome names, yes/no and certainty words of the translation table."""
-    out = table[COLS].round(4).assign(
-        outcome=[names[o][lang] for o in table["outcome"]],
-        certainty=[term("certainty", c, lang) for c in table["certainty"]],
-        nnt_through_infinity=[term("word", "yes" if b else "no", lang) for b in table["nnt_through_infinity"]])
-    return out.rename(columns={c: term("sof_field", c, lang) for c in COLS})
-
-
 csv_en = figures_dir() / "report_sof_incidence_en.csv"
 csv_nl = figures_dir() / "report_sof_incidence_nl.csv"
 csv_en.parent.mkdir(parents=True, exist_ok=True)
-export("en").to_csv(csv_en, index=False, lineterminator="\n")
-export("nl").to_csv(csv_nl, index=False, sep=";", decimal=",", lineterminator="\n")
+findings_export(sof, names, "en").to_csv(csv_en, index=False, lineterminator="\n")
+findings_export(sof, names, "nl").to_csv(csv_nl, index=False, sep=";", decimal=",", lineterminator="\n")
 print(csv_nl.read_text(encoding="utf-8").splitlines()[1])
 
 # %% [markdown]

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -30,13 +32,12 @@
 # %%
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 from IPython.display import clear_output, display
 
 import koppmeta
-from koppmeta.evidence import effects_for
-from koppmeta.paths import figures_dir
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.paths import figures_dir
+from koppmeta.project.pipeline import analyse_outcome
 
 reviews = koppmeta.load_reviews()
 reviews.loc[(reviews["outcome"] == "incidence") & reviews["review_id"].isin(["siegenthaler2012", "loechner2018", "lannes2021"]),
@@ -57,67 +58,32 @@ print("offered:", OUTCOMES)
 
 # %% [markdown]
 # ## The analysis behind the controls
-# `analyse` does the work and returns the numbers; `update` shows them. Nothing is dropped
+# `analyse_outcome` (the project's pipeline, the same function as `koppmeta forest`) does the work
+# and returns the trials, the fit and the subgroups; `update` shows them. Nothing is dropped
 # silently: when a choice leaves fewer than two trials, or a subgroup analysis is not possible, the
-# output says why (the library's own message).
+# output says why.
 
 # %%
 METHODS = ["REML", "DL", "FE", "ML", "PM", "EB", "HE", "SJ", "HS"]
 SUBGROUPS = ["(none)", "intervention_type", "parent_disorder", "child_age", "comparator", "risk_of_bias", "route"]
 
 
-def analyse(outcome, method="REML", test="z", subgroup="(none)", exclude_approximate=False, timepoint="longest",
-            lang="en"):
-    """Pool the usable trials for one outcome with the chosen settings; returns a dict of results."""
-    eff = effects_for(studies, outcome, timepoint=timepoint)
-    measure = eff["measure"].iloc[0] if len(eff) else None
-    res = {"outcome": outcome, "settings": dict(method=method, test=test, subgroup=subgroup,
-                                                exclude_approximate=exclude_approximate, timepoint=timepoint),
-           "trials": eff, "excluded": [], "fit": None, "subgroups": None, "figure": None, "messages": []}
-    if exclude_approximate:
-        res["excluded"] = list(eff.loc[eff["approximate"], "citation"])
-        eff = eff[~eff["approximate"]]
-        if res["excluded"]:
-            res["messages"].append(f"Excluded as approximate ({len(res['excluded'])}): " + "; ".join(
-                f"{c} ({r})" for c, r in zip(res["trials"].loc[res["trials"]["approximate"], "citation"],
-                                               res["trials"].loc[res["trials"]["approximate"], "route"])))
-    res["k"] = len(eff)
-    if len(eff) < 2:
-        res["messages"].append(f"{len(eff)} trial(s) left: nothing to pool. Change the choices above.")
-        return res
-    fit = koppmeta.meta_analysis("yi", "vi", data=eff, labels="citation", measure=measure, method=method, test=test)
-    res["fit"] = fit
-    tr = np.exp if fit.is_ratio else (lambda x: x)
-    res["pooled"] = {"k": fit.k, "estimate": float(tr(fit.estimate)), "ci_low": float(tr(fit.ci_low)),
-                     "ci_high": float(tr(fit.ci_high)), "pval": fit.pval, "tau2": fit.tau2, "i2": fit.i2}
-    res["figure"] = koppmeta.forest_plot(fit, lang=lang, title=f"{outcome}: {method}, {test} test, k = {fit.k}")
-    plt.close(res["figure"])
-    if subgroup != "(none)":
-        try:
-            res["subgroups"] = koppmeta.subgroup_analysis("yi", "vi", subgroup, data=eff, labels="citation",
-                                                          measure=measure, method=method, test=test)
-        except ValueError as err:
-            res["messages"].append(f"Subgroups by {subgroup}: not possible. {err}")
-    return res
-
-
 def update(outcome, method, test, subgroup, exclude_approximate, timepoint, lang):
     """Show the analysis for the current choices (called by the controls on every change)."""
-    res = analyse(outcome, method, test, subgroup, exclude_approximate, timepoint, lang)
+    by = None if subgroup == "(none)" else subgroup
+    res = analyse_outcome(studies, outcome, method=method, test=test, by=by, timepoint=timepoint,
+                          exclude_approximate=exclude_approximate)
     print(f"{outcome}: estimator {method}, {test} test, {timepoint} follow-up per trial"
-          + (f", subgroups by {subgroup}" if subgroup != "(none)" else "")
+          + (f", subgroups by {subgroup}" if by else "")
           + (", approximate inputs excluded" if exclude_approximate else ""))
-    for message in res["messages"]:
+    for message in res.messages:
         print(message)
-    if res["fit"] is not None:
-        p = res["pooled"]
-        name = "RR" if res["fit"].is_ratio else "SMD"
-        print(f"Pooled {name} = {p['estimate']:.2f} (95% CI {p['ci_low']:.2f} to {p['ci_high']:.2f}), "
-              f"p = {p['pval']:.4f}, tau^2 = {p['tau2']:.3f}, I^2 = {p['i2']:.0f}%, k = {p['k']}")
-        display(res["figure"])
-        display(res["fit"])
-    if res["subgroups"] is not None:
-        display(res["subgroups"])
+    if res.fit is not None:
+        fig = koppmeta.forest_plot(res.fit, lang=lang, title=f"{outcome}: {method}, {test} test, k = {res.k}")
+        plt.close(fig)
+        display(fig, res.fit)
+    if res.subgroups is not None:
+        display(res.subgroups)
     return res
 
 
@@ -169,19 +135,20 @@ display(ui, out)
 with out:
     clear_output(wait=True)
     result = update(**{name: w.value for name, w in controls.items()})
-koppmeta.save_figure(result["figure"], figures_dir() / "explore_incidence_forest_en")
+fig = koppmeta.forest_plot(result.fit, lang="en", title=f"{result.outcome}: REML, z test, k = {result.k}")
+koppmeta.save_figure(fig, figures_dir() / "explore_incidence_forest_en")
 
 assert OUTCOMES == ["incidence"] and usable_counts["incidence"] == 4, "offered outcomes changed: update the text"
 assert all(n < 2 for o, n in usable_counts.items() if o != "incidence")
-assert result["fit"] is not None and result["k"] == 4 and result["pooled"]["estimate"] < 1
-assert result["pooled"]["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
-everything_approximate = analyse("incidence", exclude_approximate=True)
-assert everything_approximate["fit"] is None and everything_approximate["k"] == 0 and len(everything_approximate["excluded"]) == 4
-by_rob = analyse("incidence", subgroup="risk_of_bias")
-assert by_rob["subgroups"] is None and any("only one group" in m for m in by_rob["messages"])
-by_type = analyse("incidence", subgroup="intervention_type")
-assert by_type["subgroups"] is not None and set(by_type["subgroups"].groups) == {"child", "family"}
+assert result.fit is not None and result.k == 4 and result.pooled["estimate"] < 1
+assert result.pooled["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
+everything_approximate = analyse_outcome(studies, "incidence", exclude_approximate=True)
+assert everything_approximate.fit is None and everything_approximate.k == 0 and len(everything_approximate.excluded) == 4
+by_rob = analyse_outcome(studies, "incidence", by="risk_of_bias")
+assert by_rob.subgroups is None and any("one group leaves nothing to compare" in m for m in by_rob.messages)
+by_type = analyse_outcome(studies, "incidence", by="intervention_type")
+assert by_type.subgroups is not None and set(by_type.subgroups.groups) == {"child", "family"}
 for method in METHODS:
-    r = analyse("incidence", method=method, test="z")
-    assert r["fit"].method == method and r["pooled"]["estimate"] < 1
+    r = analyse_outcome(studies, "incidence", method=method, test="z")
+    assert r.fit.method == method and r.pooled["estimate"] < 1
 print("All checks passed.")

@@ -30,7 +30,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 import koppmeta
-from koppmeta.paths import figures_dir
+from koppmeta.project.paths import figures_dir
 
 reviews = koppmeta.load_reviews()
 reviews[reviews["review_id"].isin(["siegenthaler2012", "loechner2018"])][["result_id", "estimate", "ci_low", "ci_high", "model"]]
@@ -102,7 +102,7 @@ fig
 # Biom J 59:658-671).
 
 # %%
-from koppmeta.evidence import effects_for
+from koppmeta.project.evidence import effects_for
 
 trials = effects_for(koppmeta.load_studies(), "incidence")
 TURNER = {"outcome": "infection / onset of new disease", "comparison": "non-pharmacological vs. placebo / control"}

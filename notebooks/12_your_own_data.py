@@ -33,9 +33,9 @@ from pathlib import Path
 import pandas as pd
 
 import koppmeta
-from koppmeta.cli import main as koppmeta_command
+from koppmeta.project.cli import main as koppmeta_command
 from koppmeta.own_data import template_csv, template_explanation
-from koppmeta.paths import data_dir, figures_dir
+from koppmeta.project.paths import data_dir, figures_dir
 
 work = Path(tempfile.mkdtemp(prefix="koppmeta_own_"))
 example = work / "example_trials.csv"

@@ -3,7 +3,7 @@
     python scripts/evidence_stats.py [--data DIR] [--near-misses]
 
 Every count is computed from data/studies.csv and data/reviews.csv through the library's own routes:
-a trial counts as *analysable* when :func:`koppmeta.evidence.effects_for` turns at least one of its
+a trial counts as *analysable* when :func:`koppmeta.project.evidence.effects_for` turns at least one of its
 rows into an effect with a sampling variance (for any outcome and time point). ``--near-misses`` lists the
 trials that print effect numbers without an analysable row, each row with the reason ``effects_for`` gives.
 Nothing is written.
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from koppmeta.data import load_reviews, load_studies
-from koppmeta.evidence import effects_for
+from koppmeta.project.data import load_reviews, load_studies
+from koppmeta.project.evidence import effects_for
 from koppmeta.overlap import corrected_covered_area, inclusion_matrix
 
 SYMPTOMS = ("internalizing", "anxiety_symptoms", "depressive_symptoms")
@@ -53,7 +53,7 @@ def analysable(studies: pd.DataFrame) -> dict[str, set[str]]:
 def near_misses(studies: pd.DataFrame, done: set[str]) -> dict[str, list[str]]:
     """Trials that print effect numbers but have no analysable row, with what each row lacks.
 
-    The reasons are :func:`koppmeta.evidence.effects_for`'s own (``attrs["unused"]``), so this list says exactly which
+    The reasons are :func:`koppmeta.project.evidence.effects_for`'s own (``attrs["unused"]``), so this list says exactly which
     columns a reader would have to fill (gaps.csv says where the numbers are printed)."""
     reasons: dict[str, list[str]] = {}
     for outcome in sorted(studies["outcome"].dropna().unique()):

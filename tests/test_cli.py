@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from koppmeta.cli import main
+from koppmeta.project.cli import main
 
 
 def test_forest_writes_a_pdf(tmp_path, monkeypatch):
@@ -60,7 +60,7 @@ def test_version(capsys):
 
 
 def test_help_lists_outcome_codes_and_examples(capsys):
-    from koppmeta.data import read_schema
+    from koppmeta.project.data import read_schema
 
     codes = next(f for f in read_schema("studies")["fields"] if f["name"] == "outcome")["constraints"]["enum"]
     for argv in (["--help"], ["forest", "--help"]):
@@ -95,7 +95,7 @@ def test_missing_data_file_is_a_message_not_a_traceback(tmp_path):
 
 def test_timepoint_without_trials_names_the_time_points_that_have_them(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    from koppmeta.evidence import effects_for
+    from koppmeta.project.evidence import effects_for
 
     studies = koppmeta_load()
     usable = sorted({float(m) for m in studies.loc[studies["outcome"] == "incidence", "timepoint_months"].dropna()
@@ -117,7 +117,7 @@ def koppmeta_load():
 
 def test_forest_by_column_with_one_value_says_so(tmp_path):
     """--by risk_of_bias on the shipped incidence trials: one judgement only, said as such."""
-    from koppmeta.evidence import effects_for
+    from koppmeta.project.evidence import effects_for
 
     eff = effects_for(koppmeta_load(), "incidence")
     out = tmp_path / "x.png"
@@ -131,7 +131,7 @@ def test_forest_by_column_with_one_value_says_so(tmp_path):
 
 
 def test_summary_says_what_it_did_not_pool_and_prints_percentages(capsys):
-    from koppmeta.evidence import effects_for
+    from koppmeta.project.evidence import effects_for
 
     studies = koppmeta_load()
     few = [o for o in sorted(studies["outcome"].dropna().unique()) if len(effects_for(studies, o)) < 2]
@@ -160,3 +160,27 @@ def test_validate_semicolon_file_gets_a_hint(tmp_path, capsys):
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "header (line 1)" in err and "looks semicolon-separated" in err
+
+
+def test_forest_in_dutch_names_outcome_groups_and_time_points_in_dutch(tmp_path, monkeypatch):
+    """The title, the group names and the time-point column come from the translation table (no codes, no
+    file path); the figure itself is drawn by the library as before."""
+    import koppmeta.plotting as plotting
+    from koppmeta import translations as tr
+
+    seen = {}
+    real = plotting.forest_plot
+
+    def spy(result, **kw):
+        seen.update(kw)
+        return real(result, **kw)
+
+    monkeypatch.setattr(plotting, "forest_plot", spy)
+    assert main(["forest", "--by", "intervention_type", "--lang", "nl", "--output", str(tmp_path / "nl.png")]) == 0
+    assert seen["title"] == "Nieuwe stoornis bij het kind per type interventie: de verzamelde studies"
+    assert seen["group_labels"] == {"child": tr.term("intervention_type", "child", "nl"),
+                                    "family": tr.term("intervention_type", "family", "nl")}
+    months = list(seen["columns"]["Maanden"])
+    assert "nameting" in months and "post" not in months and "data/" not in seen["title"]
+    assert main(["forest", "--output", str(tmp_path / "en.png")]) == 0
+    assert seen["title"] == "New disorder in the child: the curated trials" and "Months" in seen["columns"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import koppmeta
-from koppmeta.data import DataError, read_schema
+from koppmeta.project.data import DataError, read_schema
 from conftest import ROOT
 
 DATA = ROOT / "data"
@@ -308,7 +308,7 @@ def test_pmid_beside_pubmed_urls():
 
 
 def test_gaps_sheet_validates_and_points_at_known_trials():
-    gaps = koppmeta.data.load_gaps()
+    gaps = koppmeta.project.data.load_gaps()
     s = _raw("studies.csv")
     assert len(gaps) >= 10 and gaps["gap_id"].is_unique
     assert set(gaps["study_id"]) <= set(s.study_id), set(gaps["study_id"]) - set(s.study_id)
@@ -326,7 +326,7 @@ def test_gaps_loader_names_the_broken_cell(tmp_path):
     df.loc[0, "access"] = "library"
     df.to_csv(tmp_path / "gaps.csv", index=False)
     with pytest.raises(DataError, match=r"row 1 \(line 2\), column 'access', value 'library': unknown code; allowed: open, paywalled, unknown"):
-        koppmeta.data.load_gaps(tmp_path / "gaps.csv")
+        koppmeta.project.data.load_gaps(tmp_path / "gaps.csv")
 
 
 # --- review overlap ----------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 The page looks numbers up and draws them; these tests check the data block it carries. A sample of
 the selections the filters can make is recomputed here from the trial table with the pipeline's own
-functions (:func:`koppmeta.evidence.effects_for`, :func:`koppmeta.meta_analysis`) and must match
+functions (:func:`koppmeta.project.evidence.effects_for`, :func:`koppmeta.meta_analysis`) and must match
 exactly (JSON keeps every float bit for bit), selections are listed exactly when they hold data,
 Dutch numbers carry the decimal comma, and the file is self-contained and small.
 The page in a real browser: ``tests/test_explore_browser.py``.
@@ -22,8 +22,8 @@ import pytest
 
 import koppmeta
 from conftest import ROOT
-from koppmeta.evidence import effects_for
-from koppmeta.explore import (
+from koppmeta.project.evidence import effects_for
+from koppmeta.project.explore import (
     ALL,
     COMPARISON,
     MAIN_METHOD,
@@ -206,7 +206,7 @@ def test_risk_of_bias_marks_meet_wcag_aa():
 
 
 def test_command_line_writes_the_page(tmp_path):
-    from koppmeta.cli import main
+    from koppmeta.project.cli import main
 
     import csv
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from koppmeta.explore import SELECTION_FILTERS, selection_key, write_explore
+from koppmeta.project.explore import SELECTION_FILTERS, selection_key, write_explore
 from test_browser import CHROMIUM_FLAGS, _binary
 from test_explore import MAX_BYTES, contrast, page_data
 

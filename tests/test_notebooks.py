@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from conftest import ROOT
-from koppmeta.reproduce import data_manifest, execute_notebook, notebook_sources
+from koppmeta.project.reproduce import data_manifest, execute_notebook, notebook_sources
 
 SOURCES = notebook_sources(ROOT)
 

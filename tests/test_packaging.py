@@ -138,7 +138,7 @@ def test_lock_pins_every_declared_package_within_its_range_with_hashes():
 
 def test_packaged_evidence_base_equals_data_folder():
     """The wheel carries a copy of data/ (the source of truth); after changing data/ run `make sync-data`."""
-    from koppmeta.paths import EVIDENCE_FILES
+    from koppmeta.project.paths import EVIDENCE_FILES
 
     packaged = ROOT / "src" / "koppmeta" / "datasets" / "evidence"
     assert sorted(p.name for p in packaged.iterdir() if p.is_file()) == sorted(EVIDENCE_FILES)
@@ -152,7 +152,7 @@ def test_packaged_evidence_base_equals_data_folder():
 
 def test_data_folder_is_found_from_anywhere(tmp_path, monkeypatch):
     """Inside a clone: its data/; a user's own project with pyproject.toml and data/ is not mistaken for it."""
-    from koppmeta import paths
+    from koppmeta.project import paths
 
     monkeypatch.delenv("KOPPMETA_ROOT", raising=False)
     monkeypatch.delenv("KOPPMETA_FIGURES_DIR", raising=False)

@@ -587,7 +587,7 @@ def test_matches_stored_image(name, tmp_path):
 
 
 def test_cli_forest_by_column(tmp_path, monkeypatch, capsys):
-    from koppmeta.cli import main
+    from koppmeta.project.cli import main
 
     monkeypatch.chdir(ROOT)
     assert main(["forest", "--by", "intervention_type", "--lang", "nl", "--output", str(tmp_path / "by.pdf")]) == 0

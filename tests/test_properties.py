@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import koppmeta
-from koppmeta.data import DataError
+from koppmeta.project.data import DataError
 from conftest import ROOT
 
 pytestmark = pytest.mark.filterwarnings("ignore:meta_analysis. the Knapp-Hartung method:UserWarning")

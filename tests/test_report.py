@@ -24,7 +24,8 @@ import koppmeta
 from conftest import ROOT
 from koppmeta import translations as tr
 from koppmeta.plotting import _common
-from koppmeta.reporting import prisma_counts, report
+from koppmeta.project import report
+from koppmeta.project.prisma import prisma_counts
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def test_report_content_and_real_word_tables(dutch_report):
 
 
 def test_landing_page_shows_the_headline_findings(dutch_report):
-    from koppmeta.reproduce import landing_page
+    from koppmeta.project.reproduce import landing_page
 
     _, rep, _, _ = dutch_report
     page = landing_page([("01_getting_started", "Getting started")], {"nl": rep}, ["koppmeta_report_nl.html", "koppmeta_report_nl.docx"])
@@ -183,12 +184,12 @@ def test_docx_and_pdf_carry_no_date(dutch_report, tmp_path):
 
 def test_report_command_line(tmp_path):
     """The subcommand is registered and its errors are messages (the building itself is tested above)."""
-    helptext = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--help"], capture_output=True, text=True, cwd=ROOT)
+    helptext = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert helptext.returncode == 0 and "--lang" in helptext.stdout and "docx" in helptext.stdout
-    bad = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--format", "docx", "--output", str(tmp_path / "r.pdf")],
+    bad = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--format", "docx", "--output", str(tmp_path / "r.pdf")],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode != 0 and "must end in .docx" in bad.stderr and "Traceback" not in bad.stderr
-    nodir = subprocess.run([sys.executable, "-m", "koppmeta.cli", "report", "--output", str(tmp_path / "no" / "r.html")],
+    nodir = subprocess.run([sys.executable, "-m", "koppmeta.project.cli", "report", "--output", str(tmp_path / "no" / "r.html")],
                            capture_output=True, text=True, cwd=ROOT)
     assert nodir.returncode != 0 and "does not exist" in nodir.stderr and not (tmp_path / "no").exists()
 
@@ -298,3 +299,18 @@ def test_published_estimates_have_headers_and_k():
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "Review" in texts and "RR [95%-BI]" in texts and "A 2001 (k = 7)" in texts and "B 2002" in texts
     plt.close("all")
+
+
+def test_report_pools_few_trials_with_ad_hoc_hartung_knapp_and_says_so(dutch_report):
+    """Every outcome has fewer than 10 trials: the report pools with test="adhoc" and names it;
+    its methods table shows the plain and the ad hoc Hartung-Knapp rows side by side."""
+    _, rep, html, _ = dutch_report
+    assert report.TEST == "adhoc"
+    text = _html_text(html)
+    assert "ad-hoc-Hartung-Knapp" in text and "nooit smaller dan het z-interval" in text
+    inc = koppmeta.effects_for(koppmeta.load_studies(), "incidence")
+    fit = koppmeta.meta_analysis(inc["yi"], inc["vi"], measure="RR", test="adhoc")
+    row = next(r for b in rep.blocks if b.kind == "table" for r in b.rows if r[0] == report.W["nl"]["m_adhoc"])
+    expected = f"{tr.number(np.exp(fit.estimate), 2, 'nl')} ({tr.interval(np.exp(fit.ci_low), np.exp(fit.ci_high), 2, 'nl')})"
+    assert row[1] == expected
+    assert any(r[0] == report.W["nl"]["m_hk"] for b in rep.blocks if b.kind == "table" for r in b.rows)

@@ -15,7 +15,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close
-from koppmeta.data import DataError
+from koppmeta.project.data import DataError
 
 RM5 = FIXTURES / "small_review.rm5"
 REF = json.loads((FIXTURES / "metafor_own_data.json").read_text(encoding="utf-8"))

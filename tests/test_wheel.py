@@ -66,7 +66,7 @@ def installed(tmp_path_factory):
 
 
 def test_package_comes_from_the_wheel_not_the_repository(installed):
-    out = _run([str(installed["py"]), "-c", "import koppmeta, koppmeta.paths as p; print(koppmeta.__file__); "
+    out = _run([str(installed["py"]), "-c", "import koppmeta, koppmeta.project.paths as p; print(koppmeta.__file__); "
                 "print(p.data_dir()); print(p.figures_dir())"], installed["work"], installed["env"]).stdout.split("\n")
     assert out[0].startswith(str(installed["purelib"])) and str(ROOT) not in out[0]
     assert out[1].startswith(str(installed["purelib"])) and out[2] == str(installed["work"])

@@ -120,9 +120,9 @@ _LAZY = {
     "FailSafeN": "koppmeta.bias",
     "bootstrap": "koppmeta.resampling",
     "BootstrapResult": "koppmeta.resampling",
-    "effects_for": "koppmeta.evidence",
-    "load_studies": "koppmeta.data",
-    "load_reviews": "koppmeta.data",
+    "effects_for": "koppmeta.project.evidence",
+    "load_studies": "koppmeta.project.data",
+    "load_reviews": "koppmeta.project.data",
     "analyse": "koppmeta.own_data",
     "read_trials": "koppmeta.own_data",
     "TrialAnalysis": "koppmeta.own_data",
@@ -174,9 +174,9 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "data", "paths", "reproduce", "evidence", "regression", "sensitivity", "bias", "own_data",
-               "revman", "cli", "findings", "translations", "reporting", "rare", "bayes", "compare",
-               "results")
+_SUBMODULES = ("plotting", "project", "regression", "sensitivity", "bias", "own_data", "revman", "findings",
+               "translations", "reporting", "rare", "bayes", "compare", "results",
+               "data", "paths", "reproduce", "evidence", "cli", "explore")
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ Headers may be English or Dutch (``studie, jaar, gebeurtenissen1, gemiddelde1, s
 ondergrens, bovengrens, ...``; see :data:`ALIASES`); case, spaces and hyphens do not matter.
 CSV files may be comma- or semicolon-separated (or tab), with a decimal point or a decimal
 comma; both are detected and said. Every problem is collected and raised at once as a
-:class:`~koppmeta.data.DataError` naming file, row, column, value and rule; rows that carry
+:class:`~koppmeta.project.data.DataError` naming file, row, column, value and rule; rows that carry
 no complete set of numbers are listed with the reason, never dropped silently.
 """
 
@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data import DataError, Problem
+from .project.data import DataError, Problem
+from . import translations as tr
 from .effect_sizes import effect_sizes, from_ci
 from . import _format
 from .models import TESTS, MetaAnalysis, meta_analysis
@@ -93,228 +94,8 @@ HEADERS = {
            "risk_of_bias": "risico_op_vertekening"},
 }
 
-# Words, per language. Every line printed by `koppmeta analyse` comes from here.
-T = {
-    "en": {
-        "layout_counts": "event counts per group (events1, n1, events2, n2)",
-        "layout_means": "means, SDs and group sizes (m1, sd1, n1, m2, sd2, n2)",
-        "layout_yi_vi": "effect sizes with variances (yi, vi)",
-        "layout_yi_sei": "effect sizes with standard errors (yi, sei)",
-        "layout_estimates": "reported estimates with 95% confidence intervals (estimate, ci_low, ci_high)",
-        "measure_RR": "risk ratio", "measure_OR": "odds ratio", "measure_RD": "risk difference",
-        "measure_SMD": "standardized mean difference (Hedges' g)", "measure_MD": "mean difference",
-        "measure_HR": "hazard ratio", "measure_None": "effect size as given",
-        "sep_,": "comma", "sep_;": "semicolon", "sep_\t": "tab",
-        "dec_.": "decimal point", "dec_,": "decimal comma", "dec_none": "no decimals in the numbers",
-        "read_csv": "Read {file}: {rows} row(s); separator {sep}, {dec}{enc}.",
-        "read_xlsx": "Read {file} (sheet {sheet!r}): {rows} row(s).",
-        "read_frame": "Read a table of {rows} row(s).",
-        "enc_cp1252": "; not UTF-8, read as Windows-1252 (as Excel saves CSV)",
-        "headers_nl": "Dutch column names recognised.",
-        "layout": "Numbers per trial: {what}.",
-        "measure_given": "Measure: {m} ({name}), as requested.",
-        "measure_column": "Measure: {m} ({name}), from the column 'measure'.",
-        "measure_counts": "Measure: RR (risk ratio), chosen for event counts; use --measure OR or RD for another.",
-        "measure_means": "Measure: SMD (Hedges' g), chosen for means; use --measure MD to keep the scale's units.",
-        "measure_ratio": "Measure: RR (risk ratio), inferred: estimates and limits are positive and the intervals are "
-                         "symmetric on the log scale; use --measure OR or HR if they are odds or hazard ratios.",
-        "measure_diff": "Measure: SMD, inferred: the intervals are symmetric around the estimates; use --measure MD "
-                        "for differences in the scale's units.",
-        "measure_none": "Measure: not stated; the effect sizes are pooled as given (give --measure RR, OR or HR "
-                        "if they are log ratios, to see ratios).",
-        "empty_rows": "{n} empty row(s) ignored.",
-        "unused_head": "Not analysable ({n} row(s), left out of the analysis):",
-        "unused_row": "  row {row} ({label}): {why}",
-        "why_partial": "{missing} empty; a row needs all of {need}",
-        "why_none": "no complete set of numbers (counts, means, yi/vi, yi/sei or estimate with interval)",
-        "pooled_head": "Pooled result (k = {k}; random effects, {method}; {test}):",
-        "pooled_head_fe": "Pooled result (k = {k}; common effect, inverse variance; {test}):",
-        "test_knha": "Hartung-Knapp test (t, df = {df}), recommended for few trials",
-        "test_adhoc": "ad hoc Hartung-Knapp test (t, df = {df})",
-        "test_z": "z test (normal distribution)",
-        "line_estimate": "{m} {est} ({level}% CI {lo} to {hi}), p {p}",
-        "line_pi": "Prediction interval ({level}%; where the true effect of a new trial is expected): {lo} to {hi}",
-        "line_het": "Heterogeneity: tau² = {tau2}, I² = {i2}%, Q = {q} (df = {df}), p {p}",
-        "line_k1": "Only one trial in this group: nothing to pool.",
-        "cmp_head": "Few trials: the same trials pooled by several methods",
-        "cmp_note": "With few trials the z test gives intervals that are too narrow; read the Hartung-Knapp row "
-                    "and the prediction interval.",
-        "sg_head": "By {by} (a separate tau² per group):",
-        "sg_single": "Subgroups pooled with the z test: the group(s) {groups} hold one trial, and the Hartung-Knapp "
-                     "test needs two per group.",
-        "sg_test": "Test for subgroup differences: Q = {q} (df = {df}), p {p}",
-        "col_method": "method", "col_k": "k", "col_est": "{m}", "col_ci": "{level}% CI", "col_p": "p",
-        "col_tau2": "tau²", "col_pi": "prediction interval", "col_group": "group", "col_i2": "I²",
-        "col_chosen": "used",
-        "m_FE_z": "Common effect (inverse variance), z", "m_REML_z": "REML, z test",
-        "m_REML_knha": "REML, Hartung-Knapp", "m_REML_adhoc": "REML, Hartung-Knapp (ad hoc)",
-        "m_DL_z": "DerSimonian-Laird, z test", "m_PM_knha": "Paule-Mandel, Hartung-Knapp",
-        "m_DL_knha": "DerSimonian-Laird, Hartung-Knapp", "m_PM_z": "Paule-Mandel, z test",
-        "figure": "Figure: {path}", "warning": "Warning: {text}",
-        "title": "{k} trials: random effects ({method}), {test_short}",
-        "title_fe": "{k} trials: common effect, {test_short}",
-        "title_by": "{k} trials by {by}: random effects ({method}), {test_short}",
-        "short_knha": "Hartung-Knapp test", "short_adhoc": "ad hoc Hartung-Knapp test", "short_z": "z test",
-        "yes": "yes", "no": "",
-        "missing_group": "not stated",
-        # problems
-        "p_no_file": "no such file",
-        "p_folder": "is a folder, not a file",
-        "p_suffix": "unknown file type {suffix!r}; use .csv, .txt or .xlsx",
-        "p_empty": "the file is empty; expected a header row and one row per trial",
-        "p_no_rows": "the file has a header but no rows with data",
-        "p_encoding": "the file is neither UTF-8 nor Windows-1252 text",
-        "p_binary": "the file contains NUL bytes: it is not a text file (an Excel file must end in .xlsx)",
-        "p_csv": "the file cannot be read as CSV: {err}",
-        "p_xlsx": "the file cannot be read as an Excel workbook (.xlsx): {err}",
-        "p_one_column": "the header has a single column; if the file is separated by something other than a comma, "
-                        "semicolon or tab, save it again as CSV",
-        "p_cells": "row has {n} cells but the header has {m} columns{hint}",
-        "hint_cells": " (a decimal comma in a comma-separated file splits numbers: quote them or save with semicolons)",
-        "p_dup": "column appears more than once (also as {other!r}); rename one",
-        "p_no_study": "no column with the study label; name one 'study' (or 'studie', 'label', 'author')",
-        "p_no_layout": "no complete set of columns for the numbers; a file needs one of: {layouts}. Found columns: "
-                       "{found}{hint}",
-        "hint_sep": ". The header looks {sep}-separated but was read as one column",
-        "p_not_number": "must be a number",
-        "p_not_number_comma": "must be a number; the file uses a decimal point elsewhere",
-        "p_not_number_point": "must be a number; the file uses a decimal comma elsewhere",
-        "p_not_whole": "must be a whole number (a count of participants or events)",
-        "p_negative": "cannot be negative",
-        "p_n_small": "a group size must be at least 1",
-        "p_n_small_means": "a group size must be at least 2 to estimate an SD",
-        "p_events_gt_n": "events cannot exceed the group size {col} = {n}",
-        "p_sd": "a standard deviation must be greater than 0",
-        "p_vi": "a variance must be greater than 0",
-        "p_sei": "a standard error must be greater than 0",
-        "p_ci_order": "the lower limit is above the upper limit {hi}",
-        "p_ci_contains": "the interval [{lo}, {hi}] does not contain its estimate",
-        "p_ratio_positive": "a ratio ({m}) and its limits must be greater than 0",
-        "p_measure_unknown": "unknown measure; valid: {valid}",
-        "p_measure_mixed": "the column holds several measures ({found}); analyse one measure per file",
-        "p_measure_layout": "measure {m} cannot be computed from {what}; valid here: {valid}",
-        "p_dup_label": "the study label repeats row {other}; give each trial its own label (add the year or a letter)",
-        "p_too_few": "only {k} row(s) can be analysed; pooling needs at least 2 trials",
-        "p_by": "no column {by!r}; columns in the file: {found}",
-        "p_sheet": "no sheet {sheet!r}; sheets: {found}",
-        "p_rob": "unknown risk-of-bias judgement; valid: low, some_concerns, high, unclear (or empty)",
-        "where_header": "header (line {line})", "where_row_only": "row {row}",
-        "where_row": "row {row} (line {line})", "where_row_xlsx": "row {row} (spreadsheet row {line})",
-        "where_col": "column {col!r}", "where_val": "value {val!r}",
-        "n_problems": "{n} problem(s) in {file}:",
-        "more": "... and {n} more",
-    },
-    "nl": {
-        "layout_counts": "aantallen per groep (gebeurtenissen1, n1, gebeurtenissen2, n2)",
-        "layout_means": "gemiddelden, SD's en groepsgroottes (gemiddelde1, sd1, n1, gemiddelde2, sd2, n2)",
-        "layout_yi_vi": "effectgroottes met varianties (effectgrootte, variantie)",
-        "layout_yi_sei": "effectgroottes met standaardfouten (effectgrootte, standaardfout)",
-        "layout_estimates": "gerapporteerde schattingen met 95%-betrouwbaarheidsintervallen (schatting, ondergrens, bovengrens)",
-        "measure_RR": "relatief risico", "measure_OR": "oddsratio", "measure_RD": "risicoverschil",
-        "measure_SMD": "gestandaardiseerd gemiddeld verschil (Hedges' g)", "measure_MD": "gemiddeld verschil",
-        "measure_HR": "hazardratio", "measure_None": "effectgrootte zoals gegeven",
-        "sep_,": "komma", "sep_;": "puntkomma", "sep_\t": "tab",
-        "dec_.": "decimaalpunt", "dec_,": "decimaalkomma", "dec_none": "geen decimalen in de getallen",
-        "read_csv": "Gelezen: {file}: {rows} rij(en); scheidingsteken {sep}, {dec}{enc}.",
-        "read_xlsx": "Gelezen: {file} (werkblad {sheet!r}): {rows} rij(en).",
-        "read_frame": "Gelezen: een tabel van {rows} rij(en).",
-        "enc_cp1252": "; geen UTF-8, gelezen als Windows-1252 (zoals Excel CSV opslaat)",
-        "headers_nl": "Nederlandse kolomnamen herkend.",
-        "layout": "Getallen per studie: {what}.",
-        "measure_given": "Effectmaat: {m} ({name}), zoals gevraagd.",
-        "measure_column": "Effectmaat: {m} ({name}), uit de kolom 'maat'.",
-        "measure_counts": "Effectmaat: RR (relatief risico), gekozen bij aantallen; kies met --measure OR of RD een andere.",
-        "measure_means": "Effectmaat: SMD (Hedges' g), gekozen bij gemiddelden; kies --measure MD om de eenheden van de schaal te houden.",
-        "measure_ratio": "Effectmaat: RR (relatief risico), afgeleid: schattingen en grenzen zijn positief en de intervallen "
-                         "zijn symmetrisch op logschaal; kies --measure OR of HR bij odds- of hazardratio's.",
-        "measure_diff": "Effectmaat: SMD, afgeleid: de intervallen liggen symmetrisch rond de schattingen; kies --measure MD "
-                        "voor verschillen in de eenheden van de schaal.",
-        "measure_none": "Effectmaat: niet opgegeven; de effectgroottes worden gepoold zoals gegeven (kies --measure RR, OR "
-                        "of HR als het logaritmen van ratio's zijn, om ratio's te zien).",
-        "empty_rows": "{n} lege rij(en) overgeslagen.",
-        "unused_head": "Niet te analyseren ({n} rij(en), niet in de analyse):",
-        "unused_row": "  rij {row} ({label}): {why}",
-        "why_partial": "{missing} leeg; een rij heeft alle waarden van {need} nodig",
-        "why_none": "geen volledige set getallen (aantallen, gemiddelden, effectgrootte met variantie of "
-                    "standaardfout, of schatting met interval)",
-        "pooled_head": "Gepoold resultaat (k = {k}; random-effectsmodel, {method}; {test}):",
-        "pooled_head_fe": "Gepoold resultaat (k = {k}; fixed-effectmodel, inverse variantie; {test}):",
-        "test_knha": "toets van Hartung-Knapp (t, vg = {df}), aanbevolen bij weinig studies",
-        "test_adhoc": "aangepaste toets van Hartung-Knapp (t, vg = {df})",
-        "test_z": "z-toets (normale verdeling)",
-        "line_estimate": "{m} {est} ({level}%-BI {lo} tot {hi}), p {p}",
-        "line_pi": "Predictie-interval ({level}%; waar het ware effect van een nieuwe studie verwacht wordt): {lo} tot {hi}",
-        "line_het": "Heterogeniteit: tau² = {tau2}, I² = {i2}%, Q = {q} (vg = {df}), p {p}",
-        "line_k1": "Maar één studie in deze groep: niets te poolen.",
-        "cmp_head": "Weinig studies: dezelfde studies gepoold met verschillende methoden",
-        "cmp_note": "Bij weinig studies geeft de z-toets te smalle intervallen; lees de rij van Hartung-Knapp en "
-                    "het predictie-interval.",
-        "sg_head": "Per {by} (een eigen tau² per groep):",
-        "sg_single": "Subgroepen gepoold met de z-toets: de groep(en) {groups} bevat(ten) één studie, en de toets "
-                     "van Hartung-Knapp vraagt er twee per groep.",
-        "sg_test": "Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p {p}",
-        "col_method": "methode", "col_k": "k", "col_est": "{m}", "col_ci": "{level}%-BI", "col_p": "p",
-        "col_tau2": "tau²", "col_pi": "predictie-interval", "col_group": "groep", "col_i2": "I²",
-        "col_chosen": "gebruikt",
-        "m_FE_z": "Fixed-effectmodel (inverse variantie), z-toets", "m_REML_z": "REML, z-toets",
-        "m_REML_knha": "REML, Hartung-Knapp", "m_REML_adhoc": "REML, aangepaste Hartung-Knapp",
-        "m_DL_z": "DerSimonian-Laird, z-toets", "m_PM_knha": "Paule-Mandel, Hartung-Knapp",
-        "m_DL_knha": "DerSimonian-Laird, Hartung-Knapp", "m_PM_z": "Paule-Mandel, z-toets",
-        "figure": "Figuur: {path}", "warning": "Waarschuwing van de schatter: {text}",
-        "title": "{k} studies: random-effectsmodel ({method}), {test_short}",
-        "title_fe": "{k} studies: fixed-effectmodel, {test_short}",
-        "title_by": "{k} studies per {by}: random-effectsmodel ({method}), {test_short}",
-        "short_knha": "toets van Hartung-Knapp", "short_adhoc": "aangepaste toets van Hartung-Knapp", "short_z": "z-toets",
-        "yes": "ja", "no": "",
-        "missing_group": "niet vermeld",
-        "p_no_file": "bestand bestaat niet",
-        "p_folder": "is een map, geen bestand",
-        "p_suffix": "onbekend bestandstype {suffix!r}; gebruik .csv, .txt of .xlsx",
-        "p_empty": "het bestand is leeg; verwacht een kopregel en één rij per studie",
-        "p_no_rows": "het bestand heeft een kopregel maar geen rijen met gegevens",
-        "p_encoding": "het bestand is geen tekst in UTF-8 of Windows-1252",
-        "p_binary": "het bestand bevat NUL-tekens: het is geen tekstbestand (een Excel-bestand moet op .xlsx eindigen)",
-        "p_csv": "het bestand is niet als CSV te lezen: {err}",
-        "p_xlsx": "het bestand is niet als Excel-werkmap (.xlsx) te lezen: {err}",
-        "p_one_column": "de kopregel heeft maar één kolom; is het bestand gescheiden door iets anders dan komma, "
-                        "puntkomma of tab, sla het dan opnieuw op als CSV",
-        "p_cells": "rij heeft {n} cellen maar de kopregel {m} kolommen{hint}",
-        "hint_cells": " (een decimaalkomma in een bestand met komma's als scheidingsteken splitst getallen: "
-                      "sla op met puntkomma's)",
-        "p_dup": "kolom komt meer dan eens voor (ook als {other!r}); hernoem er één",
-        "p_no_study": "geen kolom met de naam van de studie; noem er één 'studie' (of 'label', 'auteur')",
-        "p_no_layout": "geen volledige set kolommen voor de getallen; een bestand heeft één van deze nodig: {layouts}. "
-                       "Gevonden kolommen: {found}{hint}",
-        "hint_sep": ". De kopregel lijkt gescheiden door {sep}, maar is als één kolom gelezen",
-        "p_not_number": "moet een getal zijn",
-        "p_not_number_comma": "moet een getal zijn; het bestand gebruikt elders een decimaalpunt",
-        "p_not_number_point": "moet een getal zijn; het bestand gebruikt elders een decimaalkomma",
-        "p_not_whole": "moet een geheel getal zijn (een aantal deelnemers of gebeurtenissen)",
-        "p_negative": "mag niet negatief zijn",
-        "p_n_small": "een groepsgrootte moet minstens 1 zijn",
-        "p_n_small_means": "een groepsgrootte moet minstens 2 zijn om een SD te schatten",
-        "p_events_gt_n": "het aantal gebeurtenissen kan niet groter zijn dan de groepsgrootte {col} = {n}",
-        "p_sd": "een standaarddeviatie moet groter dan 0 zijn",
-        "p_vi": "een variantie moet groter dan 0 zijn",
-        "p_sei": "een standaardfout moet groter dan 0 zijn",
-        "p_ci_order": "de ondergrens ligt boven de bovengrens {hi}",
-        "p_ci_contains": "het interval [{lo}; {hi}] bevat de schatting niet",
-        "p_ratio_positive": "een ratio ({m}) en de grenzen ervan moeten groter dan 0 zijn",
-        "p_measure_unknown": "onbekende effectmaat; geldig: {valid}",
-        "p_measure_mixed": "de kolom bevat meerdere effectmaten ({found}); analyseer één effectmaat per bestand",
-        "p_measure_layout": "effectmaat {m} is niet te berekenen uit {what}; hier geldig: {valid}",
-        "p_dup_label": "de naam van de studie staat ook in rij {other}; geef elke studie een eigen naam (voeg het jaar of een letter toe)",
-        "p_too_few": "maar {k} rij(en) te analyseren; poolen vraagt minstens 2 studies",
-        "p_by": "geen kolom {by!r}; kolommen in het bestand: {found}",
-        "p_sheet": "geen werkblad {sheet!r}; werkbladen: {found}",
-        "p_rob": "onbekend oordeel over risico op vertekening; geldig: low, some_concerns, high, unclear (of leeg)",
-        "where_header": "kopregel (regel {line})", "where_row_only": "rij {row}",
-        "where_row": "rij {row} (regel {line})", "where_row_xlsx": "rij {row} (rij {line} in het werkblad)",
-        "where_col": "kolom {col!r}", "where_val": "waarde {val!r}",
-        "n_problems": "{n} probleem/problemen in {file}:",
-        "more": "... en nog {n}",
-    },
-}
+# words per language: koppmeta.translations.OWN_DATA_TEXT
+T = tr.OWN_DATA_TEXT
 
 
 def _t(lang: str, key: str, **kw) -> str:
@@ -524,7 +305,7 @@ def read_trials(source: str | Path | pd.DataFrame, *, lang: str = "en", sheet: s
     Raises
     ------
     OwnDataError
-        (a :class:`~koppmeta.data.DataError`, so a ``ValueError``) listing every problem found, each
+        (a :class:`~koppmeta.project.data.DataError`, so a ``ValueError``) listing every problem found, each
         with file, row, column, value and rule, in ``lang`` (``"en"`` or ``"nl"``).
     """
     _check_lang("read_trials", lang)
@@ -929,7 +710,7 @@ class TrialAnalysis(Result):
         return "<" + self._num(0.001, 3) if p < 0.001 else self._num(p, 3)
 
     def _test_words(self, fit) -> str:
-        df = f"{fit.df:g}".replace(".", ",") if self.lang == "nl" else f"{fit.df:g}"
+        df = _format.number(fit.df, 0 if float(fit.df).is_integer() else 2, self.lang)
         return _t(self.lang, f"test_{fit.test}", df=df) if fit.test in ("knha", "adhoc") else _t(self.lang, "test_z")
 
     def _fit_lines(self, fit) -> list[str]:
@@ -1161,30 +942,8 @@ KINDS = {"counts": ("study", "year", "events1", "n1", "events2", "n2", "interven
          "means": ("study", "year", "m1", "sd1", "n1", "m2", "sd2", "n2", "intervention_type", "risk_of_bias"),
          "estimates": ("study", "year", "measure", "estimate", "ci_low", "ci_high", "intervention_type", "risk_of_bias")}
 
-EXPLAIN = {
-    "en": {"study": "study label, e.g. 'Clarke 2001' (required; one row per trial)",
-           "year": "publication year (optional)",
-           "events1": "participants with the event in the intervention group", "n1": "size of the intervention group",
-           "events2": "participants with the event in the control group", "n2": "size of the control group",
-           "m1": "mean in the intervention group", "sd1": "standard deviation in the intervention group",
-           "m2": "mean in the control group", "sd2": "standard deviation in the control group",
-           "measure": "RR, OR, HR, SMD or MD (one measure per file; or give --measure)",
-           "estimate": "the reported effect (ratios as ratios, e.g. 0.60)", "ci_low": "lower limit of its 95% CI",
-           "ci_high": "upper limit of its 95% CI",
-           "intervention_type": "optional grouping column, e.g. parent / family / child (use with --by)",
-           "risk_of_bias": "optional: low, some_concerns, high or unclear"},
-    "nl": {"study": "naam van de studie, bv. 'Clarke 2001' (verplicht; één rij per studie)",
-           "year": "jaar van publicatie (optioneel)",
-           "events1": "deelnemers met de gebeurtenis in de interventiegroep", "n1": "grootte van de interventiegroep",
-           "events2": "deelnemers met de gebeurtenis in de controlegroep", "n2": "grootte van de controlegroep",
-           "m1": "gemiddelde in de interventiegroep", "sd1": "standaarddeviatie in de interventiegroep",
-           "m2": "gemiddelde in de controlegroep", "sd2": "standaarddeviatie in de controlegroep",
-           "measure": "RR, OR, HR, SMD of MD (één effectmaat per bestand; of geef --measure)",
-           "estimate": "het gerapporteerde effect (ratio's als ratio, bv. 0,60)",
-           "ci_low": "ondergrens van het 95%-betrouwbaarheidsinterval", "ci_high": "bovengrens van het 95%-betrouwbaarheidsinterval",
-           "intervention_type": "optionele groepering, bv. ouder / gezin / kind (met --by)",
-           "risk_of_bias": "optioneel: low, some_concerns, high of unclear (laag, enige zorgen, hoog, onduidelijk)"},
-}
+# words per language: koppmeta.translations.TEMPLATE_EXPLAIN
+EXPLAIN = tr.TEMPLATE_EXPLAIN
 
 
 def example_trials() -> pd.DataFrame:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import DataError, Problem
+from .project.data import DataError, Problem
 
 __all__ = ["read_revman", "RevManReview"]
 
@@ -114,7 +114,7 @@ def read_revman(path: str | Path) -> RevManReview:
 
     Raises
     ------
-    koppmeta.data.DataError
+    koppmeta.project.data.DataError
         (a ``ValueError``) when the file is missing, is not XML, is not a RevMan review, or holds a
         number that is not a number, naming file, element, attribute and value.
     """

@@ -1,9 +1,12 @@
-"""The evidence report (HTML, DOCX, PDF) and the pieces it is built from.
+"""Writing reports: the library's DOCX helpers, shared by the summary-of-findings table and the project's report.
 
-- :func:`prisma_counts`: the counts of the PRISMA 2020 flow diagram for the project's evidence
-  base, from ``prisma.csv`` beside this module (each box with its basis) and the data;
 - :func:`save_docx`: write a python-docx document so that the same content gives the same bytes;
-- :mod:`koppmeta.reporting.report`: ``koppmeta report`` (the report builder).
+- :func:`docx_column_widths`: column widths for a python-docx table from its text.
+
+The KOPP evidence report itself (``koppmeta report``) and the PRISMA counts of the evidence base
+are part of the project: :mod:`koppmeta.project.report`, :mod:`koppmeta.project.prisma`. Their old
+names here (``koppmeta.reporting.report``, ``koppmeta.reporting.prisma_counts``) work for one
+release with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
@@ -11,12 +14,9 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
-import pandas as pd
-
-__all__ = ["prisma_counts", "save_docx", "docx_column_widths", "FIXED_DATE"]
+__all__ = ["save_docx", "docx_column_widths", "FIXED_DATE"]
 
 # Fixed date for the document properties of every DOCX and PDF (no build dates in outputs).
 FIXED_DATE = datetime(2000, 1, 1)
@@ -70,47 +70,9 @@ def docx_column_widths(table, total_cm: float) -> None:
             cell.width = Cm(need[j] * scale)
 
 
-def _counts_table() -> pd.DataFrame:
-    text = resources.files("koppmeta.reporting").joinpath("prisma.csv").read_text(encoding="utf-8")
-    return pd.read_csv(io.StringIO(text), dtype={"box": str, "rule": str, "basis": str}, keep_default_na=False)
+def __getattr__(name: str):
+    if name == "prisma_counts":
+        from .._moved import moved
 
-
-def prisma_counts(studies: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
-    """Counts of the PRISMA 2020 boxes for the evidence base, each with its basis.
-
-    Boxes with a ``rule`` in ``prisma.csv`` are counted from ``studies`` and ``reviews``; the
-    others hold the count stated in the file or stay empty (unknown), never guessed. Returns
-    columns ``box, count, derived, basis`` (``count`` NaN when unknown).
-    """
-    from ..evidence import effects_for
-
-    table = _counts_table()
-    docs_trials = set(studies["source"].dropna())
-    docs = docs_trials | set(reviews["source"].dropna())
-    with_effects: set[str] = set()
-    for outcome in sorted(studies["outcome"].dropna().unique()):
-        eff = effects_for(studies, outcome)
-        with_effects |= set(eff["study_id"])
-    trials = set(studies["study_id"])
-    not_rand = set(studies.loc[~studies["design"].isin(["RCT", "cluster-RCT"]), "study_id"])
-    rules = {
-        "distinct_documents": len(docs),
-        "distinct_reviews": reviews["review_id"].nunique(),
-        "distinct_trials": len(trials),
-        "distinct_trial_documents": len(docs_trials),
-        "trials_with_effects": len(with_effects),
-        # the two reasons split the trials without an effect: no randomised control group first
-        "trials_without_effects": len(trials - with_effects - not_rand),
-        "trials_not_randomised": len(not_rand - with_effects),
-    }
-    rows = []
-    for _, r in table.iterrows():
-        if r["rule"]:
-            if r["rule"] not in rules:
-                raise ValueError(f"prisma_counts: prisma.csv, box {r['box']!r}: unknown rule {r['rule']!r}; "
-                                 f"known rules: {', '.join(rules)}.")
-            rows.append({"box": r["box"], "count": float(rules[r["rule"]]), "derived": True, "basis": r["basis"]})
-        else:
-            count = float(r["count"]) if str(r["count"]).strip() else float("nan")
-            rows.append({"box": r["box"], "count": count, "derived": False, "basis": r["basis"]})
-    return pd.DataFrame(rows)
+        return moved("koppmeta.reporting.prisma_counts", "koppmeta.project.prisma", name)
+    raise AttributeError(f"module 'koppmeta.reporting' has no attribute {name!r}")

@@ -1,0 +1,68 @@
+"""Trial rows to effects: one vectorised pass per route, the same numbers as one row at a time, errors that name the trial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import koppmeta
+from koppmeta.project.evidence import effects_for
+
+
+@pytest.fixture(scope="module")
+def studies():
+    return koppmeta.load_studies()
+
+
+@pytest.mark.parametrize("outcome", ["incidence", "anxiety_symptoms"])
+def test_batch_equals_row_by_row(studies, outcome):
+    """Each chosen row alone (a route's batch of one) gives the same effect as the whole batch."""
+    batch = effects_for(studies, outcome)
+    assert len(batch)
+    for _, row in batch.iterrows():
+        alone = effects_for(studies[studies["effect_id"] == row["effect_id"]], outcome).iloc[0]
+        for col in ["yi", "vi", "route", "es_method", "approximate"]:
+            assert alone[col] == row[col], (row["effect_id"], col)
+        for col in ["events1", "n1", "events2", "n2"]:
+            assert alone[col] == row[col] or (np.isnan(alone[col]) and np.isnan(row[col]))
+
+
+def test_every_route_in_one_table(studies):
+    """Counts, percentages, a reported ratio: each route keeps its rows in file order and says what it did."""
+    inc = studies[studies["outcome"] == "incidence"].copy()
+    pct = inc.index[inc["percent1"].notna()][0]
+    inc.loc[pct, ["events1", "events2"]] = [3.0, 9.0]  # now a counts row
+    out = effects_for(inc, "incidence")
+    assert {"counts", "counts from percentages", "reported HR with CI"} <= set(out["route"])
+    row = out[out["effect_id"] == inc.loc[pct, "effect_id"]].iloc[0]
+    assert row["route"] == "counts" and not row["approximate"]
+    expected = koppmeta.effect_sizes(pd.DataFrame({"events1": [3.0], "n1": [float(inc.loc[pct, "n1"])],
+                                                   "events2": [9.0], "n2": [float(inc.loc[pct, "n2"])]}), "RR")
+    assert row["yi"] == expected["yi"][0] and row["vi"] == expected["vi"][0]
+    assert out[out["route"] == "reported HR with CI"]["approximate"].all()  # a hazard ratio standing in for a risk ratio
+
+
+def test_an_error_names_the_trial_not_a_row_of_a_one_row_table(studies):
+    bad = studies.copy()
+    i = bad.index[(bad["outcome"] == "anxiety_symptoms") & bad["sd1"].notna()][0]
+    bad.loc[i, "sd1"] = -1.0
+    with pytest.raises(ValueError) as err:
+        effects_for(bad, "anxiety_symptoms")
+    msg = str(err.value)
+    assert bad.loc[i, "effect_id"] in msg and str(bad.loc[i, "citation"]) in msg
+    assert "anxiety_symptoms" in msg and "means and SDs" in msg
+
+    bad = studies.copy()
+    i = bad.index[(bad["outcome"] == "incidence") & bad["percent1"].notna()][0]
+    bad.loc[i, "percent1"] = 140.0
+    with pytest.raises(ValueError, match=str(bad.loc[i, "effect_id"])) as err:
+        effects_for(bad, "incidence")
+    assert "counts from percentages" in str(err.value) and "140" in str(err.value)
+
+
+def test_a_table_with_repeated_index_labels(studies):
+    """A table put together from pieces (repeated index labels) gives the same effects."""
+    twice = pd.concat([studies.iloc[:70], studies.iloc[70:]])
+    twice.index = [i % 50 for i in range(len(twice))]
+    pd.testing.assert_frame_equal(effects_for(twice, "incidence"), effects_for(studies, "incidence"))
