@@ -45,7 +45,7 @@ print(printout.split("# fit_knha")[0])
 # %%
 bcg = koppmeta.datasets.load_bcg()
 es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-                           events2="cpos", nonevents2="cneg", label="label")
+                           events2="cpos", nonevents2="cneg", labels="label")
 es[["label", "tpos", "tneg", "cpos", "cneg", "yi", "vi"]].round(4)
 
 # %% [markdown]

@@ -88,9 +88,10 @@ trials.groupby("country", dropna=False).size().sort_values(ascending=False)
 # Overlap is measured by the corrected covered area (CCA; Pieper et al. 2014, J Clin Epidemiol 67:368-375),
 # CCA = (N - r) / (r c - r) over the trial-by-review matrix (N ticks, r trials, c reviews): 0 means no trial
 # is in two reviews, 1 that every review holds every trial. It needs each review's list of included
-# trials. `in_reviews` records a review only where a public text names its included trials (with the
-# source in the row's note); most reviews' lists are still in paywalled full texts (see `data/GAPS.md`
-# and `data/gaps.csv`), so the matrix below is sparse and the CCA is defined only once two reviews are mapped.
+# trials. `in_reviews` records a review only where a public text names its included trials (each
+# mapping with its source and quote in `data/review_trials.csv`); most reviews' lists are still in
+# paywalled full texts (see `data/GAPS.md` and `data/gaps.csv`), so the matrix below is sparse and the
+# CCA covers the mapped reviews only.
 
 # %%
 from koppmeta.overlap import corrected_covered_area, inclusion_matrix

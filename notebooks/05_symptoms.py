@@ -184,9 +184,9 @@ fig
 
 # %% [markdown]
 # ## Which trials are in, which are missing
-# Only one review's list of included trials is in `data/` so far: Moltrecht 2024 (whole-family
-# programmes, Table 3), which holds the Family Talk trials of Solantaus 2010 and Beardslee; neither row
-# has symptom numbers yet. The lists of the reviews compared here are not public in a readable form (see
+# Of the reviews whose included-trial lists are in `data/review_trials.csv`, only Moltrecht 2024
+# (whole-family programmes, Tables 3-4) holds trials with a symptom row here: the Family Talk trials of
+# Solantaus 2010 and Beardslee 2003, and Platt 2021; none of these rows has symptom numbers yet. The lists of the reviews compared here are not public in a readable form (see
 # `data/GAPS.md`): Siegenthaler says only that "seven trials assessed symptoms", and Loechner's review
 # holds seven trials in all. So "missing" here means: trials with a symptom row but no usable
 # numbers, and where their numbers are (the trial table in GAPS.md). The cheapest next steps are the
@@ -229,7 +229,7 @@ assert pub["siegenthaler2012-externalizing-unspecified"] == -0.16
 assert pub["loechner2018-depressive_symptoms-post"] == -0.20
 assert (published.loc[published.outcome != "externalizing", "ci_high"] < 0).all()
 assert (published.loc[published.outcome == "externalizing", "ci_high"] > 0).all()
-assert set(rows.loc[rows["in_reviews"].notna(), "study_id"]) == {"solantaus2010", "beardslee2003"}, "included-trial lists changed: update 'Which trials are in'"
+assert set(rows.loc[rows["in_reviews"].notna(), "study_id"]) == {"solantaus2010", "beardslee2003", "platt2021"}, "included-trial lists changed: update 'Which trials are in'"
 assert set(rows["in_reviews"].dropna()) == {"moltrecht2024"}
 assert plot_rows.loc[plot_rows.label.str.startswith("Re-analysis"), "estimate"].isna().all()
 print("All checks passed.")

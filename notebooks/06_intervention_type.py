@@ -57,9 +57,12 @@ sub = koppmeta.subgroup_analysis("yi", "vi", "intervention_type", data=inc, labe
 print(sub.summary())
 
 # %%
-table = display_frame(sub)  # risk ratios, not log risk ratios
-table["label"] = [f"{g} (k = {k})" for g, k in zip(table["group"], table["k"])]
-fig = koppmeta.estimates_plot(table, ratio=True, xlabel="Risk ratio of a new disorder (95% CI)",
+display_frame(sub)  # per group, as risk ratios (not log risk ratios)
+
+# %%
+# the pooled rows of the subgroup forest plot: one diamond per type with its k, the overall diamond and the
+# test for subgroup differences
+fig = koppmeta.estimates_plot(sub, xlabel="Risk ratio of a new disorder (95% CI)",
                               title="Incidence of disorder by intervention type (REML per group)")
 koppmeta.save_figure(fig, figures_dir() / "intervention_type_incidence_en")
 fig

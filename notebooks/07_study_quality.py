@@ -83,7 +83,7 @@ fig
 
 # %% [markdown]
 # No row is rated `low`: no text read describes every domain as adequate, and a domain the source
-# does not describe cannot be judged `low`. Five trials are `high` on at least one row, among them the
+# does not describe cannot be judged `low`. Six trials are `high` on at least one row, among them the
 # designs without randomisation (van der Zanden 2010, Bühler 2013) and Cooper 2003, which Cochrane
 # review CD004687 rates high for allocation concealment. `unclear` is left for the few trials whose source says nothing on any domain.
 #
@@ -170,7 +170,7 @@ for attempt in (lambda: koppmeta.subgroup_analysis("yi", "vi", "risk_of_bias", d
 # %%
 bcg = koppmeta.datasets.load_bcg()
 es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",
-                           label="label")
+                           labels="label")
 es["allocation"] = np.where(es["alloc"] == "random", "random", "not random")
 bcg_sub = koppmeta.subgroup_analysis("yi", "vi", "allocation", data=es, labels="label", measure="RR")
 print(bcg_sub.summary())
@@ -230,7 +230,7 @@ assert by_row["unclear"] / len(studies) < 0.35 and by_row["some_concerns"] > by_
 unclear_trials = set(studies.loc[studies.risk_of_bias == "unclear", "study_id"])
 assert len(unclear_trials) / studies["study_id"].nunique() < 0.35
 high = set(studies.loc[studies.risk_of_bias == "high", "study_id"])
-assert {"vanderzanden2010", "vandoesum2008", "cooper2003"} <= high and len(high) == 5
+assert {"vanderzanden2010", "vandoesum2008", "cooper2003"} <= high and len(high) == 6
 assert (usable.groupby("outcome").size().drop("incidence") < 2).all() and (usable.outcome == "incidence").sum() == 4
 assert (inc["risk_of_bias"] == "some_concerns").all()
 assert all(r["subgroups"] is None and r["regression"] is None for r in results.values()), "a quality comparison became possible"

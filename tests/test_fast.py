@@ -297,7 +297,7 @@ def test_memory_for_100000_fits_of_13_studies():
 def test_nan_in_different_places_names_the_row():
     Y, V = _random_batch(seed=8, n=6)
     V[4, np.flatnonzero(~np.isnan(Y[4]))[0]] = np.nan
-    with pytest.raises(ValueError, match=r"row 4 .*column \d+: 'V' is NaN but 'Y' is"):
+    with pytest.raises(ValueError, match=r"row 4 .*column \d+: 'vi' is NaN but 'yi' is"):
         fit_many(Y, V)
 
 

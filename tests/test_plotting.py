@@ -45,7 +45,7 @@ def _close_figures():
 def _bcg():
     d = koppmeta.datasets.load_bcg()
     es = koppmeta.effect_sizes(d, "RR", events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",
-                               label="label")
+                               labels="label")
     return d, es
 
 

@@ -9,10 +9,50 @@ dropped or replaced silently.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+
+MAX_LISTED = 25
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where it is and what it is."""
+
+    file: str
+    row: int | None  # 1-based data row (the header is row 0); None for file-level problems
+    line: int | None  # line number in the file
+    column: str | None
+    value: str | None
+    rule: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row == 0:
+            where.append(f"header (line {self.line})")
+        elif self.row is not None:
+            where.append(f"row {self.row} (line {self.line})")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        return ", ".join(where) + f": {self.rule}"
+
+
+class DataError(ValueError):
+    """A data file breaks the schema. ``problems`` lists every violation found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in {problems[0].file}:" if len(problems) > 1 else "invalid data:"
+        lines = [str(p) for p in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"... and {len(problems) - MAX_LISTED} more")
+        super().__init__(head + "\n  " + "\n  ".join(lines))
 
 
 def study_name(labels: Sequence[str] | None, i: int) -> str:

@@ -74,22 +74,22 @@ def _where(i: int, j: int | None = None) -> str:
 
 
 def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(Y, V, mask)`` as float arrays and the boolean mask of present studies."""
-    y = _as_matrix(func, "Y", Y)
-    v = _as_matrix(func, "V", V)
+    """Return ``(yi, vi, mask)`` as float arrays and the boolean mask of present studies."""
+    y = _as_matrix(func, "yi", Y)
+    v = _as_matrix(func, "vi", V)
     if y.shape != v.shape:
-        raise ValueError(f"{func}: 'Y' has shape {y.shape} but 'V' has shape {v.shape}; they must match "
+        raise ValueError(f"{func}: 'yi' has shape {y.shape} but 'vi' has shape {v.shape}; they must match "
                          "(one effect size and one sampling variance per study).")
     ny, nv = np.isnan(y), np.isnan(v)
     bad = np.argwhere(ny != nv)
     if bad.size:
         i, j = map(int, bad[0])
-        which = "'Y' is NaN but 'V' is" if ny[i, j] else "'V' is NaN but 'Y' is"
+        which = "'yi' is NaN but 'vi' is" if ny[i, j] else "'vi' is NaN but 'yi' is"
         other = v[i, j] if ny[i, j] else y[i, j]
         more = f" ({len(bad) - 1} more cells break the same rule)" if len(bad) > 1 else ""
         raise ValueError(f"{func}: {_where(i, j)}: {which} {other:g}. NaN marks a missing study and must be in the "
-                         f"same places in 'Y' and 'V'.{more}")
-    for arg, a in (("Y", y), ("V", v)):
+                         f"same places in 'yi' and 'vi'.{more}")
+    for arg, a in (("yi", y), ("vi", v)):
         bad = np.argwhere(np.isinf(a))
         if bad.size:
             i, j = map(int, bad[0])
@@ -99,7 +99,7 @@ def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndar
     if bad.size:
         i, j = map(int, bad[0])
         more = f" ({len(bad) - 1} more cells break the same rule)" if len(bad) > 1 else ""
-        raise ValueError(f"{func}: argument 'V', {_where(i, j)}: value {v[i, j]:g} is not allowed; "
+        raise ValueError(f"{func}: argument 'vi', {_where(i, j)}: value {v[i, j]:g} is not allowed; "
                          f"sampling variances must be greater than 0.{more}")
     k = mask.sum(axis=1)
     empty = np.flatnonzero(k == 0)
@@ -266,7 +266,7 @@ def fit_many(
 
     Each row of ``yi`` (effect sizes) and ``vi`` (sampling variances) is one
     meta-analysis; analyses with fewer studies are padded with NaN (anywhere in the
-    row, in the same cells of ``Y`` and ``V``). The model per row is
+    row, in the same cells of ``yi`` and ``vi``). The model per row is
     ``y_i = mu + u_i + e_i``, ``u_i ~ N(0, tau^2)``, ``e_i ~ N(0, v_i)``; ``mu`` is the
     weighted mean with weights ``w_i = 1/(v_i + tau^2)`` and variance ``1/sum(w_i)``
     (Knapp-Hartung: times ``sum w_i (y_i - mu)^2 / (k - 1)``, t with k - 1 df; Knapp &

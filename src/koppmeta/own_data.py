@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .project.data import DataError, Problem
+from ._validation import DataError, Problem
 from . import translations as tr
 from .effect_sizes import effect_sizes, from_ci
 from . import _format
@@ -102,9 +102,7 @@ def _t(lang: str, key: str, **kw) -> str:
     return T[lang][key].format(**kw)
 
 
-def _check_lang(func: str, lang: str) -> None:
-    if lang not in LANGS:
-        raise ValueError(f"{func}: unknown lang {lang!r}. Valid values: {', '.join(LANGS)}.")
+_check_lang = tr.check_lang
 
 
 # ---------------------------------------------------------------------------

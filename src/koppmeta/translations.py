@@ -936,9 +936,13 @@ def explore_words() -> tuple[dict, dict]:
     return UI, CODES
 
 
-def _check_lang(func: str, lang: str) -> int:
+def check_lang(func: str, lang: str) -> int:
+    """The index of ``lang`` in :data:`LANGS`; a ValueError naming ``func`` and the valid languages otherwise."""
     check_choice(func, "lang", lang, LANGS)
     return LANGS.index(lang)
+
+
+_check_lang = check_lang
 
 
 def term(kind: str, code, lang: str = "en") -> str:

@@ -35,7 +35,7 @@ A4_HEIGHT = 9.4
 TEXT = _tr.PLOT_TEXT  # the words of every figure, in the translation table
 MEASURE_LABEL = _tr.PLOT_MEASURE_LABEL
 
-RATIO_MEASURES = ("RR", "OR", "HR", "IRR")
+from ..results import RATIO_MEASURES  # noqa: E402 - one definition, in results
 
 
 @contextmanager

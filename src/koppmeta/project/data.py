@@ -17,54 +17,15 @@ import io
 import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._validation import MAX_LISTED, DataError, Problem
 from .paths import data_dir
 
 __all__ = ["DataError", "Problem", "load_studies", "load_reviews", "load_gaps", "read_schema"]
-
-MAX_LISTED = 25
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule: where it is and what it is."""
-
-    file: str
-    row: int | None  # 1-based data row (the header is row 0); None for file-level problems
-    line: int | None  # line number in the file
-    column: str | None
-    value: str | None
-    rule: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row == 0:
-            where.append(f"header (line {self.line})")
-        elif self.row is not None:
-            where.append(f"row {self.row} (line {self.line})")
-        if self.column is not None:
-            where.append(f"column {self.column!r}")
-        if self.value is not None:
-            where.append(f"value {self.value!r}")
-        return ", ".join(where) + f": {self.rule}"
-
-
-class DataError(ValueError):
-    """A data file breaks the schema. ``problems`` lists every violation found."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        head = f"{len(problems)} problem(s) in {problems[0].file}:" if len(problems) > 1 else "invalid data:"
-        lines = [str(p) for p in problems[:MAX_LISTED]]
-        if len(problems) > MAX_LISTED:
-            lines.append(f"... and {len(problems) - MAX_LISTED} more")
-        super().__init__(head + "\n  " + "\n  ".join(lines))
-
 
 def read_schema(resource: str, package: Path | None = None) -> dict:
     """The schema of ``resource`` ("studies" or "reviews") from ``data/datapackage.json``."""

@@ -63,7 +63,7 @@ def _batch(route: str, outcome: str, call, *args, **kwargs) -> pd.DataFrame:
 
 def _from_counts(rows, outcome, route, counts, method_note=""):
     frame = counts.astype(float).assign(_trial=_trials(rows))
-    es = _batch(route, outcome, effect_sizes, frame, "RR", label="_trial")
+    es = _batch(route, outcome, effect_sizes, frame, "RR", labels="_trial")
     return pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
                          "approximate": bool(method_note), "es_method": (es["es_method"] + method_note).to_numpy(),
                          **{c: counts[c].to_numpy(dtype=float) for c in COUNT_COLUMNS}}, index=rows.index)
@@ -116,7 +116,7 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
         if means.any():
             m = rows[means]
             es = _batch("means and SDs", outcome, effect_sizes, m[ARMS_MEANS].astype(float).assign(_trial=_trials(m)),
-                        "SMD", label="_trial")
+                        "SMD", labels="_trial")
             parts.append(pd.DataFrame({"route": "means and SDs", "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
                                        "approximate": False, "es_method": es["es_method"].to_numpy()}, index=m.index))
         if rep.any():

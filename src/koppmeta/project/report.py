@@ -148,7 +148,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     from .pipeline import method_comparison
     from .prisma import prisma_counts
 
-    tr._check_lang("report", lang)
+    tr.check_lang("report", lang)
     w = W[lang]
     if root is not None:
         studies, reviews = load_studies(Path(root) / "data" / "studies.csv"), load_reviews(Path(root) / "data" / "reviews.csv")
@@ -682,7 +682,7 @@ def write(lang: str, fmt: str, output: str | Path | None = None, root: Path | No
     from .._validation import check_choice
     from .paths import project_root
 
-    tr._check_lang("report", lang)
+    tr.check_lang("report", lang)
     check_choice("report", "format", fmt, FORMATS)
     if output:
         out = Path(output)
