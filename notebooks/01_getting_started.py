@@ -28,7 +28,6 @@
 # %%
 import re
 
-import numpy as np
 import pandas as pd
 
 import koppmeta
@@ -99,8 +98,8 @@ for method in ["FE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS"]:
         if method == "FE" and test == "knha":
             continue
         r = koppmeta.meta_analysis(es["yi"], es["vi"], method=method, test=test, measure="RR")
-        rows.append({"method": method, "test": test, "RR": np.exp(r.estimate), "ci_low": np.exp(r.ci_low),
-                     "ci_high": np.exp(r.ci_high), "tau2": r.tau2, "I2 (%)": r.i2, "p": r.pval})
+        rows.append({"method": method, "test": test, "RR": r.back_transform(r.estimate), "ci_low": r.back_transform(r.ci_low),
+                     "ci_high": r.back_transform(r.ci_high), "tau2": r.tau2, "I2 (%)": r.i2, "p": r.pval})
 estimators = pd.DataFrame(rows)
 estimators.round(4)
 

@@ -93,8 +93,8 @@ for (rule, keep), method, test in itertools.product(rules.items(), ["FE", "DL", 
     if keep.sum() < 2 or (method == "FE" and test == "knha"):
         continue
     r = koppmeta.meta_analysis(inc.loc[keep, "yi"], inc.loc[keep, "vi"], method=method, test=test, measure="RR")
-    specs.append({"rule": rule, "method": method, "test": test, "k": r.k, "RR": np.exp(r.estimate),
-                  "ci_low": np.exp(r.ci_low), "ci_high": np.exp(r.ci_high), "significant": r.ci_high < 0})
+    specs.append({"rule": rule, "method": method, "test": test, "k": r.k, "RR": r.back_transform(r.estimate),
+                  "ci_low": r.back_transform(r.ci_low), "ci_high": r.back_transform(r.ci_high), "significant": r.ci_high < 0})
 specs = pd.DataFrame(specs).sort_values("RR").reset_index(drop=True)
 with koppmeta.plotting.style():
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.3, 4.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})

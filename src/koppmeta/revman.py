@@ -104,6 +104,19 @@ def _number(text: str | None) -> float:
     return float(text)
 
 
+def _numbers(el: ET.Element, columns: dict, key: str, file: str, problems: list) -> dict:
+    """The numeric attributes of ``el`` named in ``columns`` (attribute -> column); a value that is not a
+    number becomes a :class:`Problem` naming the element ``key`` and the attribute, and NaN."""
+    out = {}
+    for attr, col in columns.items():
+        try:
+            out[col] = _number(el.get(attr))
+        except ValueError:
+            problems.append(Problem(file, None, None, f"{el.tag} {key} {attr}", el.get(attr), "must be a number"))
+            out[col] = math.nan
+    return out
+
+
 def _name(el: ET.Element) -> str | None:
     child = el.find("NAME")
     return " ".join("".join(child.itertext()).split()) if child is not None else None
@@ -152,12 +165,7 @@ def read_revman(path: str | Path) -> RevManReview:
                    "random": out.get("RANDOM") == "YES",
                    "group_label_1": (out.findtext("GROUP_LABEL_1") or None),
                    "group_label_2": (out.findtext("GROUP_LABEL_2") or None)}
-            for attr, col in _POOLED.items():
-                try:
-                    rec[col] = _number(out.get(attr))
-                except ValueError:
-                    problems.append(Problem(name, None, None, f"{out.tag} {out.get('ID')} {attr}", out.get(attr),
-                                            "must be a number"))
+            rec.update(_numbers(out, _POOLED, out.get("ID"), name, problems))
             outcomes.append(rec)
             blocks = [(None, None, out)] + [(int(sg.get("NO", 0)), _name(sg), sg)
                                             for sg in out.iterfind(f"{prefix}_SUBGROUP")]
@@ -167,12 +175,7 @@ def read_revman(path: str | Path) -> RevManReview:
                     study, year = trials.get(sid, (sid, None))
                     row = {"comparison": cno, "outcome": ono, "subgroup": sgno, "subgroup_name": sgname,
                            "study_id": sid, "study": study, "year": year}
-                    for attr, col in _DATA_COLUMNS[prefix].items():
-                        try:
-                            row[col] = _number(d.get(attr))
-                        except ValueError:
-                            problems.append(Problem(name, None, None, f"{d.tag} {sid} {attr}", d.get(attr),
-                                                    "must be a number"))
+                    row.update(_numbers(d, _DATA_COLUMNS[prefix], sid, name, problems))
                     studies.append(row)
     if problems:
         raise DataError(problems)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import functools
 import math
 import re
 from importlib import resources
@@ -34,9 +35,9 @@ from scipy import special
 from .evidence import effects_for
 from .. import translations as tr
 from ..models import meta_analysis
+from ..results import RATIO_MEASURES, back_transform
 from ..plotting._common import (
     MEASURE_LABEL,
-    RATIO_MEASURES,
     ROB_COLOURS,
     ROB_LEVELS,
     ROB_SYMBOLS,
@@ -176,7 +177,7 @@ def _axis(measure: str, lo: float, hi: float) -> dict:
 
 
 def _fit_numbers(fit, lang: str) -> dict:
-    back = math.exp if fit.is_ratio else float
+    back = fit.back_transform
     out = {"estimate_ci": fmt_interval(back(fit.estimate), back(fit.ci_low), back(fit.ci_high), DIGITS, lang),
            "pval": fmt_p(fit.pval, lang)}
     if fit.method != "FE":
@@ -230,7 +231,7 @@ def _compare_methods_rows(compare, eff: pd.DataFrame, measure: str) -> list[dict
         if not isinstance(t, pd.DataFrame) or not {"estimate", "ci_low", "ci_high"} <= set(t.columns):
             return None
         tables[lang] = t
-    back = math.exp if measure in RATIO_MEASURES else float
+    back = functools.partial(back_transform, measure=measure)
     rows = []
     for i in range(len(tables["en"])):
         vals = {c: _clean(tables["en"][c].iloc[i]) for c in ("estimate", "ci_low", "ci_high", "pval", "tau2")
@@ -249,7 +250,7 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
     """Everything the page shows for one set of trials: pooled numbers, comparison and forest plot."""
     k = len(eff)
     ratio = measure in RATIO_MEASURES
-    back = math.exp if ratio else float
+    back = functools.partial(back_transform, measure=measure)
     yi, vi = eff["yi"].to_numpy(float), eff["vi"].to_numpy(float)
     z = float(special.ndtri(0.975))  # a single trial: its normal-based 95% CI, as MetaAnalysis.studies gives it
     lo_i, hi_i = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from .evidence import effects_for
@@ -40,8 +39,7 @@ class AnalysisError(ValueError):
 def display_scale(fit) -> dict[str, float]:
     """``estimate, ci_low, ci_high, pi_low, pi_high`` on the scale a reader sees (exp of a log ratio),
     with ``k, pval, tau2, i2`` unchanged."""
-    back = (lambda x: float(np.exp(x))) if fit.is_ratio else float
-    out = {name: back(getattr(fit, name)) for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
+    out = {name: float(fit.back_transform(getattr(fit, name))) for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high")}
     out.update(k=int(fit.k), pval=float(fit.pval), tau2=float(fit.tau2), i2=float(fit.i2))
     return out
 
@@ -51,9 +49,8 @@ def display_frame(result, columns=("estimate", "ci_low", "ci_high")) -> pd.DataF
     on the scale a reader sees (exp of a log ratio), ready for :func:`koppmeta.estimates_plot`."""
     table = result.to_frame()
     fit = getattr(result, "overall", result)
-    if fit.is_ratio:
-        for col in columns:
-            table[col] = np.exp(table[col])
+    for col in columns:
+        table[col] = fit.back_transform(table[col])
     return table
 
 

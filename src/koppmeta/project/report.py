@@ -16,6 +16,7 @@ timestamps, so the same data give the same bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import math
@@ -26,10 +27,11 @@ from pathlib import Path
 
 import matplotlib
 
-import numpy as np
 import pandas as pd
+from scipy import special
 
 from .. import translations as tr
+from ..results import back_transform
 from ..translations import integer, interval, number, term
 
 __all__ = ["build", "render_html", "render_docx", "render_pdf", "write", "write_all", "main", "add_parser", "trial_table", "CSS"]
@@ -230,7 +232,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
             subgroup_results[outcome] = sg
             sgz = subgroup_analysis(keep["yi"], keep["vi"], keep["intervention_type"].astype(str).tolist(), labels=list(keep["label"]),
                                     measure=keep["measure"].iloc[0], method=METHOD, test="z")
-            back = np.exp if sg.overall.is_ratio else (lambda x: x)
+            back = sg.overall.back_transform
             groups = "; ".join(f"{t_type(g).lower()} {keep['measure'].iloc[0]} {number(float(back(f.estimate)), 2, lang)} "
                                f"({interval(float(back(f.ci_low)), float(back(f.ci_high)), 2, lang)}, k = {f.k})"
                                for g, f in sg.groups.items())
@@ -246,7 +248,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     dev_usable = len(effects.get("child_development", []))
     blocks.append(Block("h2", w["a1_title"]))
     if inc_fit is not None:
-        e = lambda x: float(np.exp(x))  # noqa: E731
+        e = lambda x: float(inc_fit.back_transform(x))  # noqa: E731
         blocks.append(Block("p", w["a1_can"].format(
             certainty=term("certainty_adjective", sof_certainty, lang),
             pi_null=w["pi_null"] if inc_fit.pi_low <= 0 <= inc_fit.pi_high else "",
@@ -330,9 +332,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
         blocks.append(Block("h2", t_out(outcome)))
         if outcome not in fits:
             r = eff.iloc[0]
-            ratio = r["measure"] == "RR"
-            back = math.exp if ratio else (lambda x: x)
-            z = 1.959963984540054
+            back = functools.partial(back_transform, measure=r["measure"])
+            z = float(special.ndtri(0.975))  # one trial: its normal-based 95% interval, as MetaAnalysis.studies gives it
             blocks.append(Block("p", w["one_trial"].format(
                 outcome=t_out(outcome), trial=r["label"], measure=r["measure"], est=number(back(r["yi"]), 2, lang),
                 ci=interval(back(r["yi"] - z * math.sqrt(r["vi"])), back(r["yi"] + z * math.sqrt(r["vi"])), 2, lang))))
@@ -345,7 +346,7 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
                           xlabel=w["forest_x"].format(measure=term("measure", fit.measure, lang) if fit.measure in tr.TERMS["measure"] else fit.measure))
         figure(fig, f"forest_{outcome}", w["forest_title"].format(outcome=t_out(outcome), k=fit.k))
         ratio = fit.is_ratio
-        back = (lambda x: float(np.exp(x))) if ratio else float
+        back = lambda x: float(fit.back_transform(x))  # noqa: E731
         rows = []
         for name, f in method_comparison(eff):  # FE, REML z, REML Hartung-Knapp, REML ad hoc Hartung-Knapp
             pi = "–" if f.method == "FE" else interval(back(f.pi_low), back(f.pi_high), 2, lang)
@@ -389,8 +390,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
                                       for _, r in pub_inc.iterrows()],
                             "estimate": pub_inc["estimate"].to_numpy(), "ci_low": pub_inc["ci_low"].to_numpy(),
                             "ci_high": pub_inc["ci_high"].to_numpy(), "k": pub_inc["k"].astype(float).to_numpy()})
-        tab.loc[len(tab)] = [w["reanalysis_row"].format(k=inc_fit.k), float(np.exp(inc_fit.estimate)),
-                             float(np.exp(inc_fit.ci_low)), float(np.exp(inc_fit.ci_high)), float("nan")]
+        tab.loc[len(tab)] = [w["reanalysis_row"].format(k=inc_fit.k), *(float(inc_fit.back_transform(x)) for x in
+                                                                       (inc_fit.estimate, inc_fit.ci_low, inc_fit.ci_high)), float("nan")]
         fig = estimates_plot(tab, ratio=True, lang=lang, xlabel=term("measure", "RR", lang) + f" ({term('word', 'ci', lang)})",
                              title=w["published_title"], k="k",
                              headers=(term("column", "review", lang), f"RR [{term('word', 'ci', lang)}]"))
