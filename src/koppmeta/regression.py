@@ -58,6 +58,8 @@ INTERCEPT = "intercept"
 
 #: Tests of the model functions here (the ad hoc variant exists for the intercept-only model).
 TESTS = ("z", "knha")
+SUBGROUP_TESTS = ("z", "knha", "adhoc")  # adhoc: separate tau^2 per group only
+_TEST_WORDS = {"z": "z", "knha": "Knapp-Hartung t", "adhoc": "ad hoc Knapp-Hartung t"}
 
 #: Tolerance when comparing permuted statistics with the observed one (metafor
 #: ``permutest``'s ``comptol``, ``sqrt(.Machine$double.eps)``): a permuted statistic counts
@@ -889,7 +891,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     else:
         head = (f"Subgroup analysis{what} (k = {s.k}; {len(s.groups)} groups; a separate "
                 + ("fixed-effect model" if s.method == "FE" else f"tau^2 per group; estimator {s.method}") + ")")
-    lines = [head, "", f"Pooled effect per group ({'Knapp-Hartung t' if s.test == 'knha' else 'z'} tests; {lv} CI):"]
+    lines = [head, "", f"Pooled effect per group ({_TEST_WORDS[s.test]} tests; {lv} CI):"]
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
     rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
@@ -950,7 +952,9 @@ def subgroup_analysis(
       tau^2). The test of subgroup differences treats the G group estimates as a
       fixed-effect meta-analysis: ``Q_between = sum_g (est_g - est_bar)^2 / se_g^2`` with
       ``est_bar`` their inverse-variance weighted mean, chi-square with ``G - 1`` df. ``se_g``
-      is each group's reported se (Knapp-Hartung scaled with ``test="knha"``).
+      is each group's reported se (Knapp-Hartung scaled with ``test="knha"``; with
+      ``test="adhoc"`` the scaling factor is at least 1, metafor's ad hoc variant, so a group whose
+      trials agree closely cannot get a narrower interval than the z test gives it).
     - ``common_tau2=True``: the mixed-effects model with the group as a categorical
       moderator (one tau^2 for all groups; :func:`meta_regression`). The test of subgroup
       differences is its omnibus test QM (chi-square with G - 1 df, or F with (G - 1, k - G)
@@ -967,7 +971,7 @@ def subgroup_analysis(
     labels : array-like or str, optional
         Study labels.
     method, test, level :
-        As in :func:`koppmeta.meta_analysis`.
+        As in :func:`koppmeta.meta_analysis`; ``test="adhoc"`` only with ``common_tau2=False``.
     common_tau2 : bool
         One tau^2 shared by all groups instead of one per group.
     data : pandas.DataFrame, optional
@@ -986,15 +990,19 @@ def subgroup_analysis(
     ------
     ValueError, TypeError
         Invalid inputs (as :func:`koppmeta.meta_analysis`), a missing group, fewer than
-        two groups, or a group with one study when ``test="knha"`` and ``common_tau2=False``
-        (its t distribution would have 0 df).
+        two groups, a group with one study when ``test`` is ``"knha"`` or ``"adhoc"`` and
+        ``common_tau2=False`` (its t distribution would have 0 df), or ``test="adhoc"`` with
+        ``common_tau2=True``.
     """
     func = "subgroup_analysis"
     check_choice(func, "method", method, het.METHODS)
-    check_choice(func, "test", test, TESTS)
+    check_choice(func, "test", test, SUBGROUP_TESTS)
     level = check_level(func, level)
     if not isinstance(common_tau2, (bool, np.bool_)):
         raise TypeError(f"{func}: argument 'common_tau2' must be True or False; got {common_tau2!r}.")
+    if test == "adhoc" and common_tau2:
+        raise ValueError(f"{func}: test='adhoc' is available with one tau^2 per group (common_tau2=False); the "
+                         "common-tau^2 model offers test='z' or 'knha'.")
     y, v, lab, k = _inputs(func, yi, vi, data, labels)
     group_name = groups if isinstance(groups, str) else getattr(groups, "name", None)
     g_raw = resolve_column(func, "groups", groups, data)
@@ -1019,18 +1027,18 @@ def subgroup_analysis(
         raise ValueError(f"{func}: argument 'groups' has only one group ({order[0]!r}); a subgroup analysis needs at "
                          "least two groups.")
     idx = {g: np.array([i for i, n in enumerate(names) if n == g]) for g in order}
-    if test == "knha" and not common_tau2:
+    if test != "z" and not common_tau2:
         small = [g for g in order if len(idx[g]) < 2]
         if small:
-            raise ValueError(f"{func}: group(s) {', '.join(map(repr, small))} have one study; with test='knha' each "
+            raise ValueError(f"{func}: group(s) {', '.join(map(repr, small))} have one study; with test={test!r} each "
                              "group needs at least 2 studies (its t distribution has k - 1 df). Use test='z' or "
                              "common_tau2=True.")
     notes: list[str] = []
     with warnings.catch_warnings():
-        if method == "FE" and test == "knha":
+        if method == "FE" and test != "z":
             warnings.simplefilter("ignore", UserWarning)
         overall = meta_analysis(y, v, method=method, test=test, level=level, labels=lab, measure=measure)
-    if method == "FE" and test == "knha":
+    if method == "FE" and test != "z":
         warnings.warn(f"{func}: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
                       KnappHartungWarning, stacklevel=2)
     fits: dict[str, MetaAnalysis] = {}

@@ -530,14 +530,14 @@ REPORT_TEXT = {
         "m_adhoc": "Random effects, REML (ad hoc Hartung-Knapp; used in this report)",
         "h_type": "5. By intervention type",
         "type": ("The Trimbos review sorts the interventions into those aimed at the parent, at the family and at "
-                 "the child. Each group is pooled on its own (Hartung-Knapp); the test for subgroup differences "
+                 "the child. Each group is pooled on its own (ad hoc Hartung-Knapp); the test for subgroup differences "
                  "asks whether the groups differ by more than chance."),
         "type_result": ("{outcome}: {groups}. Test for subgroup differences: Q = {q} (df = {df}), p = {p} with the "
-                        "groups' Hartung-Knapp standard errors; Q = {qz}, p = {pz} with their z standard errors. With two "
+                        "groups' ad hoc Hartung-Knapp standard errors; Q = {qz}, p = {pz} with their z standard errors. With two "
                         "trials per group neither test is secure."),
         "type_none": "{outcome}: too few trials per intervention type to compare them.",
-        "subgroup_title": "{outcome} by intervention type (Hartung-Knapp per group; prediction interval)",
-        "subgroup_short": "{outcome} by intervention type (Hartung-Knapp)",
+        "subgroup_title": "{outcome} by intervention type (ad hoc Hartung-Knapp per group; prediction interval)",
+        "subgroup_short": "{outcome} by intervention type (ad hoc Hartung-Knapp)",
         "h_quality": "6. By study quality",
         "quality": ("The pooled effect of all trials beside the trials at low risk of bias or with some concerns, "
                     "and the trials at low risk only (ad hoc Hartung-Knapp)."),
@@ -579,8 +579,8 @@ REPORT_TEXT = {
         "missing_reviews": "Reviews concerned: {reviews}.",
         "h_method": "About the methods",
         "method": ("Effects: risk ratios from counts per arm (incidence) and Hedges' g from means and standard "
-                   "deviations. Pooling: random effects with REML and the ad hoc Hartung-Knapp interval (per subgroup the "
-                   "plain Hartung-Knapp interval); the prediction "
+                   "deviations. Pooling: random effects with REML and the ad hoc Hartung-Knapp interval (also per "
+                   "subgroup); the prediction "
                    "interval as in metafor. The numbers equal those of R metafor to 1e-6."),
         "figure": "Figure", "table": "Table",
         "yes": "yes", "no": "no",
@@ -657,14 +657,14 @@ REPORT_TEXT = {
         "m_adhoc": "Random-effectsmodel, REML (ad-hoc-Hartung-Knapp; gebruikt in dit rapport)",
         "h_type": "5. Per type interventie",
         "type": ("Het Trimbos-overzicht deelt de interventies in naar gericht op de ouder, op het gezin en op het kind. "
-                 "Elke groep is apart gepoold (Hartung-Knapp); de toets voor verschil tussen subgroepen gaat na of de "
+                 "Elke groep is apart gepoold (ad-hoc-Hartung-Knapp); de toets voor verschil tussen subgroepen gaat na of de "
                  "groepen meer verschillen dan toeval toelaat."),
         "type_result": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (df = {df}), p = {p} met de "
-                        "Hartung-Knapp-standaardfouten van de groepen; Q = {qz}, p = {pz} met hun z-standaardfouten. Met "
+                        "ad-hoc-Hartung-Knapp-standaardfouten van de groepen; Q = {qz}, p = {pz} met hun z-standaardfouten. Met "
                         "twee studies per groep is geen van beide toetsen betrouwbaar."),
         "type_none": "{outcome}: te weinig studies per type interventie om ze te vergelijken.",
-        "subgroup_title": "{outcome} per type interventie (Hartung-Knapp per groep; predictie-interval)",
-        "subgroup_short": "{outcome} per type interventie (Hartung-Knapp)",
+        "subgroup_title": "{outcome} per type interventie (ad-hoc-Hartung-Knapp per groep; predictie-interval)",
+        "subgroup_short": "{outcome} per type interventie (ad-hoc-Hartung-Knapp)",
         "h_quality": "6. Per kwaliteit van de studies",
         "quality": ("Het gepoolde effect van alle studies naast dat van de studies met laag risico op vertekening of "
                     "enige zorgen, en alleen de studies met laag risico (ad-hoc-Hartung-Knapp)."),
@@ -709,7 +709,7 @@ REPORT_TEXT = {
         "h_method": "Over de methoden",
         "method": ("Effecten: relatieve risico's uit aantallen per arm (nieuwe stoornissen) en Hedges' g uit "
                    "gemiddelden en standaarddeviaties. Poolen: random-effectsmodel met REML en het ad-hoc-Hartung-Knapp-interval "
-                   "(per subgroep het gewone Hartung-Knapp-interval); "
+                   "(ook per subgroep); "
                    "het predictie-interval zoals in metafor. De getallen zijn gelijk aan die van R metafor tot op 1e-6."),
         "figure": "Figuur", "table": "Tabel",
         "yes": "ja", "no": "nee",

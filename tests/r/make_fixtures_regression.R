@@ -11,7 +11,8 @@
 ##                 QE test, tau^2, I^2, H^2, R^2, confint() intervals for tau^2,
 ##                 I^2 and H^2, and predict(fit, newmods = ...) for the models
 ##                 that list new moderator values.
-##     subgroups   for every grouping in `sub_specs` x method x test: each group's
+##     subgroups   for every grouping in `sub_specs` x method x test (z, knha and, with
+##                 separate tau^2 only, adhoc): each group's
 ##                 rma(..., subset = group == g); the overall rma(); the test of
 ##                 subgroup differences with separate tau^2, computed as
 ##                 rma(est_g, se_g^2, method = "FE")$QE over the per-group
@@ -46,6 +47,7 @@ RMA_CONTROL <- "list(threshold = 1e-12, tol = 1e-12, maxiter = 5000)"
 CONFINT_CONTROL <- "list(tol = 1e-12)"
 METHODS <- c("FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB")
 TESTS <- c("z", "knha")
+SUB_TESTS <- c("z", "knha", "adhoc")  # subgroups with separate tau^2 also with metafor's ad hoc Knapp-Hartung
 
 ## JSON writer and capture() shared by every generator (numbers with "%.17g", exact round trip).
 source(file.path("tests", "r", "common.R"))  # json_num, json_str, json_scalar, to_json, capture
@@ -234,7 +236,7 @@ fit_summary <- function(fit, test) {
               pi_high = num(if (is.null(pr$pi.ub)) pr$ci.ub else pr$pi.ub),
               tau2 = num(fit$tau2), i2 = num(fit$I2), h2 = num(fit$H2),
               q = num(fit$QE), q_pval = num(fit$QEp))
-  if (test == "knha") out$df <- num(fit$dfs)
+  if (test %in% c("knha", "adhoc")) out$df <- num(fit$dfs)
   out
 }
 
@@ -244,7 +246,7 @@ for (sp in sub_specs) {
   dat$grp <- factor(as.character(dat[[sp$group]]), levels = unique(as.character(dat[[sp$group]])))
   levs <- levels(dat$grp)
   for (method in sp$methods) {
-    for (test in TESTS) {
+    for (test in SUB_TESTS) {
       entry <- list(analysis = sp$name, dataset = sp$dataset, group_column = sp$group,
                     method = method, test = test, group_levels = arr(levs))
       warns <- character(0)
@@ -272,23 +274,25 @@ for (sp in sub_specs) {
       qb <- eval(parse(text = qb_call))
       entry$separate <- list(r_call = qb_call, q_between = num(qb$QE), q_between_df = as.integer(qb$k - 1L),
                              q_between_pval = num(qb$QEp))
-      cm_call <- sprintf("rma(yi, vi, mods = ~ grp, data = dat, method = \"%s\", test = \"%s\", control = %s)",
-                         method, test, RMA_CONTROL)
-      res <- capture(eval(parse(text = cm_call)))
-      if (!is.null(res$error)) stop(res$error)
-      warns <- c(warns, res$warnings)
-      cm <- res$value
-      cm0_call <- sprintf("rma(yi, vi, mods = ~ grp - 1, data = dat, method = \"%s\", test = \"%s\", control = %s)",
-                          method, test, RMA_CONTROL)
-      res <- capture(eval(parse(text = cm0_call)))
-      if (!is.null(res$error)) stop(res$error)
-      warns <- c(warns, res$warnings)
-      cm0 <- res$value
-      entry$common <- list(r_call = cm_call, r_call_groups = cm0_call,
-                           q_between = num(cm$QM), q_between_df = arr(cm$QMdf), q_between_pval = num(cm$QMp),
-                           tau2 = num(cm$tau2),
-                           estimate = arr(as.numeric(cm0$beta)), se = arr(cm0$se), stat = arr(cm0$zval),
-                           pval = arr(cm0$pval), ci_low = arr(cm0$ci.lb), ci_high = arr(cm0$ci.ub))
+      if (test != "adhoc") {  # the common-tau^2 model is compared for z and knha only
+        cm_call <- sprintf("rma(yi, vi, mods = ~ grp, data = dat, method = \"%s\", test = \"%s\", control = %s)",
+                           method, test, RMA_CONTROL)
+        res <- capture(eval(parse(text = cm_call)))
+        if (!is.null(res$error)) stop(res$error)
+        warns <- c(warns, res$warnings)
+        cm <- res$value
+        cm0_call <- sprintf("rma(yi, vi, mods = ~ grp - 1, data = dat, method = \"%s\", test = \"%s\", control = %s)",
+                            method, test, RMA_CONTROL)
+        res <- capture(eval(parse(text = cm0_call)))
+        if (!is.null(res$error)) stop(res$error)
+        warns <- c(warns, res$warnings)
+        cm0 <- res$value
+        entry$common <- list(r_call = cm_call, r_call_groups = cm0_call,
+                             q_between = num(cm$QM), q_between_df = arr(cm$QMdf), q_between_pval = num(cm$QMp),
+                             tau2 = num(cm$tau2),
+                             estimate = arr(as.numeric(cm0$beta)), se = arr(cm0$se), stat = arr(cm0$zval),
+                             pval = arr(cm0$pval), ci_low = arr(cm0$ci.lb), ci_high = arr(cm0$ci.ub))
+      }
       if (length(warns) > 0L) entry$warning <- paste(unique(warns), collapse = "\n")
       sub_json[[length(sub_json) + 1L]] <- entry
     }

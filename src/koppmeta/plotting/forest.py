@@ -430,7 +430,7 @@ def _het_text(fit: MetaAnalysis, t: dict, lang: str, short: bool) -> str:
 
 
 def _test_text(fit: MetaAnalysis, t: dict, lang: str) -> str:
-    stat = f"t({fmt_number(fit.df, 0 if float(fit.df).is_integer() else 1, lang)})" if fit.test == "knha" else "z"
+    stat = f"t({fmt_number(fit.df, 0 if float(fit.df).is_integer() else 1, lang)})" if fit.test in ("knha", "adhoc") else "z"
     return t["test"].format(stat=stat, value=fmt_number(fit.stat, 2, lang), p=fmt_p(fit.pval, lang))
 
 

@@ -6,8 +6,7 @@ tables, figures); :func:`render_html`, :func:`render_docx` and :func:`render_pdf
 blocks out. Every pooled interval uses the ad hoc Hartung-Knapp method (Knapp & Hartung 2003;
 metafor ``test="adhoc"``: the Hartung-Knapp interval, never narrower than the z interval) with a
 prediction interval, because no outcome has 10 trials or more, and the report says so where it
-shows them. The subgroups by intervention type use the plain Hartung-Knapp method, the only one
-that ``subgroup_analysis`` offers, and say so.
+shows them, also per subgroup by intervention type (one tau^2 per group).
 
 Output is deterministic: no dates, fixed document properties, figures saved without
 timestamps, so the same data give the same bytes.
@@ -39,7 +38,7 @@ __all__ = ["build", "render_html", "render_docx", "render_pdf", "write", "write_
 FORMATS = ("html", "docx", "pdf")
 METHOD = "REML"
 TEST = "adhoc"  # ad hoc Hartung-Knapp: every outcome has fewer than 10 trials
-TEST_SUBGROUPS = "knha"  # subgroup_analysis offers z and Hartung-Knapp
+TEST_SUBGROUPS = TEST  # one tau^2 per group, each with the ad hoc Hartung-Knapp interval
 
 
 # ----------------------------------------------------------------------------- blocks
