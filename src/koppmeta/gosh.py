@@ -139,9 +139,7 @@ def gosh(
     Examples
     --------
     >>> import koppmeta
-    >>> bcg = koppmeta.datasets.load_bcg()
-    >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg")
+    >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label")
     >>> g = koppmeta.gosh(fit)
     >>> len(g)

@@ -352,9 +352,7 @@ def meta_analysis(
     Examples
     --------
     >>> import koppmeta
-    >>> bcg = koppmeta.datasets.load_bcg()
-    >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg")
+    >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label", measure="RR")
     >>> round(fit.estimate, 4)
     -0.7145

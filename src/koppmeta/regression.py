@@ -738,9 +738,7 @@ def meta_regression(
     Examples
     --------
     >>> import koppmeta
-    >>> bcg = koppmeta.datasets.load_bcg()
-    >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg")
+    >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_regression("yi", "vi", ["ablat", "alloc"], data=es, labels="label")
     >>> list(fit.coefficients.index)
     ['intercept', 'ablat', 'alloc[random]', 'alloc[systematic]']

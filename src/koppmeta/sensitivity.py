@@ -186,9 +186,7 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> TableRe
     Examples
     --------
     >>> import koppmeta
-    >>> bcg = koppmeta.datasets.load_bcg()
-    >>> es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg",
-    ...                            events2="cpos", nonevents2="cneg")
+    >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label")
     >>> from koppmeta.sensitivity import leave_one_out
     >>> leave_one_out(fit)[["estimate", "tau2"]].shape

@@ -15,13 +15,29 @@ import pandas as pd
 __all__ = ["load_bcg"]
 
 
-def load_bcg() -> pd.DataFrame:
+def load_bcg(measure: str | None = None) -> pd.DataFrame:
     """The BCG vaccine trials (metadat ``dat.bcg``), with a ``label`` column "Author, Year".
 
     Columns: ``trial, author, year, tpos, tneg, cpos, cneg, ablat, alloc, label``
     (tpos/tneg: vaccinated with/without tuberculosis; cpos/cneg: not vaccinated).
+
+    ``measure`` (``"RR"``, ``"OR"`` or ``"RD"``) adds the effect sizes ``yi, vi`` of vaccinated
+    versus not vaccinated from :func:`koppmeta.effect_sizes` (metafor ``escalc(measure, ai = tpos,
+    bi = tneg, ci = cpos, di = cneg, data = dat.bcg)``).
+
+    >>> import koppmeta
+    >>> es = koppmeta.datasets.load_bcg("RR")
+    >>> round(float(es["yi"].iloc[0]), 4)
+    -0.8893
     """
     with resources.files(__package__).joinpath("bcg.csv").open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh)
     df["label"] = df["author"].astype(str) + ", " + df["year"].astype(str)
-    return df
+    if measure is None:
+        return df
+    from .._validation import check_choice
+    from ..effect_sizes import effect_sizes
+
+    check_choice("load_bcg", "measure", measure, ("RR", "OR", "RD"))
+    return effect_sizes(df, measure, events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",
+                        labels="label")
