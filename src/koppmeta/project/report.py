@@ -235,9 +235,10 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
             groups = "; ".join(f"{t_type(g).lower()} {keep['measure'].iloc[0]} {number(float(back(f.estimate)), 2, lang)} "
                                f"({interval(float(back(f.ci_low)), float(back(f.ci_high)), 2, lang)}, k = {f.k})"
                                for g, f in sg.groups.items())
-            type_sentences.append(w["type_result"].format(outcome=t_out(outcome), groups=groups, q=number(sg.q_between, 2, lang),
-                                                          df=sg.q_between_df, p=number(sg.q_between_pval, 3, lang),
-                                                          qz=number(sgz.q_between, 2, lang), pz=number(sgz.q_between_pval, 3, lang)))
+            same = math.isclose(sg.q_between, sgz.q_between, rel_tol=1e-12, abs_tol=1e-12)
+            type_sentences.append(w["type_result_same" if same else "type_result"].format(
+                outcome=t_out(outcome), groups=groups, q=number(sg.q_between, 2, lang), df=sg.q_between_df,
+                p=number(sg.q_between_pval, 3, lang), qz=number(sgz.q_between, 2, lang), pz=number(sgz.q_between_pval, 3, lang)))
         else:
             type_sentences.append(w["type_none"].format(outcome=t_out(outcome)))
 
