@@ -104,7 +104,8 @@ controls = {
     "outcome": widgets.Dropdown(options=OUTCOMES, value=OUTCOMES[0], description="Outcome", style=style),
     "timepoint": widgets.Dropdown(options=["longest", "shortest"], value="longest", description="Time point", style=style),
     "method": widgets.Dropdown(options=METHODS, value="REML", description="Estimator (τ²)", style=style),
-    "test": widgets.ToggleButtons(options=[("z", "z"), ("Knapp-Hartung", "knha")], value="z", description="Test", style=style),
+    "test": widgets.ToggleButtons(options=[("z", "z"), ("Knapp-Hartung", "knha"), ("ad hoc Knapp-Hartung", "adhoc")], value="z",
+                                  description="Test", style=style),
     "subgroup": widgets.Dropdown(options=SUBGROUPS, value="(none)", description="Subgroups", style=style),
     "exclude_approximate": widgets.Checkbox(value=False, description="Exclude approximate inputs", indent=False),
     "lang": widgets.ToggleButtons(options=[("English", "en"), ("Nederlands", "nl")], value="en", description="Language", style=style),
@@ -135,13 +136,17 @@ display(ui, out)
 with out:
     clear_output(wait=True)
     result = update(**{name: w.value for name, w in controls.items()})
-fig = koppmeta.forest_plot(result.fit, lang="en", title=f"{result.outcome}: REML, z test, k = {result.k}")
+# the figure kept in figures/ uses the ad hoc Hartung-Knapp interval, as an exported figure of few trials should
+exported = analyse_outcome(studies, "incidence", test="adhoc")
+fig = koppmeta.forest_plot(exported.fit, lang="en",
+                           title=f"{exported.outcome}: REML, ad hoc Hartung-Knapp interval, k = {exported.k}")
 koppmeta.save_figure(fig, figures_dir() / "explore_incidence_forest_en")
 
 assert OUTCOMES == ["incidence"] and usable_counts["incidence"] == 4, "offered outcomes changed: update the text"
 assert all(n < 2 for o, n in usable_counts.items() if o != "incidence")
 assert result.fit is not None and result.k == 4 and result.pooled["estimate"] < 1
 assert result.pooled["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
+assert exported.fit.test == "adhoc" and exported.pooled["ci_high"] > 1  # the few-trial interval does not
 everything_approximate = analyse_outcome(studies, "incidence", exclude_approximate=True)
 assert everything_approximate.fit is None and everything_approximate.k == 0 and len(everything_approximate.excluded) == 4
 by_rob = analyse_outcome(studies, "incidence", by="risk_of_bias")

@@ -177,10 +177,12 @@ def test_forest_in_dutch_names_outcome_groups_and_time_points_in_dutch(tmp_path,
 
     monkeypatch.setattr(plotting, "forest_plot", spy)
     assert main(["forest", "--by", "intervention_type", "--lang", "nl", "--output", str(tmp_path / "nl.png")]) == 0
-    assert seen["title"] == "Nieuwe stoornis bij het kind per type interventie: de verzamelde studies"
+    assert seen["title"] == ("Nieuwe stoornis bij het kind per type interventie: de verzamelde studies "
+                             "(ad-hoc-toets van Hartung-Knapp)")
     assert seen["group_labels"] == {"child": tr.term("intervention_type", "child", "nl"),
                                     "family": tr.term("intervention_type", "family", "nl")}
     months = list(seen["columns"]["Maanden"])
     assert "nameting" in months and "post" not in months and "data/" not in seen["title"]
     assert main(["forest", "--output", str(tmp_path / "en.png")]) == 0
-    assert seen["title"] == "New disorder in the child: the curated trials" and "Months" in seen["columns"]
+    assert seen["title"] == "New disorder in the child: the curated trials (ad hoc Hartung-Knapp test)"
+    assert "Months" in seen["columns"]

@@ -144,7 +144,7 @@ WORDS = {
 # in the Dutch text NNTB / NNTH are the abbreviations Dutch reviews use (with their meaning in the footnote)
 
 TEST_NAME = {"en": {"knha": "Hartung-Knapp", "adhoc": "ad hoc Hartung-Knapp", "z": "z (normal)", "t": "t"},
-             "nl": {"knha": "Hartung-Knapp", "adhoc": "aangepaste Hartung-Knapp", "z": "z (normale verdeling)", "t": "t"}}
+             "nl": {"knha": "Hartung-Knapp", "adhoc": "ad-hoc-Hartung-Knapp", "z": "z (normale verdeling)", "t": "t"}}
 
 
 @dataclass(frozen=True)

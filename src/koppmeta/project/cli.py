@@ -211,11 +211,13 @@ def _forest(args: argparse.Namespace) -> int:
     named = lambda kind, code: (tr.term(kind, code, lang) if kind in tr.TERMS and str(code) in tr.codes(kind)  # noqa: E731
                                 else str(code).replace("_", " "))
     outcome = named("outcome", args.outcome)
+    test_words = tr.OWN_DATA_TEXT[lang][f"short_{args.test}"]
     if args.by is None:
-        default_title = words["forest_title"].format(outcome=outcome)
+        default_title = words["forest_title"].format(outcome=outcome, test=test_words)
         extra = {}
     else:
-        default_title = words["forest_title_by"].format(outcome=outcome, by=named("column", args.by).lower())
+        default_title = words["forest_title_by"].format(outcome=outcome, by=named("column", args.by).lower(),
+                                                        test=test_words)
         extra = {"group_labels": {g: named(args.by, g) for g in analysis.subgroups.groups}}
     fig = forest_plot(analysis.result, lang=lang, title=args.title or default_title, columns=columns,
                       rob=eff["risk_of_bias"].tolist(), **extra)
@@ -280,10 +282,12 @@ def _register_curated(sub, name: str) -> None:
                            formatter_class=argparse.RawDescriptionHelpFormatter,
                            description="Pooled re-analysis per outcome of the curated trials; outcomes with fewer "
                                        "than two usable trials are listed as not pooled.",
-                           epilog="examples:\n  koppmeta summary\n  koppmeta summary --format markdown --test knha")
+                           epilog="examples:\n  koppmeta summary\n  koppmeta summary --format markdown --test z")
     p.add_argument("--data", default=None, help="trial table in the curated layout (default: the curated studies.csv)")
     p.add_argument("--method", default="REML", choices=METHODS)
-    p.add_argument("--test", default="z", choices=("z", "knha"))
+    p.add_argument("--test", default="adhoc", choices=("adhoc", "knha", "z"),
+                   help="interval and test of the pooled effect: adhoc (ad hoc Hartung-Knapp, never narrower than z; "
+                        "the default, as few trials need), knha (Hartung-Knapp) or z")
     if name == "forest":
         p.add_argument("--outcome", default="incidence", help="outcome code (default: incidence; codes below)")
         p.add_argument("--timepoint", default="longest", help="'longest', 'shortest' or months after the intervention")
