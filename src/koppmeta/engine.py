@@ -198,34 +198,53 @@ def _he(b: Batch) -> np.ndarray:
 # iterative estimators
 
 
+def _fisher_terms(y, v, t, reml: bool):
+    """Score, expected information and the parts of the observed information at ``tau^2 = t``.
+
+    For one analysis (1-D ``y``, ``v`` and a scalar ``t``) or many (analyses as columns, ``t`` per
+    column); the formulas are those of :func:`fisher_scoring`. Returns ``(score, info, parts)``,
+    ``parts`` for :func:`_observed_info`.
+    """
+    w = 1.0 / (v + t)
+    s1 = _sum(w, axis=0)
+    mu = _sum(w * y, axis=0) / s1
+    r = y - mu
+    w2 = w * w
+    s2 = _sum(w2, axis=0)
+    w2r = w2 * r
+    ypy = _sum(w2r * r, axis=0)
+    if reml:
+        s3 = _sum(w2 * w, axis=0)
+        score = ypy - (s1 - s2 / s1)
+        info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+    else:
+        score = ypy - s1
+        info = s2
+    return score, info, (w, r, w2r, s1)
+
+
+def _observed_info(info, parts):
+    """Observed information ``2 y'PPPy - tr PP`` (REML) or ``2 y'PPPy - S2`` (ML), with
+    ``y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1``, from the ``parts`` of :func:`_fisher_terms`."""
+    w, r, w2r, s1 = parts
+    return 2 * (_sum(w2r * w * r, axis=0) - _sum(w2r, axis=0) ** 2 / s1) - info
+
+
 def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:
     """:func:`fisher_scoring` for the one analysis of ``s`` (a :meth:`Batch.single`), with scalars.
 
-    The same steps (Fisher, Newton near the root, step halving at the boundary, stop below
-    :data:`THRESHOLD`) without the bookkeeping of a batch. Returns None where the batch
+    The same steps from the same formulas (:func:`_fisher_terms`, :func:`_observed_info`: Fisher,
+    Newton near the root, step halving at the boundary, stop below :data:`THRESHOLD`) without the
+    bookkeeping of a batch. Returns None where the batch
     iteration is needed: when the steps oscillate (its bracket takes over) or do not settle.
     """
     y, v = s.y, s.v
     prev = 0.0
     for _ in range(MAXITER_SCORING):
-        w = 1.0 / (v + t)
-        s1 = _sum(w)
-        mu = _sum(w * y) / s1
-        r = y - mu
-        w2 = w * w
-        s2 = _sum(w2)
-        w2r = w2 * r
-        ypy = _sum(w2r * r)
-        if reml:
-            s3 = _sum(w2 * w)
-            score = ypy - (s1 - s2 / s1)
-            info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
-        else:
-            score = ypy - s1
-            info = s2
+        score, info, parts = _fisher_terms(y, v, t, reml)
         adj = float(score / info)
         if abs(adj) < NEWTON_SWITCH * (1.0 + t):
-            hess = 2 * (_sum(w2r * w * r) - _sum(w2r) ** 2 / s1) - info
+            hess = _observed_info(info, parts)
             if hess > 0:
                 newton = float(score / hess)
                 if t + newton >= 0:
@@ -270,27 +289,11 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     hi = np.full(n, np.inf)
     safe = np.zeros(n, dtype=bool)
     for _ in range(MAXITER_SCORING):
-        w = 1.0 / (v + t)
-        s1 = w.sum(axis=0)
-        mu = (w * y).sum(axis=0) / s1
-        r = y - mu
-        w2 = w * w
-        s2 = w2.sum(axis=0)
-        w2r = w2 * r
-        ypy = (w2r * r).sum(axis=0)
-        if reml:
-            s3 = (w2 * w).sum(axis=0)
-            score = ypy - (s1 - s2 / s1)
-            info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
-        else:
-            score = ypy - s1
-            info = s2
+        score, info, parts = _fisher_terms(y, v, t, reml)
         adj = score / info
         near = np.abs(adj) < NEWTON_SWITCH * (1.0 + t)
         if near.any():
-            # observed information: 2 y'PPPy - tr PP (REML) or 2 y'PPPy - S2 (ML), y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1
-            yp3y = (w2r * w * r).sum(axis=0) - w2r.sum(axis=0) ** 2 / s1
-            hess = 2 * yp3y - info
+            hess = _observed_info(info, parts)  # Newton near the root
             with np.errstate(divide="ignore", invalid="ignore"):
                 newton = score / hess
             ok = near & (hess > 0) & (t + newton >= 0)
