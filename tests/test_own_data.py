@@ -57,20 +57,20 @@ def _bcg5_dutch(tmp_path):
 def test_semicolon_file_with_dutch_headers_matches_metafor(tmp_path):
     res = analyse(_bcg5_dutch(tmp_path), measure="RR", lang="nl")
     assert res.info.separator == ";" and res.info.dutch_headers and res.fit.k == 5
-    assert res.fit.test == "knha" and res.fit.method == "REML"  # the default for few trials
-    _same_fit(res.fit, BCG["first5_RR"]["REML_knha"])
+    assert res.fit.test == "adhoc" and res.fit.method == "REML"  # the default for few trials
+    _same_fit(res.fit, BCG["first5_RR"]["REML_adhoc"])
     rows = {(m, t): r for m, t, r in zip(res.comparison["method"], res.comparison["test"], res.comparison.to_dict("records"))}
-    for key in ("REML_z", "REML_knha", "DL_z", "FE_z"):
+    for key in ("REML_z", "REML_knha", "REML_adhoc", "DL_z", "FE_z"):
         ref = BCG["first5_RR"][key]
         row = rows[(ref["method"], ref["test"])]
         assert close(row["estimate"], ref["estimate"]) and close(row["ci_low"], ref["ci_low"]) and close(row["ci_high"], ref["ci_high"])
         if ref.get("pi_low") is not None:
             assert close(row["pi_low"], ref["pi_low"]) and close(row["pi_high"], ref["pi_high"])
-    assert rows[("REML", "knha")]["chosen"] and not rows[("REML", "z")]["chosen"]
+    assert rows[("REML", "adhoc")]["chosen"] and not rows[("REML", "knha")]["chosen"]
 
 
 def test_decimal_commas_are_detected_and_said(tmp_path):
-    ref = BCG["first5_RR"]["REML_knha"]
+    ref = BCG["first5_RR"]["REML_adhoc"]
     rows = [[f"Trial {i + 1}", y, v] for i, (y, v) in enumerate(zip(ref["yi"], ref["vi"]))]
     path = _write(tmp_path / "yi.csv", ["study", "yi", "vi"], rows, sep=";", decimal=",")
     res = analyse(path, measure="RR")
@@ -93,7 +93,7 @@ def test_xlsx_means_smd_and_md_match_metafor(tmp_path):
     wb.save(path)
     smd = analyse(path, measure="SMD")
     assert smd.info.kind == "xlsx" and smd.fit.k == 9
-    _same_fit(smd.fit, NORMAND["SMD"]["REML_knha"])
+    _same_fit(smd.fit, NORMAND["SMD"]["REML_adhoc"])
     _same_fit(analyse(path, measure="MD", test="z").fit, NORMAND["MD"]["REML_z"])
     inferred = analyse(path)  # no --measure: SMD for means, and said
     assert inferred.measure == "SMD" and any("chosen for means" in n for n in inferred.notes)
@@ -117,10 +117,10 @@ def test_example_template_holds_the_bcg_trials_and_analyses_like_metafor(tmp_pat
     assert list(ex["study"]) == BCG["data"]["study"]
     path = tmp_path / "example.csv"
     path.write_text(template_csv("counts", example=True), encoding="utf-8")
-    _same_fit(analyse(path).fit, BCG["all_RR"]["REML_knha"])
+    _same_fit(analyse(path).fit, BCG["all_RR"]["REML_adhoc"])
     nl = tmp_path / "voorbeeld.xlsx"
     write_template(nl, "counts", lang="nl", example=True)
-    _same_fit(analyse(nl, lang="nl").fit, BCG["all_RR"]["REML_knha"])
+    _same_fit(analyse(nl, lang="nl").fit, BCG["all_RR"]["REML_adhoc"])
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -206,7 +206,7 @@ def test_dutch_summary_is_dutch(tmp_path):
     assert csv.splitlines()[0] == "methode;k;schatting;bi_onder;bi_boven;p;tau2;pi_onder;pi_boven;gebruikt"
     back = pd.read_csv(io.StringIO(csv), sep=";", decimal=",")
     chosen = back[back["gebruikt"] == "ja"].iloc[0]
-    ref = BCG["first5_RR"]["REML_knha"]
+    ref = BCG["first5_RR"]["REML_adhoc"]
     assert close(chosen["schatting"], math.exp(ref["estimate"])) and close(chosen["pi_boven"], math.exp(ref["pi_high"]))
 
 
@@ -298,7 +298,7 @@ def test_subgroup_with_one_trial_says_the_test_changed(tmp_path):
     path.write_text("study,events1,n1,events2,n2,type\nA,4,45,14,49,child\nB,33,159,52,157,child\nC,3,50,8,52,family\n",
                     encoding="utf-8")
     res = analyse(path, by="type")
-    assert res.fit.test == "knha" and res.subgroups.test == "z"
+    assert res.fit.test == "adhoc" and res.subgroups.test == "z"
     assert any("the group(s) 'family' hold one trial" in n for n in res.notes)
 
 

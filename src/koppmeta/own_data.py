@@ -864,7 +864,7 @@ def _comparison_rows(yi, vi, labels, measure, level, runs, chosen, lang) -> pd.D
 
 
 def analyse(source: str | Path | pd.DataFrame, *, measure: str | None = None, by: str | None = None,
-            method: str = "REML", test: str = "knha", level: float = 95, lang: str = "en",
+            method: str = "REML", test: str = "adhoc", level: float = 95, lang: str = "en",
             sheet: str | None = None) -> TrialAnalysis:
     """Analyse a researcher's own trials: read, compute effects, pool for few trials, compare methods.
 
@@ -880,8 +880,11 @@ def analyse(source: str | Path | pd.DataFrame, *, measure: str | None = None, by
         A column of the file to pool by (subgroups with a separate tau^2 each, and the test for
         subgroup differences); a trial with no value goes into a group "not stated".
     method, test, level
-        As :func:`koppmeta.meta_analysis`. The default test is Hartung-Knapp, recommended for few
-        trials (IntHout et al. 2014, BMC Med Res Methodol 14:25); with one trial the z test is used.
+        As :func:`koppmeta.meta_analysis`. The default test is the ad hoc Hartung-Knapp test (its
+        interval is never narrower than the z interval; Knapp & Hartung 2003, Stat Med 22:2693-2710;
+        Roever et al. 2015, BMC Med Res Methodol 15:99), as the command line's ``forest``, ``summary``
+        and ``report`` use; ``"knha"`` is plain Hartung-Knapp (IntHout et al. 2014, BMC Med Res
+        Methodol 14:25). With one trial the z test is used.
     lang : {"en", "nl"}
         Language of the notes, the printed summary, the errors and the figure (Dutch: decimal comma).
 

@@ -257,16 +257,17 @@ OWN_DATA_TEXT = {
         "why_none": "no complete set of numbers (counts, means, yi/vi, yi/sei or estimate with interval)",
         "pooled_head": "Pooled result (k = {k}; random effects, {method}; {test}):",
         "pooled_head_fe": "Pooled result (k = {k}; common effect, inverse variance; {test}):",
-        "test_knha": "Hartung-Knapp test (t, df = {df}), recommended for few trials",
-        "test_adhoc": "ad hoc Hartung-Knapp test (t, df = {df})",
+        "test_knha": "Hartung-Knapp test (t, df = {df})",
+        "test_adhoc": "ad hoc Hartung-Knapp test (t, df = {df}), never narrower than the z test, for few trials",
         "test_z": "z test (normal distribution)",
         "line_estimate": "{m} {est} ({level}% CI {lo} to {hi}), p {p}",
         "line_pi": "Prediction interval ({level}%; where the true effect of a new trial is expected): {lo} to {hi}",
         "line_het": "Heterogeneity: tau² = {tau2}, I² = {i2}%, Q = {q} (df = {df}), p {p}",
         "line_k1": "Only one trial in this group: nothing to pool.",
         "cmp_head": "Few trials: the same trials pooled by several methods",
-        "cmp_note": "With few trials the z test gives intervals that are too narrow; read the Hartung-Knapp row "
-                    "and the prediction interval.",
+        "cmp_note": "With few trials the z test gives intervals that are too narrow, and plain Hartung-Knapp can be "
+                    "narrower still when the trials happen to agree; read the ad hoc Hartung-Knapp row and the "
+                    "prediction interval.",
         "sg_head": "By {by} (a separate tau² per group):",
         "sg_single": "Subgroups pooled with the z test: the group(s) {groups} hold one trial, and the Hartung-Knapp "
                      "test needs two per group.",
@@ -367,16 +368,17 @@ OWN_DATA_TEXT = {
                     "standaardfout, of schatting met interval)",
         "pooled_head": "Gepoold resultaat (k = {k}; random-effectsmodel, {method}; {test}):",
         "pooled_head_fe": "Gepoold resultaat (k = {k}; fixed-effectmodel, inverse variantie; {test}):",
-        "test_knha": "toets van Hartung-Knapp (t, vg = {df}), aanbevolen bij weinig studies",
-        "test_adhoc": "ad-hoc-toets van Hartung-Knapp (t, vg = {df})",
+        "test_knha": "toets van Hartung-Knapp (t, vg = {df})",
+        "test_adhoc": "ad-hoc-toets van Hartung-Knapp (t, vg = {df}), nooit smaller dan de z-toets, bij weinig studies",
         "test_z": "z-toets (normale verdeling)",
         "line_estimate": "{m} {est} ({level}%-BI {lo} tot {hi}), p {p}",
         "line_pi": "Predictie-interval ({level}%; waar het ware effect van een nieuwe studie verwacht wordt): {lo} tot {hi}",
         "line_het": "Heterogeniteit: tau² = {tau2}, I² = {i2}%, Q = {q} (vg = {df}), p {p}",
         "line_k1": "Maar één studie in deze groep: niets te poolen.",
         "cmp_head": "Weinig studies: dezelfde studies gepoold met verschillende methoden",
-        "cmp_note": "Bij weinig studies geeft de z-toets te smalle intervallen; lees de rij van Hartung-Knapp en "
-                    "het predictie-interval.",
+        "cmp_note": "Bij weinig studies geeft de z-toets te smalle intervallen, en het gewone Hartung-Knapp-interval "
+                    "kan nog smaller zijn als de studies toevallig goed overeenkomen; lees de rij van "
+                    "ad-hoc-Hartung-Knapp en het predictie-interval.",
         "sg_head": "Per {by} (een eigen tau² per groep):",
         "sg_single": "Subgroepen gepoold met de z-toets: de groep(en) {groups} bevat(ten) één studie, en de toets "
                      "van Hartung-Knapp vraagt er twee per groep.",

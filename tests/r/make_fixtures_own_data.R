@@ -7,7 +7,8 @@
 ##         * dat.bcg (Colditz et al. 1994; counts): the first five trials (the "five trials of
 ##           their own" of the test) and all 13; RR with escalc defaults;
 ##         * dat.normand1999 (Normand 1999; means, SDs and group sizes): SMD (Hedges' g) and MD;
-##       each fitted with rma(method = "REML") and test = "z" and "knha", and with DL / z and
+##       each fitted with rma(method = "REML") and test = "z", "knha" and "adhoc" (the default of
+##       `koppmeta analyse`), and with DL / z and
 ##       FE / z (the rows of the few-trials method comparison); predict() gives the
 ##       prediction interval. For the BCG subset also the subgroups by allocation (alloc) with
 ##       a separate tau^2 per group and the Q test between them (rma on the group estimates, FE).
@@ -41,7 +42,7 @@ fit_json <- function(dat, method, test, r_call) {
        pi_low = if (method == "FE") NULL else pr$pi.lb, pi_high = if (method == "FE") NULL else pr$pi.ub,
        yi = arr(dat$yi), vi = arr(dat$vi))
 }
-runs <- list(c("REML", "z"), c("REML", "knha"), c("DL", "z"), c("FE", "z"))
+runs <- list(c("REML", "z"), c("REML", "knha"), c("REML", "adhoc"), c("DL", "z"), c("FE", "z"))
 fits_for <- function(dat, call_head) {
   out <- lapply(runs, function(r) fit_json(dat, r[1], r[2],
     sprintf("rma(yi, vi, data = %s, method = \"%s\", test = \"%s\", control = %s); predict(fit)", call_head, r[1], r[2], RMA_CONTROL)))

@@ -363,7 +363,7 @@ def _register_analyse(sub) -> None:
         description="Analyse a table of your own trials. FILE is CSV (comma or semicolon; decimal point or comma) "
                     "or XLSX with a study label and, per row, one of: events1, n1, events2, n2 | m1, sd1, n1, m2, sd2, "
                     "n2 | yi, vi | yi, sei | estimate, ci_low, ci_high. Dutch headers work too (koppmeta template "
-                    "--lang nl shows them). Prints the pooled result (Hartung-Knapp by default, for few trials), "
+                    "--lang nl shows them). Prints the pooled result (ad hoc Hartung-Knapp by default, for few trials), "
                     "the prediction interval and the same trials pooled by several methods.",
         epilog="examples:\n"
                "  koppmeta template --kind counts --lang nl > mijn_trials.csv\n"
@@ -374,7 +374,9 @@ def _register_analyse(sub) -> None:
                    help="effect measure (default: RR for counts, SMD for means, inferred for estimates; said in the output)")
     p.add_argument("--by", default=None, metavar="COLUMN", help="pool by the groups of this column of the file")
     p.add_argument("--method", default="REML", choices=METHODS, help="tau² estimator (default: REML)")
-    p.add_argument("--test", default="knha", choices=TESTS, help="knha (Hartung-Knapp, default for few trials) or z")
+    p.add_argument("--test", default="adhoc", choices=TESTS,
+                   help="adhoc (ad hoc Hartung-Knapp, never narrower than z; the default, as few trials need), "
+                        "knha (Hartung-Knapp) or z")
     p.add_argument("--lang", default="en", choices=("en", "nl"))
     p.add_argument("--output", default=None, metavar="FIG", help="forest plot: .pdf, .png or .svg (no suffix: all three)")
     p.add_argument("--format", default="text", choices=("text", "markdown", "csv"), help="printed summary")
