@@ -246,7 +246,7 @@ def test_forest_subgroups_common_tau2_dutch(bcg):
     tx = texts(plotting.forest_plot(sg, lang="nl", group_labels={"random": "gerandomiseerd"}))
     assert tx["head-random-label"] == "gerandomiseerd (k = 7)" and tx["group-random-weight"].endswith("%")
     assert tx["test-subgroups"].startswith(f"Toets voor verschil tussen subgroepen: F = {fmt_number(sg.q_between, 2, 'nl')}, "
-                                           f"df = (2; 10)")
+                                           f"vg = (2; 10)")
     assert tx["test-overall"].startswith("Toets voor het totale effect: t(12) = ")
 
 
@@ -483,9 +483,10 @@ def test_dutch_forest_with_arms_has_no_english_words(bcg, bcg_sub):
         "random": "gerandomiseerd", "alternate": "afwisselend", "systematic": "systematisch"})
     body = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
     english = [w for w in ("Study", "Weight", "Events", "Total", "Intervention", "Control", "Subtotal", "Overall",
-                           "Heterogeneity", "Test for", "Favours", "Prediction", "Risk of bias")
+                           "Heterogeneity", "Test for", "Favours", "Prediction", "Risk of bias", "df")
                if re.search(rf"\b{w}\b", body)]
     assert not english, english
+    assert "vg = " in body  # degrees of freedom in Dutch
     assert not any(ch.isdigit() and nxt == "." and after.isdigit() for ch, nxt, after in zip(body, body[1:], body[2:]))
 
 

@@ -67,6 +67,7 @@ def untranslated(text: str) -> list[str]:
     codes = {c for kind in tr.TERMS.values() for c in kind if "_" in c}
     found += [c for c in codes if c in text]
     found += re.findall(r"\bdata/|\w+\.csv\b|\w+\.md\b", text)
+    found += re.findall(r"(?<![\w-])df(?![\w-])", text)  # degrees of freedom: "vg" in Dutch (too short for the fragments)
     return found
 
 
@@ -93,6 +94,7 @@ def _docx_text(path) -> str:
 def test_the_scan_finds_english():
     assert "Risk of bias" in untranslated("Dit is een Risk of bias figuur")
     assert "Favours control" in untranslated("In het voordeel van … Favours control")
+    assert untranslated("Q = 6,93 (df = 3)") == ["df"] and not untranslated("Q = 6,93 (vg = 3)")
     assert untranslated("pad data/studies.csv") and untranslated("code some_concerns")
     assert untranslated("Risico op vertekening: laag, enige zorgen; Studies; Totaaloordeel") == []
 

@@ -664,10 +664,10 @@ REPORT_TEXT = {
         "type": ("Het Trimbos-overzicht deelt de interventies in naar gericht op de ouder, op het gezin en op het kind. "
                  "Elke groep is apart gepoold (ad-hoc-Hartung-Knapp); de toets voor verschil tussen subgroepen gaat na of de "
                  "groepen meer verschillen dan toeval toelaat."),
-        "type_result": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (df = {df}), p = {p} met de "
+        "type_result": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p = {p} met de "
                         "ad-hoc-Hartung-Knapp-standaardfouten van de groepen; Q = {qz}, p = {pz} met hun z-standaardfouten. Met "
                         "twee studies per groep is geen van beide toetsen betrouwbaar."),
-        "type_result_same": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (df = {df}), p = {p}, "
+        "type_result_same": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p = {p}, "
                              "gelijk met de ad-hoc-Hartung-Knapp- en de z-standaardfouten van de groepen (hun studies "
                              "verschillen minstens zoveel als toeval voorspelt). Met twee studies per groep is de toets "
                              "niet betrouwbaar."),
@@ -1023,7 +1023,7 @@ PLOT_TEXT = {
         "fe_model": "FE model", "pi": "Prediction interval", "favours_left": "Favours intervention",
         "favours_right": "Favours control",
         "heterogeneity": "Heterogeneity: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
-        "heterogeneity_short": "Heterogeneity: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
+        "heterogeneity_short": "Heterogeneity: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})", "df": "df",
         "test": "Test for overall effect: {stat} = {value} (p {p})", "funnel_x": "Effect size", "funnel_y": "Standard error",
         "pooled": "Pooled estimate", "filled": "Imputed studies (trim-and-fill, {k0})",
         "filled_estimate": "Estimate after trim-and-fill", "observed": "Studies",
@@ -1068,13 +1068,13 @@ PLOT_TEXT = {
         "study": "Studie", "weight": "Gewicht", "ci": "{level}%-BI", "re_model": "Variabele effecten ({method})",
         "fe_model": "FE-model", "pi": "Predictie-interval", "favours_left": "In het voordeel van interventie",
         "favours_right": "In het voordeel van controle",
-        "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (df = {df}, p {p})",
-        "heterogeneity_short": "Heterogeniteit: τ² = {tau2}; I² = {i2}%; Q = {q}, df = {df} (p {p})",
+        "heterogeneity": "Heterogeniteit: τ² = {tau2}, I² = {i2}%, Q = {q} (vg = {df}, p {p})",
+        "heterogeneity_short": "Heterogeniteit: τ² = {tau2}; I² = {i2}%; Q = {q}, vg = {df} (p {p})", "df": "vg",
         "test": "Toets voor het totale effect: {stat} = {value} (p {p})", "funnel_x": "Effectgrootte", "funnel_y": "Standaardfout",
         "pooled": "Gepoolde schatting", "filled": "Toegevoegde studies (trim-and-fill, {k0})",
         "filled_estimate": "Schatting na trim-and-fill", "observed": "Studies",
         "subtotal": "Subtotaal", "overall": "Totaal ({model})", "group_k": "{name} (k = {k})",
-        "subgroup_test": "Toets voor verschil tussen subgroepen: {stat} = {value}, df = {df} (p {p})",
+        "subgroup_test": "Toets voor verschil tussen subgroepen: {stat} = {value}, vg = {df} (p {p})",
         "common_tau2": "één gemeenschappelijke τ² voor alle subgroepen", "not_applicable": "Heterogeniteit: niet van toepassing",
         "rob": "Risico op vertekening", "rob_short": "Vertekening",
         "rob_legend": "Risico op vertekening: + laag, \u2212 enige zorgen, \u00d7 hoog, ? onduidelijk",

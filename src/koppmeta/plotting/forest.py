@@ -425,7 +425,7 @@ def _het_text(fit: MetaAnalysis, t: dict, lang: str, short: bool) -> str:
     if fit.method != "FE":
         parts.append(f"τ² = {fmt_number(fit.tau2, 3 if fit.tau2 < 10 else 1, lang)}")
     parts.append(f"I² = {fmt_number(fit.i2, 0, lang)}%")
-    parts.append(f"Q = {fmt_number(fit.q, 2, lang)}, df = {fit.q_df} (p {p})")
+    parts.append(f"Q = {fmt_number(fit.q, 2, lang)}, {t['df']} = {fit.q_df} (p {p})")
     return head + "; ".join(parts)
 
 

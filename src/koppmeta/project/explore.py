@@ -184,7 +184,7 @@ def _fit_numbers(fit, lang: str) -> dict:
         sep = "; " if lang == "nl" else ", "
         out["pi"] = f"[{fmt_number(back(fit.pi_low), DIGITS, lang)}{sep}{fmt_number(back(fit.pi_high), DIGITS, lang)}]"
         out["heterogeneity"] = (f"τ² = {fmt_number(fit.tau2, 3, lang)}{sep}I² = {fmt_number(fit.i2, 0, lang)}%"
-                                f"{sep}Q = {fmt_number(fit.q, 2, lang)} (df = {fit.q_df}{sep}p {fmt_p(fit.q_pval, lang)})")
+                                f"{sep}Q = {fmt_number(fit.q, 2, lang)} ({tr.PLOT_TEXT[lang]['df']} = {fit.q_df}{sep}p {fmt_p(fit.q_pval, lang)})")
     else:
         out["pi"] = "\u2013"
         out["heterogeneity"] = "\u2013"
