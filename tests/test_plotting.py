@@ -120,7 +120,7 @@ def test_forest_single_prints_the_results_numbers(bcg):
     np.testing.assert_allclose(seg[:, 0], np.exp([fit.pi_low, fit.pi_high]))
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
-    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["0.05", "0.1", "0.5"]
+    assert [t.get_text() for t in ax.get_xticklabels()][:3] == ["0.05", "0.1", "0.2"]
     assert artist(fig, "null-line").get_segments()[0][0, 0] == 1.0
     assert tx["favours-left"].endswith("Favours intervention") and tx["favours-right"].startswith("Favours control")
     # rows from top to bottom in input order

@@ -123,16 +123,27 @@ def ratio_limits(lo: float, hi: float) -> tuple[float, float]:
 
 
 def ratio_ticks(ax, lang: str, axis: str = "x") -> None:
-    """Ticks for a log axis showing ratios: 1-2-5 values in range, labelled as ratios (0.5, 1, 2)."""
+    """Ticks for a log axis showing ratios: 1-2-5 values in range, labelled as ratios (0.5, 1, 2).
+
+    No two labels are closer than a ninth of the axis (in log units): 1 and the decades are kept
+    first, then the ends of the axis, then the 2s and 5s that fit between them.
+    """
     lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
     lo, hi = min(lo, hi), max(lo, hi)
     eps = 1e-9
     ticks = [c for c in RATIO_LADDER if lo * (1 - eps) <= c <= hi * (1 + eps)]
     if len(ticks) < 3:
         ticks = sorted(set(ticks) | {c for c in (0.25, 0.33, 0.67, 0.8, 1.25, 1.5, 3, 4) if lo <= c <= hi})
-    elif len(ticks) > 7:  # wide ranges: decades plus the halves around 1, so labels never collide
-        ticks = [c for c in ticks if math.isclose(math.log10(c) % 1, 0, abs_tol=1e-9)
-                 or math.isclose(math.log10(c) % 1, 1, abs_tol=1e-9) or c in (0.5, 2) or math.isclose(c, lo) or math.isclose(c, hi)]
+    else:  # labels at least a ninth of the axis apart: 1 first, then decades, then the ends, then 2s and 5s
+        sep = math.log10(hi / lo) / 9 * (1 - 1e-9)
+        decade = [c for c in ticks if math.isclose(math.log10(c) % 1, 0, abs_tol=1e-9)
+                  or math.isclose(math.log10(c) % 1, 1, abs_tol=1e-9)]
+        ends = [c for c in (ticks[0], ticks[-1]) if c not in decade]
+        chosen: list[float] = []
+        for c in [1, *decade, *ends, *ticks]:
+            if c in ticks and c not in chosen and all(abs(math.log10(c / o)) >= sep for o in chosen):
+                chosen.append(c)
+        ticks = sorted(chosen)
     a = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xticks if axis == "x" else ax.set_yticks)(ticks)
 
