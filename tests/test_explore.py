@@ -113,13 +113,12 @@ def test_sample_of_selections_shows_what_koppmeta_computes(page, studies):
             assert res["pooled"]["text"][lang]["estimate_ci"] == fmt_interval(
                 back(fit.estimate), back(fit.ci_low), back(fit.ci_high), 2, lang)
         assert [w for w in (r["weight"] for r in res["forest"]["rows"])] == list(fit.studies["weight"])
-        if res["source"] == "meta_analysis":
-            assert [m["key"] for m in res["methods"]] == [f"{m}_{t}" for m, t in COMPARISON]
-            for (method, test), row in zip(COMPARISON, res["methods"]):
-                other = koppmeta.meta_analysis(eff["yi"].to_numpy(), eff["vi"].to_numpy(), method=method, test=test,
-                                               measure=eff["measure"][0])
-                assert row["values"]["estimate"] == other.estimate and row["values"]["ci_low"] == other.ci_low
-                assert row["values"]["ci_high"] == other.ci_high and row["values"]["pval"] == other.pval, (key, method, test)
+        assert [m["key"] for m in res["methods"]] == [f"{m}_{t}" for m, t in COMPARISON]
+        for (method, test), row in zip(COMPARISON, res["methods"]):
+            other = koppmeta.meta_analysis(eff["yi"].to_numpy(), eff["vi"].to_numpy(), method=method, test=test,
+                                           measure=eff["measure"][0])
+            assert row["values"]["estimate"] == other.estimate and row["values"]["ci_low"] == other.ci_low
+            assert row["values"]["ci_high"] == other.ci_high and row["values"]["pval"] == other.pval, (key, method, test)
 
 
 def test_selections_are_listed_exactly_when_they_hold_data(page, studies):
@@ -221,38 +220,3 @@ def test_command_line_writes_the_page(tmp_path):
     data = page_data(html)
     assert '<html lang="nl">' in html and data["ui"]["nl"]["title"] in html
     assert [f["values"] for f in data["filters"] if f["name"] == "outcome"] == [["incidence"]]
-
-
-def test_method_comparison_comes_from_compare_methods_when_koppmeta_has_it(studies, monkeypatch):
-    """With ``koppmeta.compare_methods`` present, its table is what the page shows (labels in each language)."""
-    calls = []
-
-    def compare_methods(yi, vi, *, measure=None, lang="en"):
-        calls.append(lang)
-        rows = []
-        for method, test in (("REML", "knha"), ("DL", "z")):
-            fit = koppmeta.meta_analysis(yi, vi, method=method, test=test, measure=measure)
-            rows.append({"method": f"{lang}:{method}/{test}", "estimate": fit.estimate, "ci_low": fit.ci_low,
-                         "ci_high": fit.ci_high, "pval": fit.pval, "tau2": fit.tau2})
-        return pd.DataFrame(rows)
-
-    monkeypatch.setattr(koppmeta, "compare_methods", compare_methods, raising=False)
-    incidence = studies[studies["outcome"] == "incidence"]
-    data = page_data(build_explore(incidence, koppmeta.load_reviews()))
-    effects = {}  # effect_id -> (yi, vi), from every time point the page offers
-    for tp in ["longest", "shortest"] + sorted(set(incidence["timepoint_months"].dropna())):
-        try:
-            e = effects_for(incidence, "incidence", timepoint=tp)
-        except ValueError:
-            continue
-        effects.update({r.effect_id: (r.yi, r.vi) for r in e.itertuples()})
-    pooled = [r for r in data["results"] if r["pooled"]]
-    assert pooled and set(calls) == {"en", "nl"}
-    for res in pooled:
-        assert res["source"] == "compare_methods"
-        assert [m["label"]["nl"] for m in res["methods"]] == ["nl:REML/knha", "nl:DL/z"]
-        yi, vi = zip(*(effects[e] for e in res["effects"]))
-        dl = koppmeta.meta_analysis(list(yi), list(vi), method="DL", measure="RR")
-        assert res["methods"][1]["values"]["estimate"] == dl.estimate
-        assert res["methods"][1]["text"]["nl"]["estimate_ci"] == fmt_interval(
-            math.exp(dl.estimate), math.exp(dl.ci_low), math.exp(dl.ci_high), 2, "nl")

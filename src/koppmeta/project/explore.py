@@ -58,8 +58,8 @@ SELECTION_FILTERS = ("intervention_type", "outcome", "parent_disorder", "child_a
 TRIAL_FILTERS = ("intervention_type", "parent_disorder", "child_age", "risk_of_bias")  # trial attributes
 MIN_POOL = 2
 # the few-trials analysis shown first, then the comparison rows (when compare_methods is not available)
-MAIN_METHOD = {"method": "REML", "test": "knha"}
-COMPARISON = (("REML", "knha"), ("REML", "z"), ("FE", "z"))
+MAIN_METHOD = {"method": "REML", "test": "adhoc"}  # as the report and the command line: ad hoc Hartung-Knapp
+COMPARISON = (("REML", "adhoc"), ("REML", "knha"), ("REML", "z"), ("FE", "z"))
 DIGITS = 2
 SOURCE_NUMBERS = ("n1", "n2", "events1", "events2", "percent1", "percent2", "m1", "sd1", "m2", "sd2",
                   "reported_estimate", "reported_ci_low", "reported_ci_high", "reported_p")
@@ -197,52 +197,14 @@ def _fit_values(fit) -> dict:
                                                  "pval", "tau2", "i2", "q", "method", "test")}
 
 
-def _comparison(eff: pd.DataFrame, measure: str, main) -> tuple[str, list[dict]]:
-    """The few-trials method comparison and where it came from.
-
-    :func:`koppmeta.compare_methods` when the installed koppmeta has it (called as
-    ``compare_methods(yi, vi, measure=..., lang=...)`` and giving a table with ``estimate, ci_low, ci_high``
-    on the analysis scale); otherwise one :func:`meta_analysis` call per row of :data:`COMPARISON`.
-    """
-    import koppmeta
-
-    compare = getattr(koppmeta, "compare_methods", None)
-    if compare is not None:
-        rows = _compare_methods_rows(compare, eff, measure)
-        if rows is not None:
-            return "compare_methods", rows
+def _comparison(eff: pd.DataFrame, measure: str, main) -> list[dict]:
+    """The few-trials method comparison: one :func:`meta_analysis` per row of :data:`COMPARISON`."""
     rows = []
     for method, test in COMPARISON:
         fit = main if (method, test) == (main.method, main.test) else meta_analysis(
             eff["yi"].to_numpy(), eff["vi"].to_numpy(), method=method, test=test, measure=measure)
         rows.append({"key": f"{method}_{test}", "label": {lang: UI[lang][f"{method}_{test}"] for lang in LANGS},
                      "values": _fit_values(fit), "text": {lang: _fit_numbers(fit, lang) for lang in LANGS}})
-    return "meta_analysis", rows
-
-
-def _compare_methods_rows(compare, eff: pd.DataFrame, measure: str) -> list[dict] | None:
-    tables = {}
-    for lang in LANGS:
-        try:
-            t = compare(eff["yi"].to_numpy(), eff["vi"].to_numpy(), measure=measure, lang=lang)
-        except TypeError:  # another signature: the comparison is built from meta_analysis instead
-            return None
-        t = t.to_frame() if hasattr(t, "to_frame") and not isinstance(t, pd.DataFrame) else t
-        if not isinstance(t, pd.DataFrame) or not {"estimate", "ci_low", "ci_high"} <= set(t.columns):
-            return None
-        tables[lang] = t
-    back = functools.partial(back_transform, measure=measure)
-    rows = []
-    for i in range(len(tables["en"])):
-        vals = {c: _clean(tables["en"][c].iloc[i]) for c in ("estimate", "ci_low", "ci_high", "pval", "tau2")
-                if c in tables["en"].columns}
-        label = {lang: str(tables[lang]["method"].iloc[i] if "method" in tables[lang].columns else tables[lang].index[i])
-                 for lang in LANGS}
-        text = {lang: {"estimate_ci": fmt_interval(back(vals["estimate"]), back(vals["ci_low"]), back(vals["ci_high"]), DIGITS, lang)
-                       if None not in (vals["estimate"], vals["ci_low"], vals["ci_high"]) else "\u2013",
-                       "pval": fmt_p(vals["pval"], lang) if vals.get("pval") is not None else "\u2013",
-                       "pi": "\u2013", "heterogeneity": "\u2013"} for lang in LANGS}
-        rows.append({"key": f"row{i}", "label": label, "values": vals, "text": text})
     return rows
 
 
@@ -254,7 +216,7 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
     yi, vi = eff["yi"].to_numpy(float), eff["vi"].to_numpy(float)
     z = float(special.ndtri(0.975))  # a single trial: its normal-based 95% CI, as MetaAnalysis.studies gives it
     lo_i, hi_i = yi - z * np.sqrt(vi), yi + z * np.sqrt(vi)
-    out = {"k": k, "measure": measure, "pooled": None, "methods": [], "source": "meta_analysis"}
+    out = {"k": k, "measure": measure, "pooled": None, "methods": []}
     weights = [None] * k
     if k >= MIN_POOL:
         main = meta_analysis(yi, vi, method=MAIN_METHOD["method"], test=MAIN_METHOD["test"], measure=measure,
@@ -263,7 +225,7 @@ def _pool(eff: pd.DataFrame, measure: str) -> dict:
         lo_i, hi_i = per["ci_low"].to_numpy(float), per["ci_high"].to_numpy(float)
         weights = [float(w) for w in per["weight"]]
         out["pooled"] = {"values": _fit_values(main), "text": {lang: _fit_numbers(main, lang) for lang in LANGS}}
-        out["source"], out["methods"] = _comparison(eff, measure, main)
+        out["methods"] = _comparison(eff, measure, main)
     rows = []
     for i, (_, r) in enumerate(eff.iterrows()):
         rows.append({"effect_id": r["effect_id"], "y": float(yi[i]), "lo": float(lo_i[i]), "hi": float(hi_i[i]),
