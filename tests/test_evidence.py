@@ -66,3 +66,39 @@ def test_a_table_with_repeated_index_labels(studies):
     twice = pd.concat([studies.iloc[:70], studies.iloc[70:]])
     twice.index = [i % 50 for i in range(len(twice))]
     pd.testing.assert_frame_equal(effects_for(twice, "incidence"), effects_for(studies, "incidence"))
+
+
+def test_a_reported_estimate_printed_the_other_way_round_is_turned_round(studies):
+    """control_vs_intervention: a ratio becomes its reciprocal with the limits swapped; without a direction the
+    estimate is not used, and the reason says so."""
+    inc = studies[studies["outcome"] == "incidence"].copy()
+    row = inc.index[inc["reported_ci_low"].notna() & (inc["reported_direction"] == "intervention_vs_control")][0]
+    inc.loc[row, ["events1", "events2", "percent1", "percent2"]] = np.nan  # only the reported ratio is left
+    est, lo, hi = (float(inc.loc[row, c]) for c in ("reported_estimate", "reported_ci_low", "reported_ci_high"))
+    as_printed = effects_for(inc, "incidence").set_index("effect_id").loc[inc.loc[row, "effect_id"]]
+    flipped = inc.copy()
+    flipped.loc[row, ["reported_estimate", "reported_ci_low", "reported_ci_high"]] = [1 / est, 1 / hi, 1 / lo]
+    flipped.loc[row, "reported_direction"] = "control_vs_intervention"
+    turned = effects_for(flipped, "incidence").set_index("effect_id").loc[inc.loc[row, "effect_id"]]
+    assert turned["yi"] == pytest.approx(as_printed["yi"], rel=1e-14) and turned["vi"] == pytest.approx(as_printed["vi"], rel=1e-14)
+    assert "turned round" in turned["es_method"] and "turned round" not in as_printed["es_method"]
+    unknown = inc.copy()
+    unknown.loc[row, "reported_direction"] = np.nan
+    out = effects_for(unknown, "incidence")
+    assert inc.loc[row, "effect_id"] not in set(out["effect_id"])
+    assert "no reported_direction" in dict(out.attrs["unused"])[inc.loc[row, "effect_id"]]
+
+
+def test_a_reported_d_with_arm_sizes_is_hedges_g_from_smd_from_d(studies):
+    rows = studies[(studies["outcome"] == "anxiety_symptoms") & studies["m1"].isna() & studies["n1"].notna()
+                   & studies["reported_measure"].isin(["SMD", "d", "g"]) & studies["reported_ci_low"].isna()]
+    assert len(rows)
+    out = effects_for(rows, "anxiety_symptoms", timepoint="longest").set_index("effect_id")
+    for eid, r in out.iterrows():
+        src = rows.set_index("effect_id").loc[eid]
+        sign = -1.0 if src["reported_direction"] == "control_vs_intervention" else 1.0
+        ref = koppmeta.smd_from_d([sign * src["reported_estimate"]], [src["n1"]], [src["n2"]],
+                                  kind="g" if src["reported_measure"] == "g" else "d")
+        assert (r["yi"], r["vi"]) == (ref["yi"][0], ref["vi"][0])
+        assert r["route"] == f"reported {src['reported_measure']} with arm sizes"
+        assert r["approximate"] == (src["reported_measure"] == "SMD")

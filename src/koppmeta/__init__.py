@@ -69,6 +69,7 @@ from .effect_sizes import (
     effect_sizes,
     from_ci,
     logor_to_smd,
+    smd_from_d,
     smd_to_logor,
 )
 from .exceptions import (
@@ -164,6 +165,7 @@ __all__ = [
     "effect_sizes",
     "fit_many",
     "from_ci",
+    "smd_from_d",
     "gosh",
     "logor_to_smd",
     "meta_analysis",

@@ -53,6 +53,7 @@ __all__ = [
     "from_ci",
     "logor_to_smd",
     "smd_to_logor",
+    "smd_from_d",
     "d_from_t",
     "d_from_f",
     "d_from_eta2",
@@ -422,6 +423,33 @@ def d_from_t(t, n1, n2, *, labels=None) -> pd.DataFrame:
     check_same_length(func, t=tt, n1=a, n2=b)
     d = tt * np.sqrt(1 / a + 1 / b)
     return pd.DataFrame({"yi": d, "vi": _d_and_variance(d, a, b), "es_method": "d from t (Lipsey & Wilson 2001)"})
+
+
+def smd_from_d(d, n1, n2, *, kind: str = "d", labels=None) -> pd.DataFrame:
+    """Hedges' g and its variance from a reported standardized mean difference and the arm sizes.
+
+    ``kind="d"`` (Cohen's d, or a standardized difference whose type the source does not name):
+    ``g = J(n1 + n2 - 2) d`` with the exact correction (:func:`hedges_correction`); ``kind="g"``
+    (already corrected): ``g = d``. Variance ``v = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))``, as for
+    means (:func:`smd`). The same numbers as metafor ``escalc(measure="SMD", di=, n1i=, n2i=)``
+    for ``kind="d"``.
+
+    Sources: Hedges (1981), J Educ Stat 6:107-128 (J); Hedges & Olkin (1985), Statistical
+    Methods for Meta-Analysis, p. 86, eq. 15 (variance).
+
+    Returns a DataFrame with ``yi, vi, es_method``.
+    """
+    func = "smd_from_d"
+    if kind not in ("d", "g"):
+        raise ValueError(f"{func}: kind must be 'd' (Cohen's d, corrected here) or 'g' (already corrected); got {kind!r}.")
+    dd = numeric_vector(func, "d", d, labels)
+    a, b = _sizes(func, n1, n2, labels)
+    check_same_length(func, d=dd, n1=a, n2=b)
+    g = hedges_correction(a + b - 2) * dd if kind == "d" else dd
+    v = 1 / a + 1 / b + g**2 / (2 * (a + b))
+    how = "Hedges' g from a reported d and the arm sizes (exact correction)" if kind == "d" else \
+        "Hedges' g as reported, variance from the arm sizes"
+    return pd.DataFrame({"yi": g, "vi": v, "es_method": how})
 
 
 def d_from_f(f, n1, n2, *, sign, labels=None) -> pd.DataFrame:

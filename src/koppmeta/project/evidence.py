@@ -12,6 +12,12 @@ the route:
 3. means and SDs per arm                                    -> Hedges' g (``effect_sizes``)
 4. a reported ratio (RR, HR, OR) or difference (SMD, d, g) with its 95% CI -> ``from_ci``;
    a hazard or odds ratio standing in for a risk ratio is flagged.
+5. a reported standardized difference (d, g, or SMD of unnamed type) with the arm sizes but no
+   interval -> ``smd_from_d`` (an unnamed type is treated as Cohen's d and flagged).
+
+A reported estimate (routes 4 and 5) is used only when ``reported_direction`` says which way it
+compares the arms; one printed as control versus intervention is turned round (a ratio to its
+reciprocal with the limits swapped, a difference to its negative), and the route says so.
 
 Rows that none of the routes can use are listed in ``attrs["unused"]`` as ``(effect_id, reason)``
 pairs, so nothing is dropped silently (a tuple, not a table, so that ``pd.concat`` of several
@@ -23,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..effect_sizes import counts_from_percent, effect_sizes, from_ci
+from ..effect_sizes import counts_from_percent, effect_sizes, from_ci, smd_from_d
 
 __all__ = ["effects_for", "OUTCOME_MEASURE"]
 
@@ -69,17 +75,51 @@ def _from_counts(rows, outcome, route, counts, method_note=""):
                          **{c: counts[c].to_numpy(dtype=float) for c in COUNT_COLUMNS}}, index=rows.index)
 
 
+TURNED = "; printed as control versus intervention, turned round"
+
+
+def _oriented(grp: pd.DataFrame, ratio: bool, with_ci: bool = True):
+    """Estimate (and 95% limits) as intervention versus control, and which rows were turned round."""
+    est = grp["reported_estimate"].to_numpy(float)
+    lo = grp["reported_ci_low"].to_numpy(float) if with_ci else None
+    hi = grp["reported_ci_high"].to_numpy(float) if with_ci else None
+    turn = (grp["reported_direction"] == "control_vs_intervention").to_numpy()
+    if turn.any():
+        est = np.where(turn, 1 / est if ratio else -est, est)
+        if with_ci:
+            lo, hi = (np.where(turn, 1 / hi if ratio else -hi, lo), np.where(turn, 1 / lo if ratio else -lo, hi))
+    return est, lo, hi, turn
+
+
 def _from_reported(rows, outcome, ratio: bool, stand_in: set[str]):
     """Reported estimates with their 95% CI, one pass for each reported measure (the route names it)."""
     parts = []
     for reported, grp in rows.groupby("reported_measure", sort=True):
         route = f"reported {reported} with CI"
-        es = _batch(route, outcome, from_ci, grp["reported_estimate"].to_numpy(float), grp["reported_ci_low"].to_numpy(float),
-                    grp["reported_ci_high"].to_numpy(float), ratio=ratio, labels=_trials(grp))
+        est, lo, hi, turn = _oriented(grp, ratio)
+        es = _batch(route, outcome, from_ci, est, lo, hi, ratio=ratio, labels=_trials(grp))
         flagged = reported in stand_in
         note = f"; reported {reported} used as a risk ratio" if flagged else ""
         parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
-                                   "approximate": flagged, "es_method": (es["es_method"] + note).to_numpy()},
+                                   "approximate": flagged,
+                                   "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
+                                  index=grp.index))
+    return parts
+
+
+def _from_reported_d(rows, outcome):
+    """Reported standardized differences with the arm sizes (no interval), one pass per reported type."""
+    parts = []
+    for reported, grp in rows.groupby("reported_measure", sort=True):
+        route = f"reported {reported} with arm sizes"
+        est, _, _, turn = _oriented(grp, ratio=False, with_ci=False)
+        es = _batch(route, outcome, smd_from_d, est, grp["n1"].to_numpy(float), grp["n2"].to_numpy(float),
+                    kind="g" if reported == "g" else "d", labels=_trials(grp))
+        unnamed = reported == "SMD"
+        note = "; the source does not name the type of standardized difference: treated as Cohen's d" if unnamed else ""
+        parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
+                                   "approximate": unnamed,
+                                   "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
                                   index=grp.index))
     return parts
 
@@ -89,11 +129,13 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
     preference per row; returns the effects (indexed like ``rows``) and the unused rows with a reason."""
     reported = rows["reported_measure"]
     ci = _has(rows, REPORTED)
+    oriented = rows["reported_direction"].notna() if "reported_direction" in rows else pd.Series(False, index=rows.index)
     parts = []
     if measure == "RR":
         counts = _has(rows, ARMS_COUNTS)
         pct = ~counts & _has(rows, ["percent1", "percent2", "n1", "n2"])
-        rep = ~counts & ~pct & reported.isin(["RR", "HR", "OR"]) & ci
+        rep = ~counts & ~pct & reported.isin(["RR", "HR", "OR"]) & ci & oriented
+        unoriented = ~counts & ~pct & reported.isin(["RR", "HR", "OR"]) & ci & ~oriented
         why = "no counts, no percentages with arm sizes, no ratio with an interval"
         if counts.any():
             parts.append(_from_counts(rows[counts], outcome, "counts", rows.loc[counts, ARMS_COUNTS]))
@@ -111,8 +153,11 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
             parts += _from_reported(rows[rep], outcome, ratio=True, stand_in={"HR", "OR"})
     else:
         means = _has(rows, ARMS_MEANS)
-        rep = ~means & reported.isin(["SMD", "d", "g"]) & ci
-        why = "no means with SDs and arm sizes, no standardized difference with an interval"
+        smd = reported.isin(["SMD", "d", "g"])
+        rep = ~means & smd & ci & oriented
+        sized = ~means & ~rep & smd & _has(rows, ["reported_estimate", "n1", "n2"]) & oriented
+        unoriented = ~means & smd & (ci | _has(rows, ["reported_estimate", "n1", "n2"])) & ~oriented
+        why = "no means with SDs and arm sizes, no standardized difference with an interval or with arm sizes"
         if means.any():
             m = rows[means]
             es = _batch("means and SDs", outcome, effect_sizes, m[ARMS_MEANS].astype(float).assign(_trial=_trials(m)),
@@ -121,8 +166,13 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
                                        "approximate": False, "es_method": es["es_method"].to_numpy()}, index=m.index))
         if rep.any():
             parts += _from_reported(rows[rep], outcome, ratio=False, stand_in=set())
+        if sized.any():
+            parts += _from_reported_d(rows[sized], outcome)
     effects = pd.concat(parts) if parts else pd.DataFrame(columns=["route", "yi", "vi", "approximate", "es_method"])
-    unused = [(eid, why) for idx, eid in zip(rows.index, rows["effect_id"]) if idx not in effects.index]
+    no_direction = ("the reported estimate has no reported_direction (which way it compares the arms), so it is "
+                    "not used")
+    unused = [(eid, no_direction if unoriented[idx] else why) for idx, eid in zip(rows.index, rows["effect_id"])
+              if idx not in effects.index]
     return effects, unused
 
 
