@@ -102,3 +102,27 @@ def test_a_reported_d_with_arm_sizes_is_hedges_g_from_smd_from_d(studies):
         assert (r["yi"], r["vi"]) == (ref["yi"][0], ref["vi"][0])
         assert r["route"] == f"reported {src['reported_measure']} with arm sizes"
         assert r["approximate"] == (src["reported_measure"] == "SMD")
+
+
+def test_a_ratio_with_only_its_p_value_uses_from_p_and_is_flagged(studies):
+    inc = studies[studies["outcome"] == "incidence"]
+    rows = inc[inc["reported_p"].notna() & inc["reported_ci_low"].isna() & inc["reported_measure"].isin(["RR", "OR", "HR"])
+               & inc["reported_direction"].notna() & inc["subgroup"].isna()]
+    assert len(rows)
+    out = effects_for(rows, "incidence").set_index("effect_id")
+    for eid, r in out.iterrows():
+        src = rows.set_index("effect_id").loc[eid]
+        est = src["reported_estimate"] if src["reported_direction"] == "intervention_vs_control" else 1 / src["reported_estimate"]
+        ref = koppmeta.from_p([est], [src["reported_p"]], ratio=True)
+        assert (r["yi"], r["vi"]) == (ref["yi"][0], ref["vi"][0]) and r["approximate"]
+        assert r["route"] == f"reported {src['reported_measure']} with p-value"
+
+
+def test_subgroup_rows_are_not_the_trials_effect(studies):
+    sub = studies[studies["subgroup"].notna()]
+    assert len(sub)
+    for outcome, rows in sub.groupby("outcome"):
+        out = effects_for(studies, outcome)
+        reasons = dict(out.attrs["unused"])
+        for eid, g in zip(rows["effect_id"], rows["subgroup"]):
+            assert eid not in set(out["effect_id"]) and reasons[eid].startswith(f"numbers for a subgroup only ({g})")

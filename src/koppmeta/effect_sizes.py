@@ -51,6 +51,7 @@ __all__ = [
     "mean_difference",
     "two_by_two",
     "from_ci",
+    "from_p",
     "logor_to_smd",
     "smd_to_logor",
     "smd_from_d",
@@ -364,6 +365,41 @@ def from_ci(estimate, ci_low, ci_high, *, ratio: bool, level: float = 95, labels
         se = (hi - lo) / (2 * z)
         method = f"difference from reported {level:g}% CI (Cochrane Handbook 6.3)"
     return pd.DataFrame({"yi": yi, "vi": se**2, "es_method": method})
+
+
+def from_p(estimate, p, *, ratio: bool, labels=None) -> pd.DataFrame:
+    """Effect size and variance from a reported estimate and the exact two-sided p-value of its test.
+
+    ``yi = log(estimate)`` for ratios (RR, OR, HR), ``yi = estimate`` for differences;
+    ``se = |yi| / Phi^-1(1 - p/2)`` (the z of a Wald test with that p), ``vi = se^2``. Use it only
+    where no interval is printed and the p-value is printed exactly (a bound such as ``p < .05``
+    gives no standard error); the p-value is rounded in print, so the result is approximate.
+
+    Sources: Higgins et al. (eds.), Cochrane Handbook for Systematic Reviews of Interventions,
+    version 6.4 (2023), section 6.3.2 (standard errors from p-values); Altman & Bland (2011),
+    BMJ 343:d2090.
+
+    Returns a DataFrame with ``yi, vi, es_method``. An estimate at the null (0, or a ratio of 1)
+    or a p-value of 0 or 1 carries no standard error and is refused, naming the study.
+    """
+    func = "from_p"
+    est = numeric_vector(func, "estimate", estimate, labels)
+    pv = numeric_vector(func, "p", p, labels)
+    check_same_length(func, estimate=est, p=pv)
+    if ratio:
+        check_positive(func, "estimate", est, labels, rule="a ratio (RR, OR, HR) must be greater than 0")
+    yi = np.log(est) if ratio else est
+    for i in range(len(est)):
+        if not 0 < pv[i] < 1:
+            raise ValueError(f"{func}: argument 'p', {study_name(labels, i)}: value {pv[i]:g} is not allowed; "
+                             "a p-value that gives a standard error lies strictly between 0 and 1.")
+        if yi[i] == 0:
+            raise ValueError(f"{func}: argument 'estimate', {study_name(labels, i)}: value {est[i]:g} is the null; "
+                             "its p-value does not give a standard error.")
+    se = np.abs(yi) / -special.ndtri(pv / 2)
+    what = "log ratio" if ratio else "difference"
+    return pd.DataFrame({"yi": yi, "vi": se**2,
+                         "es_method": f"{what} with its variance from the reported p-value (Cochrane Handbook 6.3.2)"})
 
 
 def logor_to_smd(yi, vi) -> pd.DataFrame:

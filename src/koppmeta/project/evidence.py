@@ -14,6 +14,11 @@ the route:
    a hazard or odds ratio standing in for a risk ratio is flagged.
 5. a reported standardized difference (d, g, or SMD of unnamed type) with the arm sizes but no
    interval -> ``smd_from_d`` (an unnamed type is treated as Cohen's d and flagged).
+6. incidence: a reported ratio with the exact p-value of its test but no interval -> ``from_p``
+   (flagged approximate: the p-value is rounded in print).
+
+Rows whose ``subgroup`` is filled describe part of the randomised sample and are not used as the
+trial's effect (listed as unused, with the subgroup named).
 
 A reported estimate (routes 4 and 5) is used only when ``reported_direction`` says which way it
 compares the arms; one printed as control versus intervention is turned round (a ratio to its
@@ -29,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..effect_sizes import counts_from_percent, effect_sizes, from_ci, smd_from_d
+from ..effect_sizes import counts_from_percent, effect_sizes, from_ci, from_p, smd_from_d
 
 __all__ = ["effects_for", "OUTCOME_MEASURE"]
 
@@ -107,6 +112,21 @@ def _from_reported(rows, outcome, ratio: bool, stand_in: set[str]):
     return parts
 
 
+def _from_reported_p(rows, outcome, stand_in: set[str]):
+    """Reported ratios with the exact p-value of their test (no interval), one pass per reported measure."""
+    parts = []
+    for reported, grp in rows.groupby("reported_measure", sort=True):
+        route = f"reported {reported} with p-value"
+        est, _, _, turn = _oriented(grp, ratio=True, with_ci=False)
+        es = _batch(route, outcome, from_p, est, grp["reported_p"].to_numpy(float), ratio=True, labels=_trials(grp))
+        note = "; p-value rounded in print (approximate)" + (f"; reported {reported} used as a risk ratio" if reported in stand_in else "")
+        parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
+                                   "approximate": True,
+                                   "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
+                                  index=grp.index))
+    return parts
+
+
 def _from_reported_d(rows, outcome):
     """Reported standardized differences with the arm sizes (no interval), one pass per reported type."""
     parts = []
@@ -134,9 +154,12 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
     if measure == "RR":
         counts = _has(rows, ARMS_COUNTS)
         pct = ~counts & _has(rows, ["percent1", "percent2", "n1", "n2"])
-        rep = ~counts & ~pct & reported.isin(["RR", "HR", "OR"]) & ci & oriented
-        unoriented = ~counts & ~pct & reported.isin(["RR", "HR", "OR"]) & ci & ~oriented
-        why = "no counts, no percentages with arm sizes, no ratio with an interval"
+        ratio = reported.isin(["RR", "HR", "OR"])
+        with_p = rows["reported_p"].gt(0) & rows["reported_p"].lt(1) & rows["reported_estimate"].notna()
+        rep = ~counts & ~pct & ratio & ci & oriented
+        pval = ~counts & ~pct & ~rep & ratio & with_p & oriented
+        unoriented = ~counts & ~pct & ratio & (ci | with_p) & ~oriented
+        why = "no counts, no percentages with arm sizes, no ratio with an interval or with an exact p-value"
         if counts.any():
             parts.append(_from_counts(rows[counts], outcome, "counts", rows.loc[counts, ARMS_COUNTS]))
         if pct.any():
@@ -151,6 +174,8 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
                                       "; counts from percentages (approximate)"))
         if rep.any():
             parts += _from_reported(rows[rep], outcome, ratio=True, stand_in={"HR", "OR"})
+        if pval.any():
+            parts += _from_reported_p(rows[pval], outcome, stand_in={"HR", "OR"})
     else:
         means = _has(rows, ARMS_MEANS)
         smd = reported.isin(["SMD", "d", "g"])
@@ -203,8 +228,11 @@ def effects_for(studies: pd.DataFrame, outcome: str, *, timepoint: str | float =
         raise ValueError(f"effects_for: no rows with outcome {outcome!r}. Outcomes in the data: {valid}.")
     measure = OUTCOME_MEASURE.get(outcome, "SMD")
     rows = studies[studies["outcome"] == outcome].reset_index(drop=True)  # one label per row, in file order
-    effects, unused_rows = _routes(rows, outcome, measure)
-    unused = [{"effect_id": e, "reason": r} for e, r in unused_rows]
+    part = rows["subgroup"].notna() if "subgroup" in rows else pd.Series(False, index=rows.index)
+    effects, unused_rows = _routes(rows[~part], outcome, measure)
+    unused = [{"effect_id": e, "reason": f"numbers for a subgroup only ({g}), not the whole randomised sample"}
+              for e, g in zip(rows.loc[part, "effect_id"], rows.loc[part, "subgroup"])]
+    unused += [{"effect_id": e, "reason": r} for e, r in unused_rows]
     used = rows.loc[[i for i in rows.index if i in effects.index]]  # the order of the file
     eff = effects.reindex(used.index)
     records = [{**{c: r[c] for c in KEEP}, "yi": float(e["yi"]), "vi": float(e["vi"]), "measure": measure,
