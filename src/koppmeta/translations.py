@@ -535,11 +535,11 @@ REPORT_TEXT = {
                  "the child. Each group is pooled on its own (ad hoc Hartung-Knapp); the test for subgroup differences "
                  "asks whether the groups differ by more than chance."),
         "type_result": ("{outcome}: {groups}. Test for subgroup differences: Q = {q} (df = {df}), p = {p} with the "
-                        "groups' ad hoc Hartung-Knapp standard errors; Q = {qz}, p = {pz} with their z standard errors. With two "
-                        "trials per group neither test is secure."),
+                        "groups' ad hoc Hartung-Knapp standard errors; Q = {qz}, p = {pz} with their z standard errors. With at "
+                        "most {kmax} trials per group neither test is secure."),
         "type_result_same": ("{outcome}: {groups}. Test for subgroup differences: Q = {q} (df = {df}), p = {p}, the same "
                              "with the groups' ad hoc Hartung-Knapp and z standard errors (their trials vary at least as "
-                             "much as chance predicts). With two trials per group the test is not secure."),
+                             "much as chance predicts). With at most {kmax} trials per group the test is not secure."),
         "type_none": "{outcome}: too few trials per intervention type to compare them.",
         "subgroup_title": "{outcome} by intervention type (ad hoc Hartung-Knapp per group; prediction interval)",
         "subgroup_short": "{outcome} by intervention type (ad hoc Hartung-Knapp)",
@@ -666,11 +666,11 @@ REPORT_TEXT = {
                  "groepen meer verschillen dan toeval toelaat."),
         "type_result": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p = {p} met de "
                         "ad-hoc-Hartung-Knapp-standaardfouten van de groepen; Q = {qz}, p = {pz} met hun z-standaardfouten. Met "
-                        "twee studies per groep is geen van beide toetsen betrouwbaar."),
+                        "hoogstens {kmax} studies per groep is geen van beide toetsen betrouwbaar."),
         "type_result_same": ("{outcome}: {groups}. Toets voor verschil tussen subgroepen: Q = {q} (vg = {df}), p = {p}, "
                              "gelijk met de ad-hoc-Hartung-Knapp- en de z-standaardfouten van de groepen (hun studies "
-                             "verschillen minstens zoveel als toeval voorspelt). Met twee studies per groep is de toets "
-                             "niet betrouwbaar."),
+                             "verschillen minstens zoveel als toeval voorspelt). Met hoogstens {kmax} studies per groep is de "
+                             "toets niet betrouwbaar."),
         "type_none": "{outcome}: te weinig studies per type interventie om ze te vergelijken.",
         "subgroup_title": "{outcome} per type interventie (ad-hoc-Hartung-Knapp per groep; predictie-interval)",
         "subgroup_short": "{outcome} per type interventie (ad-hoc-Hartung-Knapp)",

@@ -238,7 +238,8 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
             same = math.isclose(sg.q_between, sgz.q_between, rel_tol=1e-12, abs_tol=1e-12)
             type_sentences.append(w["type_result_same" if same else "type_result"].format(
                 outcome=t_out(outcome), groups=groups, q=number(sg.q_between, 2, lang), df=sg.q_between_df,
-                p=number(sg.q_between_pval, 3, lang), qz=number(sgz.q_between, 2, lang), pz=number(sgz.q_between_pval, 3, lang)))
+                p=number(sg.q_between_pval, 3, lang), qz=number(sgz.q_between, 2, lang), pz=number(sgz.q_between_pval, 3, lang),
+                kmax=max(f.k for f in sg.groups.values())))
         else:
             type_sentences.append(w["type_none"].format(outcome=t_out(outcome)))
 
