@@ -96,49 +96,35 @@ def _oriented(grp: pd.DataFrame, ratio: bool, with_ci: bool = True):
     return est, lo, hi, turn
 
 
-def _from_reported(rows, outcome, ratio: bool, stand_in: set[str]):
-    """Reported estimates with their 95% CI, one pass for each reported measure (the route names it)."""
+STAND_IN = {"HR", "OR"}  # ratios read as a risk ratio for incidence (flagged)
+UNNAMED = "; the source does not name the type of standardized difference: treated as Cohen's d"
+
+
+def _from_reported(rows, outcome, how: str):
+    """Reported estimates, one vectorised pass per reported measure (the route names it), turned round where
+    ``reported_direction`` says so. ``how``: ``"ci"`` (a ratio or difference with its 95% CI, :func:`from_ci`),
+    ``"p"`` (a ratio with the exact p-value of its test, :func:`from_p`) or ``"sizes"`` (a standardized
+    difference with the arm sizes, :func:`smd_from_d`)."""
     parts = []
     for reported, grp in rows.groupby("reported_measure", sort=True):
-        route = f"reported {reported} with CI"
-        est, lo, hi, turn = _oriented(grp, ratio)
-        es = _batch(route, outcome, from_ci, est, lo, hi, ratio=ratio, labels=_trials(grp))
-        flagged = reported in stand_in
-        note = f"; reported {reported} used as a risk ratio" if flagged else ""
+        ratio = reported in ("RR", "HR", "OR")
+        est, lo, hi, turn = _oriented(grp, ratio, with_ci=how == "ci")
+        labels = _trials(grp)
+        if how == "ci":
+            route, approximate, note = f"reported {reported} with CI", reported in STAND_IN, ""
+            es = _batch(route, outcome, from_ci, est, lo, hi, ratio=ratio, labels=labels)
+        elif how == "p":
+            route, approximate, note = f"reported {reported} with p-value", True, "; p-value rounded in print (approximate)"
+            es = _batch(route, outcome, from_p, est, grp["reported_p"].to_numpy(float), ratio=True, labels=labels)
+        else:
+            route, approximate = f"reported {reported} with arm sizes", reported == "SMD"
+            note = UNNAMED if approximate else ""
+            es = _batch(route, outcome, smd_from_d, est, grp["n1"].to_numpy(float), grp["n2"].to_numpy(float),
+                        kind="g" if reported == "g" else "d", labels=labels)
+        if reported in STAND_IN:
+            note += f"; reported {reported} used as a risk ratio"
         parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
-                                   "approximate": flagged,
-                                   "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
-                                  index=grp.index))
-    return parts
-
-
-def _from_reported_p(rows, outcome, stand_in: set[str]):
-    """Reported ratios with the exact p-value of their test (no interval), one pass per reported measure."""
-    parts = []
-    for reported, grp in rows.groupby("reported_measure", sort=True):
-        route = f"reported {reported} with p-value"
-        est, _, _, turn = _oriented(grp, ratio=True, with_ci=False)
-        es = _batch(route, outcome, from_p, est, grp["reported_p"].to_numpy(float), ratio=True, labels=_trials(grp))
-        note = "; p-value rounded in print (approximate)" + (f"; reported {reported} used as a risk ratio" if reported in stand_in else "")
-        parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
-                                   "approximate": True,
-                                   "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
-                                  index=grp.index))
-    return parts
-
-
-def _from_reported_d(rows, outcome):
-    """Reported standardized differences with the arm sizes (no interval), one pass per reported type."""
-    parts = []
-    for reported, grp in rows.groupby("reported_measure", sort=True):
-        route = f"reported {reported} with arm sizes"
-        est, _, _, turn = _oriented(grp, ratio=False, with_ci=False)
-        es = _batch(route, outcome, smd_from_d, est, grp["n1"].to_numpy(float), grp["n2"].to_numpy(float),
-                    kind="g" if reported == "g" else "d", labels=_trials(grp))
-        unnamed = reported == "SMD"
-        note = "; the source does not name the type of standardized difference: treated as Cohen's d" if unnamed else ""
-        parts.append(pd.DataFrame({"route": route, "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
-                                   "approximate": unnamed,
+                                   "approximate": approximate,
                                    "es_method": (es["es_method"] + note + np.where(turn, TURNED, "")).to_numpy()},
                                   index=grp.index))
     return parts
@@ -173,9 +159,9 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
             parts.append(_from_counts(p, outcome, "counts from percentages", derived,
                                       "; counts from percentages (approximate)"))
         if rep.any():
-            parts += _from_reported(rows[rep], outcome, ratio=True, stand_in={"HR", "OR"})
+            parts += _from_reported(rows[rep], outcome, "ci")
         if pval.any():
-            parts += _from_reported_p(rows[pval], outcome, stand_in={"HR", "OR"})
+            parts += _from_reported(rows[pval], outcome, "p")
     else:
         means = _has(rows, ARMS_MEANS)
         smd = reported.isin(["SMD", "d", "g"])
@@ -190,9 +176,9 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
             parts.append(pd.DataFrame({"route": "means and SDs", "yi": es["yi"].to_numpy(), "vi": es["vi"].to_numpy(),
                                        "approximate": False, "es_method": es["es_method"].to_numpy()}, index=m.index))
         if rep.any():
-            parts += _from_reported(rows[rep], outcome, ratio=False, stand_in=set())
+            parts += _from_reported(rows[rep], outcome, "ci")
         if sized.any():
-            parts += _from_reported_d(rows[sized], outcome)
+            parts += _from_reported(rows[sized], outcome, "sizes")
     effects = pd.concat(parts) if parts else pd.DataFrame(columns=["route", "yi", "vi", "approximate", "es_method"])
     no_direction = ("the reported estimate has no reported_direction (which way it compares the arms), so it is "
                     "not used")
