@@ -40,8 +40,9 @@ thanhauser[["result_id", "intervention_type", "measure", "estimate"]]
 # %% [markdown]
 # ## The trials with usable numbers, by type
 # Incidence of disorder is the outcome with the most trials carrying numbers (see notebook 04).
-# Family programmes here (Ginsburg 2009, 2015) work with parents and children together; the child
-# programmes (Clarke 2001, Garber 2009) are group courses for adolescents.
+# Family programmes here (Compas's family group cognitive-behavioural programme, reported in 2015;
+# Ginsburg 2009, 2015) work with parents and children together; the child programmes (Clarke 2001,
+# Garber 2009) are group courses for adolescents.
 
 # %%
 studies = koppmeta.load_studies()
@@ -62,10 +63,11 @@ display_frame(sub)  # per group, as risk ratios (not log risk ratios)
 # %% [markdown]
 # The exported figure uses the ad hoc Hartung-Knapp interval (t with k - 1 degrees of freedom, never
 # narrower than the z interval; Knapp & Hartung 2003), as careful reviews do with few trials, and as the
-# report does. With two trials per type the intervals are wide, and that width is the honest answer: the
-# z intervals above treat τ² as known. (The plain Hartung-Knapp interval of the family programmes would be
-# narrower than their z interval, because their two trials agree more closely than chance predicts; the ad
-# hoc version does not let that happen.)
+# report does. With two or three trials per type the intervals are wide, and that width is the honest
+# answer: the z intervals above treat τ² as known. (The plain Hartung-Knapp interval of the family
+# programmes is a little narrower than the ad hoc one, about 0.06 to 1.32 against 0.05 to 1.46 in the table
+# below, because their three trials agree more closely than chance predicts; the ad hoc version does not
+# let the interval shrink for that reason.)
 
 # %%
 # the pooled rows of the subgroup forest plot: one diamond per type with its k, the overall diamond and the
@@ -87,10 +89,10 @@ print(reg.summary())
 # %% [markdown]
 # ## Thanhäuser's finding, checked on our data
 # Joint parent-and-child (family) programmes show the larger reduction in our incidence data
-# (RR about 0.17 versus 0.52 for child-only courses), the same direction as Thanhäuser 2017. With two
-# trials per group the difference is not statistically secure (test of subgroup differences p = 0.054;
-# Knapp-Hartung meta-regression p = 0.15), so the data are consistent with the finding but cannot
-# confirm it.
+# (RR about 0.27 versus 0.52 for child-only courses), the same direction as Thanhäuser 2017. With three
+# family trials and two child trials the difference is not statistically secure (test of subgroup
+# differences p = 0.20; Knapp-Hartung meta-regression p = 0.28), so the data are consistent with the
+# finding but cannot confirm it.
 
 # %%
 family, child = sub.groups["family"], sub.groups["child"]
@@ -102,14 +104,16 @@ finding = pd.DataFrame({
 finding
 
 # %% [markdown]
-# ## Two trials per type: what do the few-trial methods say?
-# With two trials, the Hartung-Knapp interval uses a t distribution with one degree of freedom and is
-# almost uninformative; the z interval pretends τ is known. `compare_methods` shows the whole range per
+# ## Two or three trials per type: what do the few-trial methods say?
+# With two trials (the child courses), the Hartung-Knapp interval uses a t distribution with one degree of
+# freedom and is almost uninformative; with three (the family programmes) it has two degrees of freedom and
+# is still wide; the z interval pretends τ is known. `compare_methods` shows the whole range per
 # type, and the Bayesian model with the Turner et al. (2015, Stat Med 34:984, Table IV) prior for
 # "infection / onset of new disease", non-pharmacological intervention versus control (the prior used
 # for incidence in notebook 04; derived for log odds ratios, used here as an approximation for risk
 # ratios) gives an answer between those two extremes. Mantel-Haenszel uses only the trials with arm
-# counts (for the child courses, Clarke 2001 alone).
+# counts (for the child courses, Clarke 2001 alone; for the family programmes, the two Ginsburg trials,
+# since Compas 2015 reports an odds ratio without arm counts).
 
 # %%
 TURNER = {"outcome": "infection / onset of new disease", "comparison": "non-pharmacological vs. placebo / control"}
@@ -131,10 +135,11 @@ fig
 
 # %% [markdown]
 # **What the numbers say.** The Hartung-Knapp intervals span more than a hundredfold for the child courses
-# and for the family programmes: with two trials they say almost nothing. The Bayesian model keeps the
-# family programmes' benefit clear (RR about 0.17, credible interval about 0.05 to 0.53) while the child
-# courses' interval (about 0.23 to 1.05) just reaches 1. The ordering (family programmes better) is the
-# same under every method; its size rests on two trials per group.
+# (about 0.01 to 28): with two trials they say almost nothing. For the family programmes, with three trials,
+# they are narrower but still reach past 1 (about 0.06 to 1.32, ad hoc 0.05 to 1.46). The Bayesian model
+# keeps the family programmes' benefit clear (RR about 0.28, credible interval about 0.11 to 0.60) while the
+# child courses' interval (about 0.23 to 1.05) just reaches 1. The ordering (family programmes better) is
+# the same under every method; its size rests on two or three trials per group.
 
 # %% [markdown]
 # ## Checks
@@ -142,6 +147,8 @@ fig
 # %%
 assert family.estimate < child.estimate, "direction no longer matches Thanhäuser's finding: update the text"
 assert sub.q_between_pval > 0.05 and reg.qm_pval > 0.05, "the difference became significant: update the text"
+assert (round(sub.q_between_pval, 2), round(reg.qm_pval, 2)) == (0.20, 0.28), "the p-values changed: update the text"
+assert (family.k, child.k) == (3, 2) and round(finding["RR"].iloc[0], 2) == 0.27 and round(finding["RR"].iloc[1], 2) == 0.52
 assert thanhauser["note"].str.contains("jointly").any()
 fam, chi = methods.loc["family"], methods.loc["child"]
 assert (fam["estimate"].dropna() < chi["estimate"].dropna().reindex(fam["estimate"].dropna().index)).all(), \
@@ -149,8 +156,19 @@ assert (fam["estimate"].dropna() < chi["estimate"].dropna().reindex(fam["estimat
 assert sub_hk.test == "adhoc" and all(g.test == "adhoc" for g in sub_hk.groups.values())
 for g in ("family", "child"):  # the ad hoc interval is never narrower than the z interval
     assert sub_hk.groups[g].ci_high - sub_hk.groups[g].ci_low >= sub.groups[g].ci_high - sub.groups[g].ci_low
-for grp in (fam, chi):
-    assert grp.loc["REML-HKSJ", "ci_high"] / grp.loc["REML-HKSJ", "ci_low"] > 100, "HKSJ with 2 trials became informative?"
+for key in ("REML-HKSJ", "REML-HKSJ-adhoc"):
+    assert chi.loc[key, "ci_high"] / chi.loc[key, "ci_low"] > 100, "HKSJ with 2 trials became informative?"
+    assert fam.loc[key, "ci_high"] / fam.loc[key, "ci_low"] < 100 and fam.loc[key, "ci_high"] > 1, \
+        "the family programmes' Hartung-Knapp interval changed: update the text"
+assert fam.loc["REML-HKSJ", "ci_high"] - fam.loc["REML-HKSJ", "ci_low"] \
+    < fam.loc["REML-HKSJ-adhoc", "ci_high"] - fam.loc["REML-HKSJ-adhoc", "ci_low"], "plain HK no longer narrower: update the text"
 assert fam.loc["Bayes", "ci_high"] < 1 < chi.loc["Bayes", "ci_high"], "the Bayesian intervals changed side: update the text"
-assert chi.loc["MH", "k"] == 1 and fam.loc["MH", "k"] == 2
+stated = {("family", "REML-HKSJ"): (0.06, 1.32), ("family", "REML-HKSJ-adhoc"): (0.05, 1.46),
+          ("family", "Bayes"): (0.11, 0.60), ("child", "Bayes"): (0.23, 1.05)}
+assert all((round(methods.loc[g, "ci_low"], 2), round(methods.loc[g, "ci_high"], 2)) == v for g, v in stated.items()), \
+    "an interval quoted in the text changed: update the text"
+assert round(fam.loc["Bayes", "estimate"], 2) == 0.28 and round(chi.loc["REML-HKSJ", "ci_high"]) == 28
+with_counts = inc.dropna(subset=["events1", "n1", "events2", "n2"]).groupby("intervention_type")["study_id"].apply(set)
+assert with_counts["child"] == {"clarke2001"} and with_counts["family"] == {"ginsburg2009", "ginsburg2015"}
+assert chi.loc["MH", "k"] == len(with_counts["child"]) and fam.loc["MH", "k"] == len(with_counts["family"])
 print("All checks passed.")
