@@ -27,11 +27,12 @@
 # children in the control arm who developed a disorder (`percent2` in `data/studies.csv`), for
 # example 28.8% in Clarke 2001 and 32.7% in Garber 2009.
 #
-# **Few trials, honestly.** The re-analysis pools four trials. With so few trials the z interval is
+# **Few trials, honestly.** The re-analysis pools five trials. With so few trials the z interval is
 # too narrow (notebook 11), so every exported figure and table here uses the Hartung-Knapp interval
 # and shows the prediction interval, and says so on the figure. The summary-of-findings table comes
 # from the library (`koppmeta.summary_of_findings`), which also gives the GRADE certainty with the
-# downgrades it suggests from the data. `koppmeta report` builds the complete report from the same calls.
+# downgrades it suggests from the data. `koppmeta report` builds the complete report from the same calls,
+# there with the ad hoc Hartung-Knapp interval (never narrower than the z interval).
 #
 # Everything is written to `figures/` with the suffix `_en` or `_nl`.
 
@@ -95,6 +96,7 @@ inc = effects_for(studies, "incidence")
 fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="knha")
 fit_z = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
 print(fit.summary())
+print(fit_z.summary())
 for lang in LANGS:
     fig = koppmeta.forest_plot(fit, lang=lang, title=WORDS[lang]["t_reanalysis"].format(k=fit.k),
                                xlabel=WORDS[lang]["x_reanalysis"])
@@ -103,9 +105,9 @@ for lang in LANGS:
 fig
 
 # %% [markdown]
-# With the z test the same four trials give RR 0.34 (0.16 to 0.72); with Hartung-Knapp the interval
-# widens to 0.11 to 1.06 and reaches 1. The prediction interval (0.04 to 2.71) says that a fifth
-# trial could find anything from a large benefit to harm.
+# With the z test the same five trials give RR 0.38 (0.22 to 0.65); with Hartung-Knapp the interval
+# widens to 0.18 to 0.79 but stays below 1. The prediction interval (0.10 to 1.40) still says that a
+# sixth trial could find anything from a large benefit to some harm.
 
 # %% [markdown]
 # ## The published pooled effects, in both languages
@@ -181,7 +183,8 @@ table[["outcome", "baseline_label", "relative", "relative_ci_low", "relative_ci_
 # For example, with Siegenthaler's RR 0.60 and Clarke's control-arm risk of 28.8%, 288 of 1,000
 # children would develop a disorder without the intervention and about 173 with it: 115 fewer, so
 # about 9 children need the intervention for one of them to be spared a disorder. The re-analysis
-# gives more fewer per 1,000 (about 191), but its Hartung-Knapp interval reaches harm.
+# gives more fewer per 1,000 (about 179, NNT about 6), and its Hartung-Knapp interval stays on the side
+# of benefit (NNT 5 to 17).
 
 # %% [markdown]
 # ### Export: CSV (English: comma-separated, decimal point; Dutch: semicolon-separated, decimal comma)
@@ -218,11 +221,16 @@ fig
 #   about 5 to 14. Their certainty is "not
 #   assessed": a printed pooled result carries too little (no I², no prediction interval, no trial
 #   list) for the library to suggest downgrades, and this notebook does not judge them by hand.
-# - The re-analysis rests on four trials whose counts were reconstructed from percentages or a
-#   hazard ratio (notebook 04, 08). Its point estimate is the largest, but with Hartung-Knapp its
-#   interval reaches 1, so its NNT interval runs through infinity to harm, and its certainty is
-#   low (downgraded for imprecision and inconsistency, as the footnotes say; its four trials are all
-#   rated `some_concerns`, for which the library suggests no downgrade for risk of bias).
+# - The re-analysis rests on five trials, each effect an approximation: counts reconstructed from
+#   percentages, a hazard ratio or (Compas 2009, from its 2015 report) an odds ratio with its
+#   p-value standing in for a risk ratio (notebook 04, 08). Its effect (RR 0.38) is the largest but
+#   one, after Havinga's at 9-18 months (0.37); with Hartung-Knapp its interval (0.18 to 0.79) stays
+#   below 1, so its NNT interval does not run through infinity. Its certainty is moderate: downgraded
+#   one level for inconsistency (the prediction interval includes no effect while the confidence
+#   interval does not), and not for imprecision only because the interval excludes 1: the Compas
+#   report prints no arm sizes, so the number of participants is unknown and the optimal
+#   information size cannot be checked, as the footnotes say. Its five trials are all rated
+#   `some_concerns`, for which the library suggests no downgrade for risk of bias.
 # - The baseline risks come from five trial samples (children of parents with depression or anxiety)
 #   and from follow-ups of different length. Where the risk without intervention is lower, the
 #   absolute benefit is smaller: the NNT grows as the baseline risk falls, so a report should name
@@ -234,17 +242,25 @@ fig
 # %%
 assert dict(zip(base["study_id"], base["percent2"]))["clarke2001"] == 28.8
 assert dict(zip(base["study_id"], base["percent2"]))["garber2009"] == 32.7
-assert fit.test == "knha" and fit.k == 4 and fit.ci_low < 0 < fit.ci_high < fit_z.ci_high + 1  # Hartung-Knapp reaches RR = 1
-assert fit_z.ci_high < 0  # while the z interval would not
+assert fit.test == "knha" and fit.k == len(inc) == 5 and fit_z.k == fit.k
+assert fit.ci_low < fit_z.ci_low and fit_z.ci_high < fit.ci_high < 0  # Hartung-Knapp is wider than z, yet stays below RR = 1
+assert fit.pi_low < 0 < fit.pi_high  # the prediction interval reaches harm
 ex = table[(table.outcome == "siegenthaler2012-incidence-unspecified") & (table.baseline_label == labels["clarke2001"])].iloc[0]
 assert (round(ex["assumed_per_1000"]), round(ex["corrected_per_1000"]), round(-ex["difference_per_1000"]), math.ceil(ex["nnt"])) == (288, 173, 115, 9)
 assert np.allclose(table["nnt"], 1 / (table["baseline_risk"] * (1 - table["relative"])))
 pub_rows = table[table.outcome != "reanalysis"]
 assert (pub_rows["relative_ci_high"] < 1).all() and not pub_rows["nnt_through_infinity"].any()
 re_rows = table[table.outcome == "reanalysis"]
-assert re_rows["nnt_through_infinity"].all() and (re_rows["certainty"] == "low").all()
-assert (re_rows["down_imprecision"] == 1).all() and (re_rows["down_inconsistency"] == 1).all() and (re_rows["down_risk_of_bias"] == 0).all()
-assert (inc["risk_of_bias"] == "some_concerns").all()
+re_ex = re_rows[re_rows.baseline_label == labels["clarke2001"]].iloc[0]
+assert -re_ex["difference_per_1000"] > -ex["difference_per_1000"] and round(-re_ex["difference_per_1000"]) == 179
+assert (math.ceil(re_ex["nnt"]), math.ceil(re_ex["nnt_ci_a"]), math.ceil(re_ex["nnt_ci_b"])) == (6, 5, 17)
+assert not re_rows["nnt_through_infinity"].any() and (re_rows["certainty"] == "moderate").all()
+assert (re_rows["down_imprecision"] == 0).all() and (re_rows["down_inconsistency"] == 1).all() and (re_rows["down_risk_of_bias"] == 0).all()
+assert (re_rows["relative_ci_high"] < 1).all() and (re_rows["pi_high"] > 1).all()  # why inconsistency, not imprecision
+assert math.isnan(part) and re_rows["participants"].isna().all() and inc.loc[inc["study_id"] == "compas2009", "n1"].isna().all()
+relative = table.groupby("outcome")["relative"].first().sort_values()
+assert list(relative.index[:2]) == ["havinga2021-incidence-9-18m", "reanalysis"]  # second largest effect
+assert inc["approximate"].all() and (inc["risk_of_bias"] == "some_concerns").all()
 assert round(base["percent2"].min()) == 26 and round(base["percent2"].max(), 1) == 32.7 and len(base) == 5
 assert 74 <= -pub_rows["difference_per_1000"].max() <= 76 and 205 <= -pub_rows["difference_per_1000"].min() <= 207
 assert math.ceil(pub_rows["nnt"].min()) == 5 and math.ceil(pub_rows["nnt"].max()) == 14
@@ -252,7 +268,7 @@ assert (pub_rows["certainty"] == "not_assessed").all()
 back_en = pd.read_csv(csv_en)
 back_nl = pd.read_csv(csv_nl, sep=";", decimal=",")
 assert len(back_en) == len(table) == len(fits) * len(base) and np.allclose(back_en["nnt"], back_nl["nnt"])
-assert "zekerheid" in back_nl.columns and "Niet beoordeeld" in set(back_nl["zekerheid"]) and "Laag" in set(back_nl["zekerheid"])
+assert "zekerheid" in back_nl.columns and "Niet beoordeeld" in set(back_nl["zekerheid"]) and "Redelijk" in set(back_nl["zekerheid"])
 assert "," in csv_nl.read_text(encoding="utf-8").splitlines()[1]
 assert any("minder" in row[4] for row in cells["nl"][1]) and any("fewer" in row[4] for row in cells["en"][1])
 assert any("Hartung-Knapp" in n for n in cells["nl"][2]) and any("Predictie-interval" in n for n in cells["nl"][2])

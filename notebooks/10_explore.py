@@ -46,8 +46,9 @@ reviews.loc[(reviews["outcome"] == "incidence") & reviews["review_id"].isin(["si
 # %% [markdown]
 # ## Which outcomes can be explored
 # An outcome is offered when at least two trials have usable numbers (see notebooks 04 and 05 for
-# what "usable" means). Today that is one outcome, incidence, with four trials; every symptom outcome
-# has none or one. When `data/studies.csv` grows, the list grows with it.
+# what "usable" means). Today that is two outcomes: incidence, with five trials, and anxiety
+# symptoms, with two (Ginsburg 2009 and Ginsburg 2015); every other outcome has none or one. When
+# `data/studies.csv` grows, the list grows with it. The controls open on incidence.
 
 # %%
 studies = koppmeta.load_studies()
@@ -92,16 +93,18 @@ def update(outcome, method, test, subgroup, exclude_approximate, timepoint, lang
 # - **Outcome**: outcomes with at least two usable trials.
 # - **Time point**: each trial's longest or shortest usable follow-up.
 # - **Estimator** of τ² (REML is the default of metafor; DL is what most published reviews used).
-# - **Test**: z (normal) or Knapp-Hartung (t with k - 1 df, wider intervals with few trials).
+# - **Test**: z (normal), Knapp-Hartung (t with k - 1 df, wider intervals with few trials) or ad hoc
+#   Knapp-Hartung (never narrower than z; what the report, the command line and the explore page use).
 # - **Subgroups**: a column of the trial table; each group pooled on its own, with the test of
 #   subgroup differences.
 # - **Exclude approximate inputs**: leave out trials whose effect rests on an approximation
-#   (counts reconstructed from percentages, a hazard ratio standing in for a risk ratio).
+#   (counts reconstructed from percentages, a hazard ratio or an odds ratio with its p-value standing
+#   in for a risk ratio, a standardized difference whose source does not name its type).
 
 # %%
 style = {"description_width": "110px"}
 controls = {
-    "outcome": widgets.Dropdown(options=OUTCOMES, value=OUTCOMES[0], description="Outcome", style=style),
+    "outcome": widgets.Dropdown(options=OUTCOMES, value="incidence", description="Outcome", style=style),
     "timepoint": widgets.Dropdown(options=["longest", "shortest"], value="longest", description="Time point", style=style),
     "method": widgets.Dropdown(options=METHODS, value="REML", description="Estimator (τ²)", style=style),
     "test": widgets.ToggleButtons(options=[("z", "z"), ("Knapp-Hartung", "knha"), ("ad hoc Knapp-Hartung", "adhoc")], value="z",
@@ -142,13 +145,20 @@ fig = koppmeta.forest_plot(exported.fit, lang="en",
                            title=f"{exported.outcome}: REML, ad hoc Hartung-Knapp interval, k = {exported.k}")
 koppmeta.save_figure(fig, figures_dir() / "explore_incidence_forest_en")
 
-assert OUTCOMES == ["incidence"] and usable_counts["incidence"] == 4, "offered outcomes changed: update the text"
-assert all(n < 2 for o, n in usable_counts.items() if o != "incidence")
-assert result.fit is not None and result.k == 4 and result.pooled["estimate"] < 1
+assert OUTCOMES == ["anxiety_symptoms", "incidence"], "offered outcomes changed: update the text"
+assert usable_counts["incidence"] == 5 and usable_counts["anxiety_symptoms"] == 2, "offered outcomes changed: update the text"
+assert sorted(effects_for(studies, "anxiety_symptoms")["study_id"]) == ["ginsburg2009", "ginsburg2015"]
+assert all(n < 2 for o, n in usable_counts.items() if o not in ("incidence", "anxiety_symptoms"))
+assert controls["outcome"].value == "incidence" and result.outcome == "incidence"
+assert result.fit is not None and result.k == 5 and result.pooled["estimate"] < 1
 assert result.pooled["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
-assert exported.fit.test == "adhoc" and exported.pooled["ci_high"] > 1  # the few-trial interval does not
+assert exported.fit.test == "adhoc" and exported.pooled["ci_low"] < result.pooled["ci_low"]  # the few-trial interval is wider
 everything_approximate = analyse_outcome(studies, "incidence", exclude_approximate=True)
-assert everything_approximate.fit is None and everything_approximate.k == 0 and len(everything_approximate.excluded) == 4
+assert everything_approximate.fit is None and everything_approximate.k == 0 and len(everything_approximate.excluded) == 5
+anxiety = analyse_outcome(studies, "anxiety_symptoms", test="adhoc")
+assert anxiety.fit is not None and anxiety.k == 2
+anxiety_exact = analyse_outcome(studies, "anxiety_symptoms", exclude_approximate=True)
+assert anxiety_exact.fit is None and anxiety_exact.k == 1 and list(anxiety_exact.excluded["study_id"]) == ["ginsburg2015"]
 by_rob = analyse_outcome(studies, "incidence", by="risk_of_bias")
 assert by_rob.subgroups is None and any("one group leaves nothing to compare" in m for m in by_rob.messages)
 by_type = analyse_outcome(studies, "incidence", by="intervention_type")
