@@ -106,8 +106,12 @@ def _check_grouping(eff: pd.DataFrame, outcome: str, by: str, test: str) -> str 
         return f"column {by!r} is missing for {missing}; every trial needs a value to be placed in a subgroup."
     values = groups.astype(str)
     if values.nunique() < 2:
+        others = [c for c in ("intervention_type", "risk_of_bias", "parent_disorder", "child_age")
+                  if c != by and c in eff.columns and eff[c].notna().all() and eff[c].astype(str).nunique() > 1]
+        hint = f" Columns that do split these trials: {', '.join(others)}." if others else \
+            " No other grouping column splits these trials."
         return (f"subgroups by {by}: all {len(eff)} trials with usable numbers for {outcome!r} have {by} = "
-                f"{values.iloc[0]!r}; one group leaves nothing to compare. Try another column, e.g. intervention_type.")
+                f"{values.iloc[0]!r}; one group leaves nothing to compare.{hint}")
     small = sorted(g for g, n in values.value_counts().items() if n < 2)
     if test != "z" and small:
         return (f"subgroups by {by}, test {test}: the group(s) {', '.join(map(repr, small))} hold one trial, and "
