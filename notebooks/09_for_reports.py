@@ -28,11 +28,12 @@
 # example 28.8% in Clarke 2001 and 32.7% in Garber 2009.
 #
 # **Few trials, honestly.** The re-analysis pools five trials. With so few trials the z interval is
-# too narrow (notebook 11), so every exported figure and table here uses the Hartung-Knapp interval
-# and shows the prediction interval, and says so on the figure. The summary-of-findings table comes
-# from the library (`koppmeta.summary_of_findings`), which also gives the GRADE certainty with the
-# downgrades it suggests from the data. `koppmeta report` builds the complete report from the same calls,
-# there with the ad hoc Hartung-Knapp interval (never narrower than the z interval).
+# too narrow (notebook 11), so every exported figure and table here uses the ad hoc Hartung-Knapp
+# interval (never narrower than the z interval; the plain Hartung-Knapp interval can be narrower when
+# trials happen to agree) and shows the prediction interval, and says so on the figure. The
+# summary-of-findings table comes from the library (`koppmeta.summary_of_findings`), which also gives
+# the GRADE certainty with the downgrades it suggests from the data. `koppmeta report` builds the
+# complete report from the same calls and the same interval.
 #
 # Everything is written to `figures/` with the suffix `_en` or `_nl`.
 
@@ -63,17 +64,17 @@ published[["result_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 
 # %%
 WORDS = {
-    "en": {"t_reanalysis": "New disorder in the child: re-analysis of {k} trials (Hartung-Knapp)",
-           "x_reanalysis": "Risk ratio; Hartung-Knapp interval and prediction interval (k < 10)",
+    "en": {"t_reanalysis": "New disorder in the child: re-analysis of {k} trials (ad hoc Hartung-Knapp)",
+           "x_reanalysis": "Risk ratio; ad hoc Hartung-Knapp interval and prediction interval (k < 10)",
            "t_incidence": "New disorder in the child: published pooled risk ratios and the re-analysis",
            "t_symptoms": "Child symptoms: published pooled standardized mean differences",
-           "reanalysis": "Re-analysis, {k} trials (Hartung-Knapp)",
+           "reanalysis": "Re-analysis, {k} trials (ad hoc Hartung-Knapp)",
            "t_sof": "Summary of findings: new disorder in the child, per 1,000 children"},
-    "nl": {"t_reanalysis": "Nieuwe stoornis bij het kind: heranalyse van {k} studies (Hartung-Knapp)",
-           "x_reanalysis": "Relatief risico; Hartung-Knapp-interval en predictie-interval (k < 10)",
+    "nl": {"t_reanalysis": "Nieuwe stoornis bij het kind: heranalyse van {k} studies (ad-hoc-Hartung-Knapp)",
+           "x_reanalysis": "Relatief risico; ad-hoc-Hartung-Knapp-interval en predictie-interval (k < 10)",
            "t_incidence": "Nieuwe stoornis bij het kind: gepubliceerde gepoolde relatieve risico's en de heranalyse",
            "t_symptoms": "Klachten bij het kind: gepubliceerde gepoolde effecten",
-           "reanalysis": "Heranalyse, {k} studies (Hartung-Knapp)",
+           "reanalysis": "Heranalyse, {k} studies (ad-hoc-Hartung-Knapp)",
            "t_sof": "Samenvatting van de bevindingen: nieuwe stoornis bij het kind, per 1.000 kinderen"},
 }
 
@@ -88,12 +89,12 @@ def review_label(r, lang):
 
 
 # %% [markdown]
-# ## Forest plot: the re-analysis of incidence (notebook 04), Hartung-Knapp, in both languages
+# ## Forest plot: the re-analysis of incidence (notebook 04), ad hoc Hartung-Knapp, in both languages
 
 # %%
 studies = koppmeta.load_studies()
 inc = effects_for(studies, "incidence")
-fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="knha")
+fit = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR", test="adhoc")
 fit_z = koppmeta.meta_analysis("yi", "vi", data=inc, labels="citation", measure="RR")
 print(fit.summary())
 print(fit_z.summary())
@@ -105,13 +106,13 @@ for lang in LANGS:
 fig
 
 # %% [markdown]
-# With the z test the same five trials give RR 0.38 (0.22 to 0.65); with Hartung-Knapp the interval
-# widens to 0.18 to 0.79 but stays below 1. The prediction interval (0.10 to 1.40) still says that a
-# sixth trial could find anything from a large benefit to some harm.
+# With the z test the same five trials give RR 0.38 (0.22 to 0.65); with ad hoc Hartung-Knapp the
+# interval widens to 0.18 to 0.81 but stays below 1. The prediction interval (0.10 to 1.43) still says
+# that a sixth trial could find anything from a large benefit to some harm.
 
 # %% [markdown]
 # ## The published pooled effects, in both languages
-# Incidence (risk ratios, with the Hartung-Knapp re-analysis as the last row) and child symptoms
+# Incidence (risk ratios, with the ad hoc Hartung-Knapp re-analysis as the last row) and child symptoms
 # (standardized mean differences: every published result with an interval, at each time point the
 # review gives).
 
@@ -153,7 +154,7 @@ base
 # %% [markdown]
 # ## Summary of findings with absolute effects and GRADE certainty
 # `koppmeta.summary_of_findings` takes each pooled risk ratio (the reviews' as printed, and the
-# Hartung-Knapp re-analysis) and each baseline risk p, as a Cochrane summary-of-findings table
+# ad hoc Hartung-Knapp re-analysis) and each baseline risk p, as a Cochrane summary-of-findings table
 # (Cochrane Handbook v6, chapter 14):
 #
 # - children with a disorder per 1,000 without the intervention: 1000 p; with it: 1000 p RR;
@@ -183,8 +184,8 @@ table[["outcome", "baseline_label", "relative", "relative_ci_low", "relative_ci_
 # For example, with Siegenthaler's RR 0.60 and Clarke's control-arm risk of 28.8%, 288 of 1,000
 # children would develop a disorder without the intervention and about 173 with it: 115 fewer, so
 # about 9 children need the intervention for one of them to be spared a disorder. The re-analysis
-# gives more fewer per 1,000 (about 179, NNT about 6), and its Hartung-Knapp interval stays on the side
-# of benefit (NNT 5 to 17).
+# gives more fewer per 1,000 (about 179, NNT about 6), and its ad hoc Hartung-Knapp interval stays on
+# the side of benefit (NNT 5 to 19).
 
 # %% [markdown]
 # ### Export: CSV (English: comma-separated, decimal point; Dutch: semicolon-separated, decimal comma)
@@ -224,7 +225,7 @@ fig
 # - The re-analysis rests on five trials, each effect an approximation: counts reconstructed from
 #   percentages, a hazard ratio or (Compas 2009, from its 2015 report) an odds ratio with its
 #   p-value standing in for a risk ratio (notebook 04, 08). Its effect (RR 0.38) is the largest but
-#   one, after Havinga's at 9-18 months (0.37); with Hartung-Knapp its interval (0.18 to 0.79) stays
+#   one, after Havinga's at 9-18 months (0.37); with ad hoc Hartung-Knapp its interval (0.18 to 0.81) stays
 #   below 1, so its NNT interval does not run through infinity. Its certainty is moderate: downgraded
 #   one level for inconsistency (the prediction interval includes no effect while the confidence
 #   interval does not), and not for imprecision only because the interval excludes 1: the Compas
@@ -242,8 +243,9 @@ fig
 # %%
 assert dict(zip(base["study_id"], base["percent2"]))["clarke2001"] == 28.8
 assert dict(zip(base["study_id"], base["percent2"]))["garber2009"] == 32.7
-assert fit.test == "knha" and fit.k == len(inc) == 5 and fit_z.k == fit.k
-assert fit.ci_low < fit_z.ci_low and fit_z.ci_high < fit.ci_high < 0  # Hartung-Knapp is wider than z, yet stays below RR = 1
+assert fit.test == "adhoc" and fit.k == len(inc) == 5 and fit_z.k == fit.k
+assert fit.ci_low < fit_z.ci_low and fit_z.ci_high < fit.ci_high < 0  # ad hoc Hartung-Knapp is wider than z, yet stays below RR = 1
+assert [round(math.exp(x), 2) for x in (fit.ci_low, fit.ci_high, fit.pi_low, fit.pi_high)] == [0.18, 0.81, 0.10, 1.43]
 assert fit.pi_low < 0 < fit.pi_high  # the prediction interval reaches harm
 ex = table[(table.outcome == "siegenthaler2012-incidence-unspecified") & (table.baseline_label == labels["clarke2001"])].iloc[0]
 assert (round(ex["assumed_per_1000"]), round(ex["corrected_per_1000"]), round(-ex["difference_per_1000"]), math.ceil(ex["nnt"])) == (288, 173, 115, 9)
@@ -253,7 +255,7 @@ assert (pub_rows["relative_ci_high"] < 1).all() and not pub_rows["nnt_through_in
 re_rows = table[table.outcome == "reanalysis"]
 re_ex = re_rows[re_rows.baseline_label == labels["clarke2001"]].iloc[0]
 assert -re_ex["difference_per_1000"] > -ex["difference_per_1000"] and round(-re_ex["difference_per_1000"]) == 179
-assert (math.ceil(re_ex["nnt"]), math.ceil(re_ex["nnt_ci_a"]), math.ceil(re_ex["nnt_ci_b"])) == (6, 5, 17)
+assert (math.ceil(re_ex["nnt"]), math.ceil(re_ex["nnt_ci_a"]), math.ceil(re_ex["nnt_ci_b"])) == (6, 5, 19)
 assert not re_rows["nnt_through_infinity"].any() and (re_rows["certainty"] == "moderate").all()
 assert (re_rows["down_imprecision"] == 0).all() and (re_rows["down_inconsistency"] == 1).all() and (re_rows["down_risk_of_bias"] == 0).all()
 assert (re_rows["relative_ci_high"] < 1).all() and (re_rows["pi_high"] > 1).all()  # why inconsistency, not imprecision
