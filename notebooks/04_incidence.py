@@ -43,7 +43,15 @@ published[["review_id", "timepoint", "estimate", "ci_low", "ci_high", "source"]]
 # 2. percentages of the arm sizes -> counts (`counts_from_percent`, flagged approximate: a cumulative
 #    survival percentage does not pin down the count) -> log RR;
 # 3. a reported ratio with its 95% CI -> log ratio (`from_ci`); a hazard ratio standing in for a risk
-#    ratio is flagged.
+#    ratio is flagged;
+# 4. a reported ratio with the exact p-value of its test but no interval -> log ratio with the standard
+#    error that the p-value implies (`from_p`, flagged approximate: the p-value is rounded in print); an
+#    odds ratio standing in for a risk ratio is flagged (unless the outcome is rare, an odds ratio lies
+#    further from 1 than the risk ratio).
+#
+# A ratio printed as control versus intervention (column `reported_direction`) is turned round, so every
+# row reads intervention versus control. Rows describing a subgroup only (column `subgroup`) are listed
+# with the unused rows, never taken as the trial's effect.
 #
 # One row per trial: the longest follow-up with usable numbers.
 
@@ -67,7 +75,7 @@ fits = {(m, t): koppmeta.meta_analysis(trials["yi"], trials["vi"], labels=list(t
         for m in ("REML", "DL") for t in ("z", "knha")}
 fit = fits[("REML", "z")]  # as the reviews pooled (z test), for the comparison with their numbers below
 print(fit.summary())
-# the exported figure uses the Hartung-Knapp (t) interval: with four trials the z interval is too narrow
+# the exported figure uses the Hartung-Knapp (t) interval: with five trials the z interval is too narrow
 fit_hk = fits[("REML", "knha")]
 fig = koppmeta.forest_plot(fit_hk, title="Incidence of disorder: re-analysis of the trials in data/studies.csv "
                                          "(REML, Hartung-Knapp)")
@@ -103,12 +111,14 @@ print("Trials in data/ with an incidence row but no usable numbers:",
       sorted(set(inc["study_id"]) - set(trials["study_id"])))
 
 # %% [markdown]
-# ## Four trials: do the methods agree?
-# With four trials the choice of method matters. `koppmeta.compare_methods` pools the same trials with a
+# ## Five trials: do the methods agree?
+# With five trials the choice of method matters. `koppmeta.compare_methods` pools the same trials with a
 # fixed effect, REML with the z test, REML with the Hartung-Knapp (HKSJ) t test, the ad hoc corrected HKSJ
-# test (when the library's `meta_analysis` offers `test="adhoc"`), Mantel-Haenszel on the arm counts, and a
-# Bayesian model. Mantel-Haenszel uses only the three trials with arm counts (Garber 2009 reports a hazard
-# ratio), and those counts come from published percentages, so they are approximate.
+# test (when the library's `meta_analysis` offers `test="adhoc"`; the report, the command line and the
+# explore page pool with it by default), Mantel-Haenszel on the arm counts, and a Bayesian model.
+# Mantel-Haenszel uses only the three trials with arm counts (Garber 2009 reports a hazard ratio, Compas
+# 2015 an odds ratio with its p-value), and those counts come from published percentages, so they are
+# approximate.
 #
 # The Bayesian model uses the empirical prior of Turner et al. (2015, Stat Med 34:984, Table IV) for
 # "infection / onset of new disease" in a comparison of a non-pharmacological intervention with control:
@@ -125,8 +135,8 @@ methods = comparison.to_frame().set_index("key")
 methods[["k", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau"]].round(3)
 
 # %%
-for lang, title in (("en", "Incidence of disorder: the four trials pooled by six methods"),
-                    ("nl", "Nieuwe stoornis bij het kind: vier studies, zes methoden")):
+for lang, title in (("en", "Incidence of disorder: the five trials pooled by six methods"),
+                    ("nl", "Nieuwe stoornis bij het kind: vijf studies, zes methoden")):
     fig = koppmeta.method_comparison_plot(comparison, lang=lang, title=title)
     koppmeta.save_figure(fig, figures_dir() / f"incidence_methods_{lang}")
 fig
@@ -147,16 +157,20 @@ fig
 
 # %% [markdown]
 # **What the numbers say.** Every method puts the risk ratio below 1, between about 0.2 (Mantel-Haenszel
-# on three trials) and 0.5 (fixed effect). The methods disagree on how sure we can be: the z interval
-# (0.16 to 0.72) excludes 1, the Hartung-Knapp interval (0.11 to 1.06) does not, and the Bayesian credible
-# interval with the Turner prior (about 0.16 to 0.70) excludes 1 again, because the prior rules out very
-# large heterogeneity. The prediction intervals of all random-effects methods reach above 1: a new trial
-# could find no benefit. With four trials, a fair summary is "probably fewer new disorders, size uncertain".
+# on three trials) and 0.46 (fixed effect). With the fifth trial the methods now agree that the average
+# effect is a benefit: every interval excludes 1, the z interval (0.22 to 0.65), the Hartung-Knapp
+# interval (0.18 to 0.79), the ad hoc Hartung-Knapp interval (0.18 to 0.81) and the Bayesian credible
+# interval with the Turner prior (0.21 to 0.66). They still disagree on what a new trial could find: the
+# prediction intervals of REML with the z test (0.15 to 0.97) and of the Bayesian model (0.13 to 0.96)
+# stay just below 1, those of both Hartung-Knapp tests (up to 1.40 and 1.43) reach above 1. Every input is
+# approximate (counts from percentages, a hazard ratio and an odds ratio standing in for risk ratios), so
+# with five trials a fair summary is "fewer new disorders, size uncertain".
 #
 # ## Checks
 # The re-analysis points the same way as every published result; its interval overlaps each published
 # interval; it rests on fewer trials than Siegenthaler's seven, which is the gap this notebook documents.
-# The method comparison checks below hold the statements of the previous paragraph.
+# The method comparison checks below hold the statements of the previous paragraph, and the one about the
+# Bayesian estimates trial by trial.
 
 # %%
 assert fit.k >= 3 and fit.k < 7
@@ -164,13 +178,24 @@ assert shown["estimate"] < 1
 for _, p in published.iterrows():
     assert shown["ci_low"] <= p["ci_high"] and p["ci_low"] <= shown["ci_high"], p["review_id"]
 assert (trials["measure"] == "RR").all() and set(trials["route"]) <= {
-    "counts", "counts from percentages", "reported HR with CI", "reported RR with CI", "reported OR with CI"}
+    "counts", "counts from percentages", "reported HR with CI", "reported RR with CI", "reported OR with CI",
+    "reported OR with p-value"}
+assert trials["approximate"].all(), "a trial now has exact inputs: update 'Every input is approximate'"
 assert all(r in gaps_text for r in published["review_id"])
 assert (methods["estimate"].dropna() < 1).all(), "a method now puts the risk ratio above 1: update the text"
-assert methods.loc["REML-z", "ci_high"] < 1 < methods.loc["REML-HKSJ", "ci_high"], "z/HKSJ no longer disagree"
+assert (methods["ci_high"] < 1).all(), "an interval now includes 1: the methods no longer agree"
 assert methods.loc["Bayes", "ci_high"] < 1 and bayes.prob_below(0) > 0.99
-assert (methods[["pi_high"]].dropna()["pi_high"] > 1).all(), "a prediction interval now stays below 1"
-assert methods.loc["MH", "k"] == 3 and "Garber 2009" in methods.loc["MH", "note"]
-assert 0.15 < methods.loc["MH", "estimate"] < 0.25 and 0.45 < methods.loc["FE", "estimate"] < 0.5
-assert round(methods.loc["REML-HKSJ", "ci_low"], 2) == 0.11 and round(methods.loc["REML-HKSJ", "ci_high"], 2) == 1.06
+assert (methods.loc[["REML-z", "Bayes"], "pi_high"] < 1).all(), "a z/Bayes prediction interval now reaches 1"
+assert (methods.loc[["REML-HKSJ", "REML-HKSJ-adhoc"], "pi_high"] > 1).all(), "an HKSJ prediction interval stays below 1"
+assert methods.loc["MH", "k"] == 3 == trials["events1"].notna().sum() and fit.k == len(trials) == 5
+assert all(s in methods.loc["MH", "note"] for s in ("Garber 2009", "Compas 2015"))
+assert 0.15 < methods.loc["MH", "estimate"] < 0.25 and round(methods.loc["FE", "estimate"], 2) == 0.46
+assert methods["estimate"].idxmin() == "MH" and methods["estimate"].idxmax() == "FE"
+quoted = {"REML-z": (0.22, 0.65, 0.15, 0.97), "REML-HKSJ": (0.18, 0.79, None, 1.40),
+          "REML-HKSJ-adhoc": (0.18, 0.81, None, 1.43), "Bayes": (0.21, 0.66, 0.13, 0.96)}
+for key, numbers in quoted.items():
+    shown_here = methods.loc[key, ["ci_low", "ci_high", "pi_low", "pi_high"]].round(2)
+    assert all(q is None or q == v for q, v in zip(numbers, shown_here)), (key, list(shown_here))
+pull = (bayes.shrinkage["median"] - bayes.shrinkage["yi"]).abs()
+assert bayes.shrinkage.loc[pull.idxmax(), "label"] == "Ginsburg 2009", "another trial is now pulled most"
 print("All checks passed.")
