@@ -194,7 +194,7 @@ assert methods["estimate"].idxmin() == "MH" and methods["estimate"].idxmax() == 
 quoted = {"REML-z": (0.22, 0.65, 0.15, 0.97), "REML-HKSJ": (0.18, 0.79, None, 1.40),
           "REML-HKSJ-adhoc": (0.18, 0.81, None, 1.43), "Bayes": (0.21, 0.66, 0.13, 0.96)}
 for key, numbers in quoted.items():
-    shown_here = methods.loc[key, ["ci_low", "ci_high", "pi_low", "pi_high"]].round(2)
+    shown_here = [round(float(methods.loc[key, c]), 2) for c in ("ci_low", "ci_high", "pi_low", "pi_high")]
     assert all(q is None or q == v for q, v in zip(numbers, shown_here)), (key, list(shown_here))
 pull = (bayes.shrinkage["median"] - bayes.shrinkage["yi"]).abs()
 assert bayes.shrinkage.loc[pull.idxmax(), "label"] == "Ginsburg 2009", "another trial is now pulled most"
