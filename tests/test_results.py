@@ -229,14 +229,14 @@ def test_knapp_hartung_note_has_its_own_class(fit):
 
 
 def test_the_shared_formatters():
-    from koppmeta import _format
+    from koppmeta import formatting
 
-    assert _format.text(-0.71453, 4) == "-0.7145" and _format.text(float("nan")) == "NA"
-    assert _format.pvalue(0.00001, style="metafor-equals") == "< .0001"
-    assert _format.pvalue(0.18871, style="metafor-equals") == "= 0.1887"
-    assert _format.interval(-1.0, 0.5, 2, plain=True) == "[-1.00, 0.50]"
-    assert _format.columns(["", "estimate"], [["intercept", "-0.7145"], ["ablat", "0.0123"]]) == [
+    assert formatting.text(-0.71453, 4) == "-0.7145" and formatting.text(float("nan")) == "NA"
+    assert formatting.pvalue(0.00001, style="metafor-equals") == "< .0001"
+    assert formatting.pvalue(0.18871, style="metafor-equals") == "= 0.1887"
+    assert formatting.interval(-1.0, 0.5, 2, plain=True) == "[-1.00, 0.50]"
+    assert formatting.columns(["", "estimate"], [["intercept", "-0.7145"], ["ablat", "0.0123"]]) == [
         "           estimate", "intercept   -0.7145", "ablat        0.0123"]
-    html = _format.html_table("A <title>", [("tau²", "0.31", "between-study variance")], ["a & b"],
+    html = formatting.html_table("A <title>", [("tau²", "0.31", "between-study variance")], ["a & b"],
                               frame=pd.DataFrame({"x": [1.0]}, index=pd.Index(["s"], name="study")))
     assert "A &lt;title&gt;" in html and "a &amp; b" in html and "<td>1.0000</td>" in html

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import integrate, optimize, special, stats
 
 from ._validation import check_level, effect_inputs
-from . import _format
+from . import formatting
 from .results import Result
 
 __all__ = [
@@ -395,7 +395,7 @@ class BayesianMetaAnalysis(Result):
         return [row]
 
     def summary(self, digits: int = 4) -> str:
-        f = partial(_format.text, digits=digits)
+        f = partial(formatting.text, digits=digits)
         lv = f"{self.level:g}%"
         lines = [self._heading(), "",
                  f"Prior for tau: {self.tau_prior}", f"Prior for mu:  {self.mu_prior}", "",
@@ -412,7 +412,7 @@ class BayesianMetaAnalysis(Result):
 
             lines.append(f"Back-transformed ({self.measure}): {e(self.estimate)} ({lv} credible interval {e(self.ci_low)} "
                          f"to {e(self.ci_high)}; predictive interval {e(self.pi_low)} to {e(self.pi_high)})")
-        lines.append(f"Posterior probability that mu < 0: {_format.text(self.prob_below(0.0), 4)}")
+        lines.append(f"Posterior probability that mu < 0: {formatting.text(self.prob_below(0.0), 4)}")
         lines.append(f"Bayes factors (> 1 favours the simpler model): tau = 0: {f(self.bf_tau0)}; mu = 0: {f(self.bf_mu0)}")
         for note in self.notes:
             lines.append(f"Note: {note}")
@@ -422,10 +422,10 @@ class BayesianMetaAnalysis(Result):
         return f"Bayesian random-effects model (k = {self.k}; normal-normal model, exact numerical integration)"
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, lv = _format.text, f"{self.level:g}%"
+        f, lv = formatting.text, f"{self.level:g}%"
 
         def iv(lo, hi):
-            return _format.interval(lo, hi, 4, plain=True, missing="NA")
+            return formatting.interval(lo, hi, 4, plain=True, missing="NA")
 
         rows = [("mu (posterior median)", f"{f(self.estimate)} {iv(self.ci_low, self.ci_high)}",
                  f"average effect with its {lv} credible interval; posterior mean {f(self.mean)}, sd {f(self.sd)}"),

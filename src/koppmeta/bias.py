@@ -28,8 +28,8 @@ from ._validation import check_choice, numeric_vector
 from .exceptions import FewStudiesWarning, KnappHartungWarning
 from .models import MetaAnalysis, meta_analysis
 from .results import PooledResult, Result, deprecated_alias
-from . import _format
-from ._format import text as _num
+from . import formatting
+from .formatting import text as _num
 from .sensitivity import check_fit, check_k
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 #: A p-value after a statistic, as metafor prints it (``< .0001``, ``= 0.1234``).
-_p = partial(_format.pvalue, style="metafor-equals")
+_p = partial(formatting.pvalue, style="metafor-equals")
 
 
 def _deprecated(cls: str, old: str, new: str) -> property:
@@ -160,10 +160,10 @@ class RegressionTest(Result):
         lv = f"{self.level:g}%"
         return [
             ("t (slope)", _num(self.stat), f"test of asymmetry, df = {self.df}"),
-            ("p", _format.pvalue(self.pval), "two-sided p-value of the slope"),
+            ("p", formatting.pvalue(self.pval), "two-sided p-value of the slope"),
             ("Slope", f"{_num(self.slope)} (se {_num(self.slope_se)})", f"change in effect per unit of {self.predictor}"),
             ("Limit estimate", f"{_num(self.limit_estimate)} "
-             f"{_format.interval(self.limit_ci_low, self.limit_ci_high, 4, plain=True, missing='NA')}",
+             f"{formatting.interval(self.limit_ci_low, self.limit_ci_high, 4, plain=True, missing='NA')}",
              f"intercept with {lv} CI: effect in a study of infinite precision"),
         ]
 
@@ -338,7 +338,7 @@ class BeggTest(Result):
         return [{"k": self.k, "tau": self.tau, "stat": self.stat, "pval": self.pval, "exact": self.exact}]
 
     def summary(self, digits: int = 4) -> str:
-        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {_format.text(self.stat, 0)}"
+        how = (f"exact null distribution of Kendall's statistic; number of concordant pairs: {formatting.text(self.stat, 0)}"
                if self.exact else f"normal approximation (ties present); z = {_num(self.stat, digits)}")
         lines = [f"Begg and Mazumdar's rank correlation test for funnel plot asymmetry (k = {self.k})", "",
                  "Kendall's tau between the standardized effects and their variances "
@@ -353,7 +353,7 @@ class BeggTest(Result):
     def _describe(self) -> list[tuple[str, str, str]]:
         return [
             ("Kendall's tau", _num(self.tau), "rank correlation of standardized effects with variances"),
-            ("p", _format.pvalue(self.pval), "two-sided, " + ("exact" if self.exact else "normal approximation")),
+            ("p", formatting.pvalue(self.pval), "two-sided, " + ("exact" if self.exact else "normal approximation")),
         ]
 
 
@@ -550,7 +550,7 @@ class TrimAndFill(PooledResult):
         lines = [f"Trim-and-fill analysis (estimator {self.kind}, {self.fit.method} model)", "",
                  f"Estimated number of missing studies on the {self.side} side: {self.k0} (SE = {se})"]
         if self.p_k0 is not None:
-            lines.append(f"Test of H0: no missing studies (R0): p = {_format.text(self.p_k0, 4)}")
+            lines.append(f"Test of H0: no missing studies (R0): p = {formatting.text(self.p_k0, 4)}")
         lines.append(f"Pooled estimate of the {self.k - self.k0} observed studies: {f(self.original_estimate)}")
         lv = f"{self.fit.level:g}%"
         if self.k0 > 0:
@@ -559,7 +559,7 @@ class TrimAndFill(PooledResult):
                          f"{f(self.estimate)} (se {f(self.se)}; {lv} CI: {f(self.ci_low)} to {f(self.ci_high)}; "
                          f"p {_p(self.pval)})")
             if self.fit.method != "FE":
-                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {_format.percent(self.i2, 2)}")
+                lines.append(f"tau^2 after filling: {f(self.tau2)}; I^2: {formatting.percent(self.i2, 2)}")
             if self.is_ratio:
                 def e(x):
                     return f(self.back_transform(x))
@@ -580,9 +580,9 @@ class TrimAndFill(PooledResult):
         lv = f"{self.fit.level:g}%"
         rows = [("Missing studies (k0)", f"{self.k0} ({self.side} side)", f"SE {_num(self.se_k0)}; estimator {self.kind}"),
                 ("Original estimate", _num(self.original_estimate), f"{self.k - self.k0} observed studies"),
-                ("Filled estimate", f"{_num(self.estimate)} {_format.interval(self.ci_low, self.ci_high, 4, plain=True)}",
+                ("Filled estimate", f"{_num(self.estimate)} {formatting.interval(self.ci_low, self.ci_high, 4, plain=True)}",
                  f"with imputed studies, {lv} CI (k = {self.k})"),
-                ("p", _format.pvalue(self.pval), "test of H0: effect = 0 after filling")]
+                ("p", formatting.pvalue(self.pval), "test of H0: effect = 0 after filling")]
         if self.fit.method != "FE":
             rows.append(("tau²", _num(self.tau2), "between-study variance after filling"))
         return rows
@@ -794,12 +794,12 @@ class PetPeese(PooledResult):
         lv = f"{self.level:g}%"
 
         def est(e, lo, hi):
-            return f"{_num(e)} {_format.interval(lo, hi, 4, plain=True)}"
+            return f"{_num(e)} {formatting.interval(lo, hi, 4, plain=True)}"
 
         pet, peese = self.pet, self.peese
         return [
             ("PET intercept", est(pet.limit_estimate, pet.limit_ci_low, pet.limit_ci_high),
-             f"one-sided p {_format.pvalue(self.pet_pval_one_sided)}"),
+             f"one-sided p {formatting.pvalue(self.pet_pval_one_sided)}"),
             ("PEESE intercept", est(peese.limit_estimate, peese.limit_ci_low, peese.limit_ci_high), f"{lv} CI"),
             ("Estimate", est(self.estimate, self.ci_low, self.ci_high),
              f"from {self.chosen}: PEESE if PET's one-sided p < {self.alpha:g}"),
@@ -910,7 +910,7 @@ class FailSafeN(Result):
             return (f"studies with zero effect (and average weight) that would make the fixed-effect z test "
                     f"non-significant at two-sided {self.alpha:g}")
         return (f"studies with zero effect that would bring the {'weighted ' if self.weighted else ''}average effect "
-                f"down to the target {_format.text(self.target, 4)}")
+                f"down to the target {formatting.text(self.target, 4)}")
 
     def summary(self, digits: int = 4) -> str:
         lines = [f"Fail-safe N ({self.kind} approach, k = {self.k})", "",
@@ -918,7 +918,7 @@ class FailSafeN(Result):
         if self.mean_effect is not None:
             lines.append(f"Average effect of the observed studies: {_num(self.mean_effect, digits)}")
         if self.pval is not None:
-            lines.append(f"p-value of the observed studies: {_format.pvalue(self.pval)}")
+            lines.append(f"p-value of the observed studies: {formatting.pvalue(self.pval)}")
         lines.append("The fail-safe N ignores heterogeneity and bias in the observed studies; prefer the other "
                      "methods in this module for conclusions.")
         return "\n".join(lines)
@@ -931,7 +931,7 @@ class FailSafeN(Result):
         if self.mean_effect is not None:
             rows.append(("Average effect", _num(self.mean_effect), "of the observed studies"))
         if self.pval is not None:
-            rows.append(("p", _format.pvalue(self.pval), "of the observed studies"))
+            rows.append(("p", formatting.pvalue(self.pval), "of the observed studies"))
         return rows
 
 

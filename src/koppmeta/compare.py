@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _format, models
+from . import formatting, models
 from .results import Result
 from ._validation import check_level, effect_inputs, resolve_column
 from .bayes import BayesianMetaAnalysis, bayesian_meta_analysis
@@ -88,7 +88,7 @@ class MethodComparison(Result):
         scale = f" ({self.measure})" if self.measure else ""
         lv = f"{self.level:g}%"
 
-        f = partial(_format.number, digits=digits, plain=True, missing="")
+        f = partial(formatting.number, digits=digits, plain=True, missing="")
         rows = [["method", f"estimate{scale}", f"{lv} interval", "prediction interval", "tau", "k"]]
         for _, r in t.iterrows():
             ci = f"{f(r.ci_low)} to {f(r.ci_high)}" if not math.isnan(r.ci_low) else ""

@@ -47,7 +47,7 @@ import pandas as pd
 from scipy import stats
 
 from . import translations as tr
-from . import _format
+from . import formatting
 from ._validation import check_choice
 from .models import MetaAnalysis
 from .results import Result, back_transform, is_ratio
@@ -273,7 +273,7 @@ class SummaryOfFindings(Result):
     # ------------------------------------------------------------------ display
     def cells(self, lang: str = "en") -> tuple[list[str], list[list[str]], list[str]]:
         """(header, rows of text cells, footnotes) in ``lang``; footnote markers are superscript numbers."""
-        check_choice("SummaryOfFindings.cells", "lang", lang, _format.LANGS)
+        check_choice("SummaryOfFindings.cells", "lang", lang, formatting.LANGS)
         w = WORDS[lang]
         notes: list[str] = []
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import _format, engine
+from . import formatting, engine
 from . import heterogeneity as het
 from .results import PooledResult
 from .exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
@@ -190,7 +190,7 @@ class MetaAnalysis(PooledResult):
         return _summary_text(self, digits)
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, p = _format.text, _format.pvalue
+        f, p = formatting.text, formatting.pvalue
         lv = f"{self.level:g}%"
         rows = [
             ("Pooled estimate", f(self.estimate), "weighted average effect"),
@@ -203,12 +203,12 @@ class MetaAnalysis(PooledResult):
         if self.is_ratio:
             b = self.back_transform
             rows.insert(2, (f"{self.measure} (back-transformed)", f"{f(b(self.estimate))} "
-                            f"{_format.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}", "on the ratio scale"))
+                            f"{formatting.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}", "on the ratio scale"))
         if self.method != "FE":
-            tci = f" {_format.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
-            ici = f" {_format.interval(*self.i2_ci, 1, plain=True)}" if self.i2_ci else ""
+            tci = f" {formatting.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
+            ici = f" {formatting.interval(*self.i2_ci, 1, plain=True)}" if self.i2_ci else ""
             rows += [("tau²", f(self.tau2) + tci, "between-study variance (Q-profile CI)"),
-                     ("I²", _format.percent(self.i2, 1) + ici, "share of variability due to heterogeneity")]
+                     ("I²", formatting.percent(self.i2, 1) + ici, "share of variability due to heterogeneity")]
         rows += [("Q", f"{f(self.q)} (df = {self.q_df}, p = {p(self.q_pval)})", "test of heterogeneity")]
         return rows
 
@@ -218,7 +218,7 @@ class MetaAnalysis(PooledResult):
 
 def format_p(p: float, digits: int = 4) -> str:
     """A p-value as metafor prints it: ``<.0001`` below 1e-4, else with ``digits`` decimals."""
-    return _format.pvalue(p, digits)
+    return formatting.pvalue(p, digits)
 
 
 def _model_title(r: MetaAnalysis) -> str:
@@ -228,27 +228,27 @@ def _model_title(r: MetaAnalysis) -> str:
 
 
 def _summary_text(r: MetaAnalysis, digits: int) -> str:
-    f = partial(_format.text, digits=digits)
+    f = partial(formatting.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_model_title(r), ""]
     if r.method != "FE":
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of total heterogeneity): {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):      {f(r.tau)}")
-        ci = f" ({lv} CI: {_format.percent(r.i2_ci[0], 2)} to {_format.percent(r.i2_ci[1], 2)})" if r.i2_ci else ""
-        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}{ci}")
-        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
+        ci = f" ({lv} CI: {formatting.percent(r.i2_ci[0], 2)} to {formatting.percent(r.i2_ci[1], 2)})" if r.i2_ci else ""
+        lines.append(f"I^2   (total heterogeneity / total variability):   {formatting.percent(r.i2, 2)}{ci}")
+        lines.append(f"H^2   (total variability / sampling variability):  {formatting.text(r.h2, 2)}")
     else:
-        lines.append(f"I^2   (total heterogeneity / total variability):   {_format.percent(r.i2, 2)}")
-        lines.append(f"H^2   (total variability / sampling variability):  {_format.text(r.h2, 2)}")
+        lines.append(f"I^2   (total heterogeneity / total variability):   {formatting.percent(r.i2, 2)}")
+        lines.append(f"H^2   (total variability / sampling variability):  {formatting.text(r.h2, 2)}")
     lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {_format.pvalue(r.q_pval, digits, style='metafor-equals')}", ""]
+              f"Q(df = {r.q_df}) = {f(r.q)}, p-val {formatting.pvalue(r.q_pval, digits, style='metafor-equals')}", ""]
     stat = "zval" if r.test == "z" else "tval"
     kh = {"knha": ", Knapp-Hartung t test with df = %d", "adhoc": ", ad hoc Knapp-Hartung t test (factor at least 1) with df = %d"}
     lines.append("Model results (pooled effect" + (kh[r.test] % r.df if r.test in kh else ", z test") + "):")
     head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
     vals = [f(r.estimate), f(r.se), f(r.stat), format_p(r.pval, digits), f(r.ci_low), f(r.ci_high)]
-    lines += _format.columns(head, [vals], first_left=False)
+    lines += formatting.columns(head, [vals], first_left=False)
     lines.append("")
     lines.append(f"Prediction interval (where {lv} of true effects in new studies are expected): {f(r.pi_low)} to {f(r.pi_high)}")
     if r.is_ratio:

@@ -57,7 +57,7 @@ from ._validation import (
     study_name,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
-from . import _format
+from . import formatting
 from .models import MetaAnalysis
 from .results import PooledResult, Result, StudyColumns, deprecated_alias
 
@@ -389,7 +389,7 @@ class ThreeLevelResult(StudyColumns, PooledResult):
 
     def summary(self, digits: int = 4) -> str:
         """Text report that says in words what each number is (after metafor's ``print.rma.mv``)."""
-        f = partial(_format.text, digits=digits)
+        f = partial(formatting.text, digits=digits)
         lv = f"{self.level:g}%"
         sizes = self.studies.groupby("cluster", sort=False).size()
         lines = [
@@ -405,13 +405,13 @@ class ThreeLevelResult(StudyColumns, PooledResult):
             "",
             "Where the variance lies (multilevel I^2, Cheung 2014; typical sampling variance "
             f"{f(self.s2_typical)}):",
-            f"  between clusters (level 3):        {_format.percent(self.i2_between, 2)}",
-            f"  within clusters  (level 2):        {_format.percent(self.i2_within, 2)}",
-            f"  sampling error   (level 1):        {_format.percent(self.sampling_share, 2)}",
-            f"  I^2 (total heterogeneity / total variability): {_format.percent(self.i2, 2)}",
+            f"  between clusters (level 3):        {formatting.percent(self.i2_between, 2)}",
+            f"  within clusters  (level 2):        {formatting.percent(self.i2_within, 2)}",
+            f"  sampling error   (level 1):        {formatting.percent(self.sampling_share, 2)}",
+            f"  I^2 (total heterogeneity / total variability): {formatting.percent(self.i2, 2)}",
             "",
             "Test for heterogeneity (do the effects differ more than sampling error allows?):",
-            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}",
+            f"Q(df = {self.q_df}) = {f(self.q)}, p-val {formatting.pvalue(self.q_pval, digits, style='metafor-equals')}",
             "",
         ]
         if self.test == "z":
@@ -423,9 +423,9 @@ class ThreeLevelResult(StudyColumns, PooledResult):
         stat = "zval" if self.test == "z" else "tval"
         lines.append(f"Model results (pooled effect, {what}):")
         head = ["estimate", "se", stat, "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), _format.pvalue(self.pval, digits), f(self.ci_low),
+        vals = [f(self.estimate), f(self.se), f(self.stat), formatting.pvalue(self.pval, digits), f(self.ci_low),
                 f(self.ci_high)]
-        lines += _format.columns(head, [vals], first_left=False)
+        lines += formatting.columns(head, [vals], first_left=False)
         lines.append("")
         lines.append(f"Prediction interval (where {lv} of true effects in a new cluster are expected): "
                      f"{f(self.pi_low)} to {f(self.pi_high)}")
@@ -438,7 +438,7 @@ class ThreeLevelResult(StudyColumns, PooledResult):
                 f"{self.method})")
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, pv, pc = _format.text, _format.pvalue, _format.percent
+        f, pv, pc = formatting.text, formatting.pvalue, formatting.percent
         lv = f"{self.level:g}%"
         statname = "z" if self.test == "z" else "t"
         rows = [
@@ -662,7 +662,7 @@ class RobustResult(PooledResult):
         }]
 
     def summary(self, digits: int = 4) -> str:
-        f = partial(_format.text, digits=digits)
+        f = partial(formatting.text, digits=digits)
         lines = [
             f"Cluster-robust inference for the pooled effect ({ADJUST_NAMES[self.kind]}; "
             "t test with Satterthwaite degrees of freedom)",
@@ -671,14 +671,14 @@ class RobustResult(PooledResult):
             "",
         ]
         head = ["estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"]
-        vals = [f(self.estimate), f(self.se), f(self.stat), _format.text(self.df, 2), _format.pvalue(self.pval, digits),
+        vals = [f(self.estimate), f(self.se), f(self.stat), formatting.text(self.df, 2), formatting.pvalue(self.pval, digits),
                 f(self.ci_low), f(self.ci_high)]
-        lines += _format.columns(head, [vals], first_left=False)
+        lines += formatting.columns(head, [vals], first_left=False)
         lines += [
             "",
             f"se is the sandwich standard error, which stays valid if the model's variances or correlations are "
             f"wrong, as long as clusters are independent (model-based se: {f(self.se_model)}).",
-            f"df (Satterthwaite) = {_format.text(self.df, 2)}: the effective number of independent pieces of information; "
+            f"df (Satterthwaite) = {formatting.text(self.df, 2)}: the effective number of independent pieces of information; "
             f"with few clusters or a few dominant ones it is small and the interval ({self.level:g}%) widens.",
         ]
         if self.df < 4:
@@ -690,14 +690,14 @@ class RobustResult(PooledResult):
         return f"Cluster-robust inference (k = {self.k}, {self.n_clusters} clusters)"
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f = _format.text
+        f = formatting.text
         return [
             ("Pooled estimate", f(self.estimate), f"{self.model} model ({self.method})"),
             (f"{self.level:g}% CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "cluster-robust confidence interval"),
             ("Robust SE", f(self.se), ADJUST_NAMES[self.kind]),
             ("t", f(self.stat), "test statistic for H0: effect = 0"),
             ("df", f(self.df, 2), "Satterthwaite degrees of freedom"),
-            ("p", _format.pvalue(self.pval), "two-sided p-value"),
+            ("p", formatting.pvalue(self.pval), "two-sided p-value"),
             ("Model-based SE", f(self.se_model), "for comparison"),
         ]
 

@@ -37,7 +37,7 @@ import pandas as pd
 from ._validation import DataError, Problem
 from . import translations as tr
 from .effect_sizes import effect_sizes, from_ci
-from . import _format
+from . import formatting
 from .models import TESTS, MetaAnalysis, meta_analysis
 from .results import Result, back_transform, is_ratio
 
@@ -696,19 +696,19 @@ class TrialAnalysis(Result):
     def _num(self, x: float, digits: int = 2) -> str:
         if x is None or not math.isfinite(x):
             return ""
-        return _format.number(x, digits, self.lang, plain=True)
+        return formatting.number(x, digits, self.lang, plain=True)
 
     def _tr(self, x: float) -> float:
         return back_transform(x, self.measure) if math.isfinite(x) else x
 
     def _p(self, p: float) -> str:
-        return _format.pvalue(p, 3, self.lang, style="equals")
+        return formatting.pvalue(p, 3, self.lang, style="equals")
 
     def _pshort(self, p: float) -> str:
         return "<" + self._num(0.001, 3) if p < 0.001 else self._num(p, 3)
 
     def _test_words(self, fit) -> str:
-        df = _format.number(fit.df, 0 if float(fit.df).is_integer() else 2, self.lang)
+        df = formatting.number(fit.df, 0 if float(fit.df).is_integer() else 2, self.lang)
         return _t(self.lang, f"test_{fit.test}", df=df) if fit.test in ("knha", "adhoc") else _t(self.lang, "test_z")
 
     def _fit_lines(self, fit) -> list[str]:

@@ -34,7 +34,7 @@ from scipy import optimize, special
 
 from ._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
 from .effect_sizes import two_by_two
-from . import _format
+from . import formatting
 from .results import PooledResult
 
 __all__ = ["RareEventsResult", "mantel_haenszel", "peto", "binomial_glmm", "MH_MEASURES"]
@@ -118,8 +118,8 @@ class RareEventsResult(PooledResult):
 
     def summary(self, digits: int = 4) -> str:
         """Text report in words (after metafor's ``print.rma.mh`` / ``print.rma.peto``)."""
-        f = partial(_format.text, digits=digits)
-        p = partial(_format.pvalue, digits=digits)
+        f = partial(formatting.text, digits=digits)
+        p = partial(formatting.pvalue, digits=digits)
         lv = f"{self.level:g}%"
         scale = {"OR": "log odds ratio", "RR": "log risk ratio", "RD": "risk difference"}[self.measure]
         if self.method == "GLMM":
@@ -128,10 +128,10 @@ class RareEventsResult(PooledResult):
                      f"tau   (square root of estimated tau^2 value):      {f(self.tau)}"]
         else:
             lines = [f"Fixed-effect (common-effect) model, {self.method_name} method (k = {self.k}; {scale})", ""]
-            lines.append(f"I^2 (total heterogeneity / total variability):  {_format.percent(self.i2, 2)}")
-            lines.append(f"H^2 (total variability / sampling variability): {_format.text(self.h2, 2)}")
+            lines.append(f"I^2 (total heterogeneity / total variability):  {formatting.percent(self.i2, 2)}")
+            lines.append(f"H^2 (total variability / sampling variability): {formatting.text(self.h2, 2)}")
             lines += ["", "Test for heterogeneity (do the studies differ more than chance allows?):",
-                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {_format.pvalue(self.q_pval, digits, style='metafor-equals')}"]
+                      f"Q(df = {self.q_df}) = {f(self.q)}, p-val {formatting.pvalue(self.q_pval, digits, style='metafor-equals')}"]
         if self.method == "MH" and self.measure == "OR":
             lines += ["", "Tests of the 2x2 tables (Mantel-Haenszel odds ratio):",
                       f"Cochran-Mantel-Haenszel test (is the common OR 1?): CMH = {f(self.cmh)}, df = 1, p-val = {p(self.cmh_pval)}",
@@ -139,7 +139,7 @@ class RareEventsResult(PooledResult):
         lines += ["", "Model results (pooled effect, z test):"]
         head = ["estimate", "se", "zval", "pval", "ci.lb", "ci.ub"]
         vals = [f(self.estimate), f(self.se), f(self.stat), p(self.pval), f(self.ci_low), f(self.ci_high)]
-        lines += _format.columns(head, [vals], first_left=False)
+        lines += formatting.columns(head, [vals], first_left=False)
         if self.is_ratio:
             def e(x):
                 return f(self.back_transform(x))
@@ -158,7 +158,7 @@ class RareEventsResult(PooledResult):
         return tuple(f"left out: {lab}: {why}" for lab, why in self.dropped) + tuple(self.notes)
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, p, lv = _format.text, _format.pvalue, f"{self.level:g}%"
+        f, p, lv = formatting.text, formatting.pvalue, f"{self.level:g}%"
         rows = [("Pooled estimate", f(self.estimate), {"OR": "log odds ratio", "RR": "log risk ratio",
                                                        "RD": "risk difference"}[self.measure]),
                 (f"{lv} CI", f"{f(self.ci_low)} to {f(self.ci_high)}", "confidence interval of the pooled effect"),
@@ -168,12 +168,12 @@ class RareEventsResult(PooledResult):
         if self.is_ratio:
             b = self.back_transform
             rows.insert(1, (f"{self.measure} (back-transformed)",
-                            f"{f(b(self.estimate))} {_format.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}",
+                            f"{f(b(self.estimate))} {formatting.interval(b(self.ci_low), b(self.ci_high), 4, plain=True)}",
                             "on the ratio scale"))
         if self.method == "GLMM":
             rows.append(("tau²", f(self.tau2), "between-study variance"))
         else:
-            rows += [("I²", _format.percent(self.i2, 1), "share of variability due to heterogeneity"),
+            rows += [("I²", formatting.percent(self.i2, 1), "share of variability due to heterogeneity"),
                      ("Q", f"{f(self.q)} (df = {self.q_df}, p = {p(self.q_pval)})", "test of heterogeneity")]
         if self.method == "MH" and self.measure == "OR":
             rows += [("CMH", f"{f(self.cmh)} (p = {p(self.cmh_pval)})", "Cochran-Mantel-Haenszel test: is the common OR 1?"),

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import _format, engine
+from . import formatting, engine
 from . import heterogeneity as het
 from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
 from .exceptions import KnappHartungWarning
@@ -496,14 +496,14 @@ class MetaRegression(StudyColumns, Result):
         return self.coefficients
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, p = _format.text, _format.pvalue
+        f, p = formatting.text, formatting.pvalue
         rows = []
         if self.method != "FE":
-            tci = f" {_format.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
+            tci = f" {formatting.interval(*self.tau2_ci, 4, plain=True)}" if self.tau2_ci else ""
             rows.append(("tau² (residual)", f"{f(self.tau2)}{tci}", "between-study variance not explained (Q-profile CI)"))
         rows += [
-            ("I² (residual)", _format.percent(self.i2, 1), "share of the remaining variability due to heterogeneity"),
-            ("R²", _format.percent(self.r2, 1), "share of heterogeneity accounted for by the moderators"),
+            ("I² (residual)", formatting.percent(self.i2, 1), "share of the remaining variability due to heterogeneity"),
+            ("R²", formatting.percent(self.r2, 1), "share of heterogeneity accounted for by the moderators"),
             ("QM" if self.test == "z" else "F", f"{f(self.qm)} (df = {self.qm_df}"
              + (f", {self.df:g}" if self.test == "knha" else "") + f", p = {p(self.qm_pval)})", "test of all moderators"),
             ("QE", f"{f(self.qe)} (df = {self.qe_df}, p = {p(self.qe_pval)})", "test of residual heterogeneity"),
@@ -515,15 +515,15 @@ class MetaRegression(StudyColumns, Result):
 
 
 def _pline(p: float, digits: int = 4) -> str:
-    return f"p-val {_format.pvalue(p, digits, style='metafor-equals')}"
+    return f"p-val {formatting.pvalue(p, digits, style='metafor-equals')}"
 
 
 def _coef_table(tab: pd.DataFrame, stat_name: str, digits: int) -> list[str]:
-    f = _format.text
+    f = formatting.text
     head = ["", "estimate", "se", stat_name, "pval", "ci.lb", "ci.ub"]
     rows = [[str(name), f(r.estimate, digits), f(r.se, digits), f(r.stat, digits), format_p(r.pval, digits),
              f(r.ci_low, digits), f(r.ci_high, digits)] for name, r in tab.iterrows()]
-    return _format.columns(head, rows)
+    return formatting.columns(head, rows)
 
 
 def _regression_title(r: MetaRegression) -> str:
@@ -534,19 +534,19 @@ def _regression_title(r: MetaRegression) -> str:
 
 
 def _regression_text(r: MetaRegression, digits: int) -> str:
-    f = partial(_format.text, digits=digits)
+    f = partial(formatting.text, digits=digits)
     lv = f"{r.level:g}%"
     lines = [_regression_title(r), ""]
     if r.method != "FE":
         ci = f" ({lv} CI: {f(r.tau2_ci[0])} to {f(r.tau2_ci[1])})" if r.tau2_ci else ""
         lines.append(f"tau^2 (estimated amount of residual heterogeneity):     {f(r.tau2)}{ci}")
         lines.append(f"tau   (square root of estimated tau^2 value):             {f(r.tau)}")
-    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {_format.percent(r.i2, 2)}")
-    lines.append(f"H^2   (unaccounted variability / sampling variability):   {_format.text(r.h2, 2)}")
+    lines.append(f"I^2   (residual heterogeneity / unaccounted variability): {formatting.percent(r.i2, 2)}")
+    lines.append(f"H^2   (unaccounted variability / sampling variability):   {formatting.text(r.h2, 2)}")
     if r.method == "FE":
-        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {_format.percent(r.r2, 2)}")
+        lines.append(f"R^2   (adjusted weighted R^2 of the fixed-effect model):   {formatting.percent(r.r2, 2)}")
     else:
-        lines.append(f"R^2   (amount of heterogeneity accounted for):            {_format.percent(r.r2, 2)}"
+        lines.append(f"R^2   (amount of heterogeneity accounted for):            {formatting.percent(r.r2, 2)}"
                      f"  [tau^2 without moderators: {f(r.tau2_intercept_only)}]")
     lines += ["", "Test for residual heterogeneity (do studies differ more than the moderators explain?):",
               f"QE(df = {r.qe_df}) = {f(r.qe)}, {_pline(r.qe_pval, digits)}", ""]
@@ -872,15 +872,15 @@ class SubgroupAnalysis(Result):
 
 
 def _subgroup_test_line(s: SubgroupAnalysis, digits: int) -> str:
-    f = partial(_format.text, digits=digits)
+    f = partial(formatting.text, digits=digits)
     if s.q_between_dist == "F":
         return f"F(df1 = {s.q_between_df}, df2 = {s.q_between_df2:g}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}"
-    i2 = f", I^2 = {_format.percent(s.i2_between, 1)}" if s.i2_between is not None else ""
+    i2 = f", I^2 = {formatting.percent(s.i2_between, 1)}" if s.i2_between is not None else ""
     return f"Chi^2(df = {s.q_between_df}) = {f(s.q_between)}, {_pline(s.q_between_pval, digits)}{i2}"
 
 
 def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
-    f = partial(_format.text, digits=digits)
+    f = partial(formatting.text, digits=digits)
     lv = f"{s.level:g}%"
     what = f" by {s.group_name}" if s.group_name else ""
     if s.common_tau2:
@@ -893,7 +893,7 @@ def _subgroup_text(s: SubgroupAnalysis, digits: int) -> str:
     tab = s.to_frame()
     header = ["group", "k", "estimate", "se", "ci.lb", "ci.ub", "pval", "tau^2", "I^2"]
     rows = [[str(r.group), str(r.k), f(r.estimate), f(r.se), f(r.ci_low), f(r.ci_high), format_p(r.pval, digits),
-             f(r.tau2), f"{_format.percent(r.i2, 1)}"] for r in tab.itertuples()]
+             f(r.tau2), f"{formatting.percent(r.i2, 1)}"] for r in tab.itertuples()]
     widths = [max(len(h), *(len(r[j]) for r in rows)) for j, h in enumerate(header)]
     lines.append("  ".join((h.ljust(w) if j == 0 else h.rjust(w)) for j, (h, w) in enumerate(zip(header, widths))))
     lines += ["  ".join((c.ljust(w) if j == 0 else c.rjust(w)) for j, (c, w) in enumerate(zip(r, widths))) for r in rows]
@@ -1189,14 +1189,14 @@ class PermutationResult(Result):
         return self.coefficients
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        return [("p (permutation)", _format.pvalue(self.pval), "share of arrangements at least as extreme (two-sided)"),
-                ("QM" if self.test == "z" else "F", f"{_format.text(self.qm)} (df = {self.qm_df}, permutation p = "
-                 f"{_format.pvalue(self.qm_pval)}, model p = {_format.pvalue(self.qm_pval_model)})",
+        return [("p (permutation)", formatting.pvalue(self.pval), "share of arrangements at least as extreme (two-sided)"),
+                ("QM" if self.test == "z" else "F", f"{formatting.text(self.qm)} (df = {self.qm_df}, permutation p = "
+                 f"{formatting.pvalue(self.qm_pval)}, model p = {formatting.pvalue(self.qm_pval_model)})",
                  "omnibus test of the model")]
 
     def summary(self, digits: int = 4) -> str:
         """Text report of the permutation p-values next to the model-based ones."""
-        f = partial(_format.text, digits=digits)
+        f = partial(formatting.text, digits=digits)
         lines = [self._heading(), ""]
         head = ["", "estimate", "stat", "pval (model)", "pval (permutation)"]
         rows = [[str(n), f(r.estimate), f(r.stat), format_p(r.pval_model, digits), format_p(r.pval, digits)]
@@ -1204,12 +1204,12 @@ class PermutationResult(Result):
         if self.kind == "row permutations":
             rows.append([("F" if self.test == "knha" else "QM") + f" (df = {self.qm_df})", "", f(self.qm),
                          format_p(self.qm_pval_model, digits), format_p(self.qm_pval, digits)])
-        lines += _format.columns(head, rows)
+        lines += formatting.columns(head, rows)
         lines += ["", "The permutation p-value is the share of arrangements whose statistic is at least as extreme "
                       "as the observed one (two-sided)."]
         if not self.exact:
             se = math.sqrt(max(self.pval * (1 - self.pval), 1e-12) / self.n_permutations)
-            lines.append(f"Monte Carlo standard error of the headline p-value: about {_format.text(se, digits)}.")
+            lines.append(f"Monte Carlo standard error of the headline p-value: about {formatting.text(se, digits)}.")
         for note in self.notes:
             lines.append(f"Note: {note}")
         return "\n".join(lines)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _format
+from . import formatting
 from ._validation import check_choice, check_level
 from .exceptions import ConvergenceWarning
 from .models import MetaAnalysis
@@ -101,16 +101,16 @@ class BootstrapResult(Result):
         return failed + tuple(self.notes)
 
     def _describe(self) -> list[tuple[str, str, str]]:
-        f, lv = _format.text, f"{self.level:g}%"
+        f, lv = formatting.text, f"{self.level:g}%"
         return [
-            ("Pooled estimate", f"{f(self.estimate)} {_format.interval(self.ci_low, self.ci_high, 4, plain=True)}",
+            ("Pooled estimate", f"{f(self.estimate)} {formatting.interval(self.ci_low, self.ci_high, 4, plain=True)}",
              f"{lv} percentile interval; bootstrap standard error {f(self.se)}"),
-            ("tau^2", f"{f(self.tau2)} {_format.interval(self.tau2_ci_low, self.tau2_ci_high, 4, plain=True)}",
+            ("tau^2", f"{f(self.tau2)} {formatting.interval(self.tau2_ci_low, self.tau2_ci_high, 4, plain=True)}",
              f"between-study variance, {lv} percentile interval"),
         ]
 
     def summary(self, digits: int = 4) -> str:
-        f = partial(_format.text, digits=digits)
+        f = partial(formatting.text, digits=digits)
         lv = f"{self.level:g}%"
         lines = [
             self._heading(),

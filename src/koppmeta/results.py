@@ -2,7 +2,7 @@
 
 Every public statistics function returns an instance of :class:`Result`. A result
 
-- keeps its numbers unrounded (rounding happens only in :mod:`koppmeta._format`);
+- keeps its numbers unrounded (rounding happens only in :mod:`koppmeta.formatting`);
 - names the shared quantities the same everywhere: ``estimate, se, ci_low, ci_high, pval`` for an
   effect with its standard error, interval and p-value, ``measure`` for the effect measure and
   ``level`` for the confidence level in percent;
@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from . import _format
+from . import formatting
 
 __all__ = ["RATIO_MEASURES", "Result", "PooledResult", "TableResult", "is_ratio", "back_transform", "deprecated_alias"]
 
@@ -116,7 +116,7 @@ class Result:
         lines = [self._heading(), ""]
         table = self._table()
         if table is not None:
-            lines += [table.to_string(float_format=lambda x: _format.text(x, digits)), ""]
+            lines += [table.to_string(float_format=lambda x: formatting.text(x, digits)), ""]
         lines += [f"{a.ljust(width)}  {b}" + (f"  ({c})" if c else "") for a, b, c in rows]
         lines += [f"Note: {n}" for n in self._notes()]
         return "\n".join(lines).rstrip("\n")
@@ -125,7 +125,7 @@ class Result:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return _format.html_table(self._heading(), self._describe(), self._notes(), frame=self._table())
+        return formatting.html_table(self._heading(), self._describe(), self._notes(), frame=self._table())
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class TableResult(pd.DataFrame, Result):
         return pd.DataFrame(self, copy=True)
 
     def summary(self, digits: int = 4) -> str:
-        lines = [self._heading(), "", pd.DataFrame(self).to_string(float_format=lambda x: _format.text(x, digits))]
+        lines = [self._heading(), "", pd.DataFrame(self).to_string(float_format=lambda x: formatting.text(x, digits))]
         described = self._describe()
         if described:
             width = max(len(a) for a, _, _ in described)
@@ -206,5 +206,5 @@ class TableResult(pd.DataFrame, Result):
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return _format.html_table(self._heading(), [(a, "", c) for a, _, c in self._describe()], self.notes,
+        return formatting.html_table(self._heading(), [(a, "", c) for a, _, c in self._describe()], self.notes,
                                   frame=pd.DataFrame(self))

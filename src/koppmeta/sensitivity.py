@@ -31,7 +31,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from ._validation import numeric_vector, study_name
-from . import _format
+from . import formatting
 from .models import MetaAnalysis, meta_analysis
 from .exceptions import KnappHartungWarning
 from .results import Result, TableResult
@@ -280,15 +280,15 @@ class InfluenceResult(Result):
         th = self.thresholds
         rows = [(name, "", desc) for name, desc in _INF_DOC.items()]
         rows.append(("influential", ", ".join(self.influential) or "none",
-                     f"metafor's rules: |dffits| > {_format.text(th['dffits'], 3)}, pchisq(cook_d, {self.p}) > 0.5, "
-                     f"hat > {_format.text(th['hat'], 3)} or |dfbetas| > 1"))
+                     f"metafor's rules: |dffits| > {formatting.text(th['dffits'], 3)}, pchisq(cook_d, {self.p}) > 0.5, "
+                     f"hat > {formatting.text(th['hat'], 3)} or |dfbetas| > 1"))
         return rows
 
     def summary(self, digits: int = 4) -> str:
         """Text report: the table, what each column means, and the rules behind the flag."""
         frame = self.to_frame()
         shown = frame.drop(columns="influential").copy()
-        txt = shown.to_string(float_format=lambda x: _format.text(x, digits))
+        txt = shown.to_string(float_format=lambda x: formatting.text(x, digits))
         lines = txt.split("\n")
         flags = ["" for _ in range(len(lines))]
         for j, f in enumerate(frame["influential"], start=len(lines) - len(frame)):
@@ -304,8 +304,8 @@ class InfluenceResult(Result):
             *[f"  {name:<9} {desc}" for name, desc in _INF_DOC.items()],
             "",
             "A study is marked '*' (influential) when at least one of these holds (metafor's rules):",
-            f"  |dffits| > {_format.text(th['dffits'], 4)} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
-            f"hat > {_format.text(th['hat'], 4)} (3p/k); |dfbetas| > 1.",
+            f"  |dffits| > {formatting.text(th['dffits'], 4)} (3 sqrt(p/(k-p))); pchisq(cook_d, df = {self.p}) > 0.5; "
+            f"hat > {formatting.text(th['hat'], 4)} (3p/k); |dfbetas| > 1.",
             f"Influential: {', '.join(self.influential) if self.influential else 'none'}.",
         ]
         out += [f"Note: {n}" for n in self.notes]

@@ -15,7 +15,7 @@ zekerheid van het bewijs (hoog, redelijk, laag, zeer laag).
 
 from __future__ import annotations
 
-from . import _format as _fmt
+from . import formatting as _fmt
 
 import math
 
@@ -990,7 +990,7 @@ def all_pairs() -> list[tuple[str, str]]:
 
 
 def number(x: float, digits: int = 2, lang: str = "en") -> str:
-    """A number as text with thousands separators (1,490 / 1.490): :func:`koppmeta._format.number`."""
+    """A number as text with thousands separators (1,490 / 1.490): :func:`koppmeta.formatting.number`."""
     _check_lang("number", lang)
     return _fmt.number(x, digits, lang, grouping=True)
 

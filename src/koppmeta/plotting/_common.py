@@ -3,7 +3,7 @@ formatting (decimal comma in Dutch), ratio-axis ticks, text measurement and dete
 
 from __future__ import annotations
 
-from .. import _format as _fmt
+from .. import formatting as _fmt
 from .. import translations as _tr
 
 import math
@@ -46,7 +46,7 @@ def style():
 
 
 def fmt_number(x: float, digits: int = 2, lang: str = "en") -> str:
-    """Format a number for a figure: :func:`koppmeta._format.number` with ``NA`` for a missing value."""
+    """Format a number for a figure: :func:`koppmeta.formatting.number` with ``NA`` for a missing value."""
     return _fmt.number(x, digits, lang, missing="NA")
 
 

@@ -31,7 +31,7 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
-from .. import _format as _fmt
+from .. import formatting as _fmt
 from .. import translations as tr
 
 
