@@ -95,8 +95,12 @@ def smd(m1, sd1, n1, m2, sd2, n2) -> tuple[np.ndarray, np.ndarray]:
     mi = n1 + n2 - 2
     sdp = np.sqrt(((n1 - 1) * sd1**2 + (n2 - 1) * sd2**2) / mi)
     g = hedges_correction(mi) * (m1 - m2) / sdp
-    v = 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
-    return g, v
+    return g, _g_variance(g, n1, n2)
+
+
+def _g_variance(g, n1, n2):
+    """Large-sample variance of Hedges' g (metafor ``vtype="LS"``): ``1/n1 + 1/n2 + g^2 / (2 (n1 + n2))``."""
+    return 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
 
 
 def mean_difference(m1, sd1, n1, m2, sd2, n2) -> tuple[np.ndarray, np.ndarray]:
@@ -482,7 +486,7 @@ def smd_from_d(d, n1, n2, *, kind: str = "d", labels=None) -> pd.DataFrame:
     a, b = _sizes(func, n1, n2, labels)
     check_same_length(func, d=dd, n1=a, n2=b)
     g = hedges_correction(a + b - 2) * dd if kind == "d" else dd
-    v = 1 / a + 1 / b + g**2 / (2 * (a + b))
+    v = _g_variance(g, a, b)
     how = "Hedges' g from a reported d and the arm sizes (exact correction)" if kind == "d" else \
         "Hedges' g as reported, variance from the arm sizes"
     return pd.DataFrame({"yi": g, "vi": v, "es_method": how})

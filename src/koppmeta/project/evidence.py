@@ -20,7 +20,7 @@ the route:
 Rows whose ``subgroup`` is filled describe part of the randomised sample and are not used as the
 trial's effect (listed as unused, with the subgroup named).
 
-A reported estimate (routes 4 and 5) is used only when ``reported_direction`` says which way it
+A reported estimate (routes 4 to 6) is used only when ``reported_direction`` says which way it
 compares the arms; one printed as control versus intervention is turned round (a ratio to its
 reciprocal with the limits swapped, a difference to its negative), and the route says so.
 
@@ -96,6 +96,7 @@ def _oriented(grp: pd.DataFrame, ratio: bool, with_ci: bool = True):
     return est, lo, hi, turn
 
 
+RATIOS = ("RR", "HR", "OR")
 STAND_IN = {"HR", "OR"}  # ratios read as a risk ratio for incidence (flagged)
 UNNAMED = "; the source does not name the type of standardized difference: treated as Cohen's d"
 
@@ -107,7 +108,7 @@ def _from_reported(rows, outcome, how: str):
     difference with the arm sizes, :func:`smd_from_d`)."""
     parts = []
     for reported, grp in rows.groupby("reported_measure", sort=True):
-        ratio = reported in ("RR", "HR", "OR")
+        ratio = reported in RATIOS
         est, lo, hi, turn = _oriented(grp, ratio, with_ci=how == "ci")
         labels = _trials(grp)
         if how == "ci":
@@ -140,7 +141,7 @@ def _routes(rows: pd.DataFrame, outcome: str, measure: str) -> tuple[pd.DataFram
     if measure == "RR":
         counts = _has(rows, ARMS_COUNTS)
         pct = ~counts & _has(rows, ["percent1", "percent2", "n1", "n2"])
-        ratio = reported.isin(["RR", "HR", "OR"])
+        ratio = reported.isin(RATIOS)
         with_p = rows["reported_p"].gt(0) & rows["reported_p"].lt(1) & rows["reported_estimate"].notna()
         rep = ~counts & ~pct & ratio & ci & oriented
         pval = ~counts & ~pct & ~rep & ratio & with_p & oriented
