@@ -38,8 +38,10 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
 loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with scalars
-(:meth:`Batch.single`, where the sums return numbers): Fisher scoring, the ll0check, the
-peak scan (the grid along the second axis of one studies-by-grid array) and the assembly;
+(:meth:`Batch.single`, where the sums return numbers and products summed over the studies are
+dot products, :func:`_wsum`): Fisher scoring, the ll0check, the peak scan (the grid along the
+second axis of one studies-by-grid array; :class:`koppmeta.MetaAnalysis` runs it on first use of
+``tau2_other``) and the assembly;
 the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
 Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
 data) are flagged, and the caller warns with their row numbers.
@@ -76,6 +78,12 @@ LL0_TOL = 1e-10
 
 _EPS = np.finfo(float).eps
 _sum = np.add.reduce  # ndarray.sum without its Python wrapper (the same reduction)
+
+
+def _wsum(a: np.ndarray, b: np.ndarray):
+    """``sum a * b`` over the studies of each analysis: a dot product for one analysis (1-D arrays, a number),
+    the column sums of the products for a batch (analyses as columns)."""
+    return a @ b if a.ndim == 1 else _sum(a * b, axis=0)
 _LOG_2PI = math.log(2 * math.pi)
 TESTS = ("z", "knha", "adhoc")
 
@@ -132,7 +140,7 @@ def _sums(b: Batch, tau2):
     """``(w, S1, b_c)``: weights, their sum and the weighted mean of the centred ``y``."""
     w = 1.0 / (b.v + tau2)
     s1 = _sum(w, axis=0)
-    return w, s1, _sum(w * b.y, axis=0) / s1
+    return w, s1, _wsum(w, b.y) / s1
 
 
 def q_gen(b: Batch, tau2) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +156,7 @@ def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
     metafor's constant ``1/2 log|X'X|``)."""
     w, s1, mu = _sums(b, tau2)
     r = b.y - mu
-    rss = _sum(w * r * r, axis=0)
+    rss = _wsum(w * r, r)
     # without padding make_batch stores one array as v and v0
     logv = _sum(np.log(b.v0 + tau2 if b.v is b.v0 else np.where(b.mask, b.v0 + tau2, 1.0)), axis=0)
     if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
@@ -207,27 +215,25 @@ def _fisher_terms(y, v, t, reml: bool):
     """
     w = 1.0 / (v + t)
     s1 = _sum(w, axis=0)
-    mu = _sum(w * y, axis=0) / s1
-    r = y - mu
-    w2 = w * w
-    s2 = _sum(w2, axis=0)
-    w2r = w2 * r
-    ypy = _sum(w2r * r, axis=0)
+    mu = _wsum(w, y) / s1
+    wr = w * (y - mu)
+    s2 = _wsum(w, w)
+    ypy = _wsum(wr, wr)
     if reml:
-        s3 = _sum(w2 * w, axis=0)
+        s3 = _wsum(w * w, w)
         score = ypy - (s1 - s2 / s1)
         info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
     else:
         score = ypy - s1
         info = s2
-    return score, info, (w, r, w2r, s1)
+    return score, info, (w, wr, s1)
 
 
 def _observed_info(info, parts):
     """Observed information ``2 y'PPPy - tr PP`` (REML) or ``2 y'PPPy - S2`` (ML), with
     ``y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1``, from the ``parts`` of :func:`_fisher_terms`."""
-    w, r, w2r, s1 = parts
-    return 2 * (_sum(w2r * w * r, axis=0) - _sum(w2r, axis=0) ** 2 / s1) - info
+    w, wr, s1 = parts
+    return 2 * (_wsum(wr * w, wr) - _wsum(wr, w) ** 2 / s1) - info
 
 
 def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:

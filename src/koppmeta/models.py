@@ -74,7 +74,9 @@ class MetaAnalysis(PooledResult):
         Cochran's Q test of heterogeneity.
     tau2_other, loglik_other : float
         ML/REML: another maximum of the (restricted) likelihood and its log-likelihood
-        (NaN when the likelihood has a single maximum, and for the other estimators).
+        (NaN when the likelihood has a single maximum, and for the other estimators). The scan
+        for it runs on first use, unless ``peak="global"`` or metafor's check against tau^2 = 0
+        needed it during the fit.
     method, test, level, measure : str, str, float, str or None
         Settings; ``measure`` is used only to show ratio measures back-transformed.
     studies : pandas.DataFrame
@@ -98,15 +100,34 @@ class MetaAnalysis(PooledResult):
     converged: bool = True
     iterations: int = 0
     notes: tuple[str, ...] = ()
-    tau2_other: float = math.nan
-    loglik_other: float = math.nan
     pi_method: str = ""
     _yi: np.ndarray = field(default=None, repr=False, compare=False)
     _vi: np.ndarray = field(default=None, repr=False, compare=False)
     _labels: tuple = field(default=(), repr=False, compare=False)
     _vt: float = field(default=math.nan, repr=False, compare=False)
+    #: ``(tau2_other, loglik_other)``, or None: scan the likelihood for another maximum on first use
+    _other: tuple[float, float] | None = field(default=(math.nan, math.nan), repr=False, compare=False)
 
-    # -- computed on first use (Q-profile root finding and the per-study table cost more than the fit)
+    # -- computed on first use (the scan for another likelihood maximum, Q-profile root finding and the
+    #    per-study table cost more than the fit)
+    @cached_property
+    def _other_peak(self) -> tuple[float, float]:
+        if self._other is not None:
+            return self._other
+        b = engine.make_batch(self._yi[None, :], self._vi[None, :])
+        t, ll = engine.other_peaks(b, np.array([self.tau2]), self.method == "REML")
+        return float(t[0]), float(ll[0])
+
+    @property
+    def tau2_other(self) -> float:
+        """ML/REML: tau^2 at another maximum of the (restricted) likelihood (NaN if it has one maximum)."""
+        return self._other_peak[0]
+
+    @property
+    def loglik_other(self) -> float:
+        """The (restricted) log-likelihood at ``tau2_other`` (NaN if the likelihood has one maximum)."""
+        return self._other_peak[1]
+
     @cached_property
     def tau2_ci(self) -> tuple[float, float] | None:
         """Q-profile confidence interval for tau^2 (None for the fixed-effect model or k = 1)."""
@@ -384,7 +405,13 @@ def meta_analysis(
                       KnappHartungWarning, stacklevel=2)
     check_choice(func, "peak", peak, ("start", "global"))
     b = engine.make_batch(y[None, :], v[None, :])
-    est = engine.estimate_tau2(b, method, peak=peak)
+    # the scan for another maximum runs here only where it decides tau^2 (peak="global") or a warning names
+    # its result (metafor's ll0check); otherwise on first use of tau2_other (MetaAnalysis._other_peak)
+    scan = peak == "global"
+    est = engine.estimate_tau2(b, method, peak=peak, peaks=scan)
+    if not scan and est.ll0[0]:
+        est = engine.estimate_tau2(b, method, peak=peak)
+        scan = True
     tau2 = float(est.tau2[0])
     if k > 1 and method in ("SJ",) and float((b.y * b.y).sum()) == 0.0:
         notes.append("all effects are equal; tau^2 = 0")
@@ -402,7 +429,8 @@ def meta_analysis(
         notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
     return fit_at_tau2(y, v, tau2, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes,
                        tau2_other=float(est.tau2_other[0]), loglik_other=float(est.loglik_other[0]), batch=b,
-                       converged=bool(est.converged[0]))
+                       converged=bool(est.converged[0]),
+                       scan_later=not scan and method in ("ML", "REML") and k > 1 and bool(est.converged[0]))
 
 
 def pi_method(test: str, k: int) -> str:
@@ -414,11 +442,13 @@ def pi_method(test: str, k: int) -> str:
 
 def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labels=None, measure=None,
                 notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, batch=None,
-                converged: bool = True) -> MetaAnalysis:
+                converged: bool = True, scan_later: bool = False) -> MetaAnalysis:
     """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.engine.assemble`).
 
     Used by :func:`meta_analysis` and wherever tau^2 comes from elsewhere (e.g. a common tau^2
     across subgroups). ``batch``: the :class:`koppmeta.engine.Batch` of ``y, v`` if already built.
+    ``scan_later``: ``tau2_other`` and ``loglik_other`` come from :func:`koppmeta.engine.other_peaks` on first
+    use (instead of the values given).
     """
     notes = list(notes)
     b = engine.make_batch(y[None, :], v[None, :]) if batch is None else batch
@@ -432,6 +462,6 @@ def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labe
         ci_low=g("ci_low"), ci_high=g("ci_high"), pi_low=g("pi_low"), pi_high=g("pi_high"),
         tau2=tau2, i2=g("i2"), h2=g("h2"), q=g("q"), q_df=k - 1, q_pval=g("q_pval"), method=method, test=test,
         level=level, measure=measure, converged=converged, iterations=0, notes=tuple(notes),
-        tau2_other=tau2_other, loglik_other=loglik_other, pi_method=pi_method(test, k),
+        pi_method=pi_method(test, k), _other=None if scan_later else (tau2_other, loglik_other),
         _yi=y, _vi=v, _labels=None if labels is None else tuple(labels), _vt=g("vt"),
     )
