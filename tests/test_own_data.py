@@ -218,6 +218,24 @@ def test_forest_figure_names_the_test(tmp_path):
     assert any("toets van Hartung-Knapp" in t for t in titles)
 
 
+def test_forest_shows_the_arm_numbers_of_the_file(tmp_path):
+    """Events / total per arm as RevMan shows them, from the file's own numbers; a trial given as an estimate has
+    empty arm cells, and the pooled row shows totals only when every trial has them."""
+    res = analyse(_bcg5_dutch(tmp_path), measure="RR", lang="nl")
+    data = BCG["data"]
+    tx = {t.get_gid(): t.get_text() for ax in res.forest().axes for t in ax.texts if t.get_gid()}
+    for i in range(5):
+        assert tx[f"study-{i}-arm1-events"] == str(int(data["events1"][i]))
+        assert tx[f"study-{i}-arm2-total"] == str(int(data["n2"][i]))
+    assert tx["overall-arm1-total"] == str(int(sum(data["n1"][:5])))
+    assert tx["header-arm1-events"] == "Gebeurtenissen"
+    mixed = _write(tmp_path / "mixed.csv", ["study", "events1", "n1", "events2", "n2", "estimate", "ci_low", "ci_high"],
+                   [["A", 5, 50, 10, 50, "", "", ""], ["B", "", "", "", "", 0.7, 0.5, 0.98]])
+    tx = {t.get_gid(): t.get_text() for ax in analyse(mixed, measure="RR").forest().axes for t in ax.texts if t.get_gid()}
+    assert tx["study-0-arm1-events"] == "5" and tx.get("study-1-arm1-events", "") == ""
+    assert "overall-arm1-events" not in tx
+
+
 def test_cli_analyse_writes_the_figure_and_prints(tmp_path, capsys, monkeypatch):
     path = _bcg5_dutch(tmp_path)
     monkeypatch.chdir(tmp_path)

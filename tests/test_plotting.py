@@ -402,10 +402,13 @@ def test_forest_per_arm_columns_with_totals(bcg, bcg_sub):
         assert tx[f"group-{name}-arm1-events"] == str(int(d["tpos"][idx].sum()))
     assert tx["header-arm1-events"] == "Gebeurtenissen" and tx["header-group-Interventie"] == "Interventie"
     # mean / SD / N per arm
-    cont = pd.DataFrame({"mean1": np.linspace(1, 2, fit.k), "sd1": 1.25, "n1": 20, "mean2": 1.5, "sd2": 1.0, "n2": 21})
+    cont = pd.DataFrame({"m1": np.linspace(1, 2, fit.k), "sd1": 1.25, "n1": 20, "m2": 1.5, "sd2": 1.0, "n2": 21})
     tx = texts(plotting.forest_plot(fit, arms=cont))
     assert tx["study-0-arm1-mean"] == "1.00" and tx["study-0-arm1-sd"] == "1.25" and tx["study-0-arm2-n"] == "21"
     assert tx["overall-arm1-n"] == str(20 * fit.k) and "overall-arm1-mean" not in tx
+    with pytest.warns(DeprecationWarning, match="columns 'mean1' and 'mean2' are now called 'm1' and 'm2'"):
+        old = texts(plotting.forest_plot(fit, arms=cont.rename(columns={"m1": "mean1", "m2": "mean2"})))
+    assert old == tx
     with pytest.raises(ValueError, match="'arms' needs the columns events1, n1, events2, n2"):
         plotting.forest_plot(fit, arms=pd.DataFrame({"e1": range(fit.k)}))
     with pytest.raises(ValueError, match=r"column 'n1' \(row 2\) is not a number: 'many'"):

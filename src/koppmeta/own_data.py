@@ -53,6 +53,8 @@ LAYOUTS = {
     "yi_sei": ("yi", "sei"),
     "estimates": ("estimate", "ci_low", "ci_high"),
 }
+#: Layouts whose numbers are per arm: the forest plot shows them (events / total, or mean, SD, N per arm).
+ARM_LAYOUTS = ("counts", "means")
 LAYOUT_MEASURES = {"counts": ("RR", "OR", "RD"), "means": ("SMD", "MD"),
                    "yi_vi": ("RR", "OR", "RD", "SMD", "MD", "HR"), "yi_sei": ("RR", "OR", "RD", "SMD", "MD", "HR"),
                    "estimates": ("RR", "OR", "RD", "SMD", "MD", "HR")}
@@ -580,8 +582,9 @@ def trial_effects(table: pd.DataFrame, *, measure: str | None = None, lang: str 
             continue
         used_layouts.append(lay)
         extra = {c: r[c] for c in table.columns if c not in ("row", "line", "study") and c not in NUMERIC[1:]}
+        arms = {c: float(r[c]) for c in LAYOUTS[lay]} if lay in ARM_LAYOUTS else {}
         rows.append({"study": str(label), "row": int(r["row"]), "year": r.get("year"), "yi": yi, "vi": vi,
-                     "layout": lay, "es_method": method, **extra})
+                     "layout": lay, "es_method": method, **arms, **extra})
     if problems:
         raise OwnDataError(problems, lang)
     eff = pd.DataFrame(rows)
@@ -632,7 +635,8 @@ class TrialAnalysis(Result):
     info : ReadInfo
         What was detected in the file (separator, decimal mark, sheet, Dutch headers).
     effects : DataFrame
-        One row per analysed trial: ``study, row, yi, vi, layout, es_method`` and the file's other columns.
+        One row per analysed trial: ``study, row, yi, vi, layout, es_method``, the arm numbers of trials given as
+        counts or means (``events1, n1, events2, n2`` or ``m1, sd1, n1, m2, sd2, n2``) and the file's other columns.
     unused : list of (row, label, why)
         Rows left out, each with the reason.
     measure : str or None
@@ -810,7 +814,8 @@ class TrialAnalysis(Result):
         return _t(L, "title_fe" if fit.method == "FE" else "title", k=fit.k, method=fit.method, test_short=short)
 
     def forest(self, **kwargs):
-        """The forest plot (:func:`koppmeta.forest_plot`) in ``lang``, its title naming model and test."""
+        """The forest plot (:func:`koppmeta.forest_plot`) in ``lang``, its title naming model and test, with the
+        per-arm numbers of trials given as counts or means."""
         from .plotting import forest_plot
 
         result = self.subgroups if self.subgroups is not None else self.fit
@@ -822,6 +827,11 @@ class TrialAnalysis(Result):
             if self.subgroups is not None:
                 rob = None  # subgroup rows are reordered by group; lights need the input order of one model
         kwargs.setdefault("title", self.title())
+        if self.subgroups is None:  # per-arm columns as RevMan shows them (subgroup rows are reordered by group)
+            for lay in ARM_LAYOUTS:
+                if (self.effects["layout"] == lay).any():
+                    kwargs.setdefault("arms", self.effects.reindex(columns=list(LAYOUTS[lay])))
+                    break
         return forest_plot(result, lang=self.lang, rob=rob, **kwargs)
 
 

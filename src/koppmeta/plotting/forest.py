@@ -16,6 +16,7 @@ and users can find what was drawn; printed numbers are formatted from the result
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -168,8 +169,9 @@ def forest_plot(
         order (for example year or follow-up); the column names are the headers.
     arms : DataFrame or dict of columns, optional
         Per-arm columns as RevMan and R meta show them, one row per study in input order:
-        ``events1, n1, events2, n2`` (events / total per arm) or ``mean1, sd1, n1, mean2, sd2, n2``
-        (mean, SD, N per arm); arm 1 is the intervention. Pooled rows show the totals.
+        ``events1, n1, events2, n2`` (events / total per arm) or ``m1, sd1, n1, m2, sd2, n2``
+        (mean, SD, N per arm; the names of :func:`koppmeta.effect_sizes`); arm 1 is the intervention.
+        Pooled rows show the totals. A study without arm numbers gets empty cells.
     rob : str, sequence or DataFrame, optional
         Risk-of-bias traffic lights to the right of the weights: a column name of
         ``columns`` (that column is then drawn as lights, not as text), one judgement per
@@ -346,8 +348,10 @@ def _rob_frame(func: str, rob: Any, extra: pd.DataFrame, k: int, labels: list[st
 
 ARM_LAYOUTS = {
     "binary": (("events", "events{a}"), ("total", "n{a}")),
-    "continuous": (("mean", "mean{a}"), ("sd", "sd{a}"), ("n", "n{a}")),
+    "continuous": (("mean", "m{a}"), ("sd", "sd{a}"), ("n", "n{a}")),
 }
+#: Older names of the arm columns, accepted for one release with a DeprecationWarning.
+_OLD_ARM_NAMES = {"mean1": "m1", "mean2": "m2"}
 
 
 def _arm_columns(func: str, arms: Any, k: int, t: dict, lang: str, digits: int):
@@ -356,11 +360,19 @@ def _arm_columns(func: str, arms: Any, k: int, t: dict, lang: str, digits: int):
     if arms is None:
         return [], lambda idx: {}
     df = _frame(func, "arms", arms, k)
+    old = [c for c in _OLD_ARM_NAMES if c in df.columns and _OLD_ARM_NAMES[c] not in df.columns]
+    if old:
+        many = len(old) > 1
+        warnings.warn(f"{func}: argument 'arms': column{'s' if many else ''} {' and '.join(map(repr, old))} "
+                      f"{'are' if many else 'is'} now called {' and '.join(repr(_OLD_ARM_NAMES[c]) for c in old)} "
+                      "(the names of effect_sizes); the old names work until the next release.",
+                      DeprecationWarning, stacklevel=4)
+        df = df.rename(columns={c: _OLD_ARM_NAMES[c] for c in old})
     kind = next((kd for kd, spec in ARM_LAYOUTS.items()
                  if all(col.format(a=a) in df.columns for _, col in spec for a in (1, 2))), None)
     if kind is None:
         raise ValueError(f"{func}: argument 'arms' needs the columns events1, n1, events2, n2 (events / total per arm) "
-                         f"or mean1, sd1, n1, mean2, sd2, n2; got {', '.join(map(str, df.columns)) or '(none)'}.")
+                         f"or m1, sd1, n1, m2, sd2, n2; got {', '.join(map(str, df.columns)) or '(none)'}.")
     spec = ARM_LAYOUTS[kind]
     values = {}
     for _, col in spec:
