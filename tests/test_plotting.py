@@ -610,3 +610,19 @@ if __name__ == "__main__":
         (BASELINE / "matplotlib_version.txt").write_text(_minor(matplotlib.__version__) + "\n", encoding="utf-8")
     else:
         print(__doc__)
+
+
+def test_long_title_wraps_and_the_overall_label_is_never_cut_into_a_code(bcg_sub):
+    """A title wider than the page breaks into lines inside the figure; where the model's name does not fit in the
+    overall row, the row says "Overall (REML)" whole instead of an ellipsis inside the name; tick labels never touch."""
+    long = "New disorder in the child by type of intervention: the curated trials (ad hoc Hartung-Knapp test) " * 2
+    fig = plotting.forest_plot(bcg_sub, lang="nl", title=long.strip())
+    fig.canvas.draw()
+    title = next(t for t in fig.texts if t.get_gid() == "title")
+    box = title.get_window_extent()
+    assert "\n" in title.get_text() and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1
+    label = texts(fig)["overall-label"]
+    assert "…" not in label and label.startswith("Totaal (") and "REML" in label
+    ticks = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    boxes = sorted((t.get_window_extent() for t in ticks), key=lambda b: b.x0)
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ticks]

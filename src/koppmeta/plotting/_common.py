@@ -125,9 +125,15 @@ def ratio_limits(lo: float, hi: float) -> tuple[float, float]:
 def ratio_ticks(ax, lang: str, axis: str = "x") -> None:
     """Ticks for a log axis showing ratios: 1-2-5 values in range, labelled as ratios (0.5, 1, 2).
 
-    No two labels are closer than a ninth of the axis (in log units): 1 and the decades are kept
-    first, then the ends of the axis, then the 2s and 5s that fit between them.
+    No two labels are closer than a ninth of the axis (in log units), nor so close on the page that
+    their texts would touch: 1 and the decades are kept first, then the ends of the axis, then the 2s
+    and 5s that fit between them.
     """
+
+    def label(v, _=None) -> str:
+        s = f"{v:.3f}".rstrip("0").rstrip(".") if v < 1 else f"{v:.2f}".rstrip("0").rstrip(".")
+        return s.replace(".", ",") if lang == "nl" else s
+
     lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
     lo, hi = min(lo, hi), max(lo, hi)
     eps = 1e-9
@@ -135,21 +141,28 @@ def ratio_ticks(ax, lang: str, axis: str = "x") -> None:
     if len(ticks) < 3:
         ticks = sorted(set(ticks) | {c for c in (0.25, 0.33, 0.67, 0.8, 1.25, 1.5, 3, 4) if lo <= c <= hi})
     else:  # labels at least a ninth of the axis apart: 1 first, then decades, then the ends, then 2s and 5s
-        sep = math.log10(hi / lo) / 9 * (1 - 1e-9)
+        span = math.log10(hi / lo)
+        sep = span / 9 * (1 - 1e-9)
+        # the axis length and the tick labels' widths on the page, in points
+        box = ax.get_position()
+        length = (box.width * ax.figure.get_figwidth() if axis == "x" else box.height * ax.figure.get_figheight()) * 72
+        size = FontProperties(size=matplotlib.rcParams[f"{axis}tick.labelsize"]).get_size_in_points()
+        width = {c: text_width(label(c, None), size) if axis == "x" else size for c in ticks}
+
+        def apart(c: float, o: float) -> bool:
+            on_page = abs(math.log10(c / o)) / span * length
+            return abs(math.log10(c / o)) >= sep and on_page >= (width[c] + width[o]) / 2 + 3
+
         decade = [c for c in ticks if math.isclose(math.log10(c) % 1, 0, abs_tol=1e-9)
                   or math.isclose(math.log10(c) % 1, 1, abs_tol=1e-9)]
         ends = [c for c in (ticks[0], ticks[-1]) if c not in decade]
         chosen: list[float] = []
         for c in [1, *decade, *ends, *ticks]:
-            if c in ticks and c not in chosen and all(abs(math.log10(c / o)) >= sep for o in chosen):
+            if c in ticks and c not in chosen and all(apart(c, o) for o in chosen):
                 chosen.append(c)
         ticks = sorted(chosen)
     a = ax.xaxis if axis == "x" else ax.yaxis
     (ax.set_xticks if axis == "x" else ax.set_yticks)(ticks)
-
-    def label(v, _):
-        s = f"{v:.3f}".rstrip("0").rstrip(".") if v < 1 else f"{v:.2f}".rstrip("0").rstrip(".")
-        return s.replace(".", ",") if lang == "nl" else s
 
     a.set_major_formatter(matplotlib.ticker.FuncFormatter(label))
     a.set_minor_locator(matplotlib.ticker.NullLocator())

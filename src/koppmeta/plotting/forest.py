@@ -299,9 +299,10 @@ def forest_plot(
         if show_studies or sub:
             rows.append(Row("blank"))
     label = t["overall"].format(model=model_short) if sub else model
+    short = t["overall"].format(model=fit_method) if sub else ""  # where the model's name does not fit
     rows.append(Row("pooled", label, tr(overall.estimate), tr(overall.ci_low), tr(overall.ci_high),
                     pooled_cells(overall, list(range(k)), 100.0), gid="overall", colour=C_POOLED,
-                    mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k)))
+                    mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k), short=short))
     if bool(show_pi) and fit_method != "FE" and k >= 2 and math.isfinite(overall.pi_low):
         rows.append(Row("pi", t["pi"], math.nan, tr(overall.pi_low), tr(overall.pi_high),
                         {"ci": fmt_bracket(tr(overall.pi_low), tr(overall.pi_high), digits, lang)}, gid="pi",

@@ -101,6 +101,7 @@ class Row:
     line_gid: str = ""
     arrow_gid: str = ""
     suffix: str = ""  # kept whole after the label when the label must be shortened (", k = 13")
+    short: str = ""  # a shorter label used whole where ``label`` does not fit, before anything is cut
 
 
 @dataclass
@@ -121,12 +122,12 @@ class Col:
     pooled_bold: bool = True
 
 
-def wrap(text: str, width_pts: float, size: float) -> str:
+def wrap(text: str, width_pts: float, size: float, bold: bool = False) -> str:
     """``text`` broken into lines at most ``width_pts`` wide in the house font."""
     words, lines, cur = text.split(), [], ""
     for w in words:
         trial = f"{cur} {w}".strip()
-        if text_width(trial, size) <= width_pts or not cur:
+        if text_width(trial, size, bold) <= width_pts or not cur:
             cur = trial
         else:
             lines.append(cur)
@@ -246,7 +247,9 @@ def draw_table(
                 fig_w = left_w + plot_w + right_w + 8
             if note:
                 note = wrap(note, fig_w - 12, note_size)
-            top = 24.0 if title else 6.0
+            if title:  # a title wider than the figure breaks into lines
+                title = wrap(title, fig_w - 8, fs + 1.5, bold=True)
+            top = 24.0 + title.count("\n") * (fs + 1.5) * 1.25 if title else 6.0
             bottom = 56.0 + (note.count("\n") + 1) * note_size * 1.25 + 4 if note else 56.0
             fig_h = top + n * row_h + bottom
             fig = plt.figure(figsize=(fig_w / 72, fig_h / 72))
@@ -324,7 +327,9 @@ def draw_table(
                 put(0, x_label + r.indent, y, r.label, "left", r.gid, size=fs_small, color=C_MUTED)
                 continue
             room = label_col + (0.0 if r.kind == "study" else free(r, lw))  # pooled rows span empty left columns
-            label = fit_text(r.label, (room - r.indent) / SLACK - text_width(r.suffix, fs, bold), fs, bold) + r.suffix
+            space = (room - r.indent) / SLACK - text_width(r.suffix, fs, bold)
+            text = r.short if r.short and text_width(r.label, fs, bold) > space else r.label
+            label = fit_text(text, space, fs, bold) + r.suffix
             put(0, x_label + r.indent, y, label, "left", f"{r.gid}-label" if r.gid else "", bold=bold, color=colour)
             for cs, ps, anchor in ((left_cols, pos_left, 0), (right_cols, pos_right, 1)):
                 for c, (x0, w) in zip(cs, ps):
