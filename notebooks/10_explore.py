@@ -37,7 +37,7 @@ from IPython.display import clear_output, display
 import koppmeta
 from koppmeta.project.evidence import effects_for
 from koppmeta.project.paths import figures_dir
-from koppmeta.project.pipeline import analyse_outcome
+from koppmeta.project.pipeline import analyse_outcome, forest_options
 
 reviews = koppmeta.load_reviews()
 reviews.loc[(reviews["outcome"] == "incidence") & reviews["review_id"].isin(["siegenthaler2012", "loechner2018", "lannes2021"]),
@@ -60,9 +60,10 @@ print("offered:", OUTCOMES)
 # %% [markdown]
 # ## The analysis behind the controls
 # `analyse_outcome` (the project's pipeline, the same function as `koppmeta forest`) does the work
-# and returns the trials, the fit and the subgroups; `update` shows them. Nothing is dropped
-# silently: when a choice leaves fewer than two trials, or a subgroup analysis is not possible, the
-# output says why.
+# and returns the trials, the fit and the subgroups; `update` shows them in the forest plot that
+# `koppmeta forest` draws (`forest_options`: title, follow-up, risk-of-bias lights, in the chosen
+# language). Nothing is dropped silently: when a choice leaves fewer than two trials, or a subgroup
+# analysis is not possible, the output says why.
 
 # %%
 METHODS = ["REML", "DL", "FE", "ML", "PM", "EB", "HE", "SJ", "HS"]
@@ -80,7 +81,7 @@ def update(outcome, method, test, subgroup, exclude_approximate, timepoint, lang
     for message in res.messages:
         print(message)
     if res.fit is not None:
-        fig = koppmeta.forest_plot(res.fit, lang=lang, title=f"{outcome}: {method}, {test} test, k = {res.k}")
+        fig = koppmeta.forest_plot(res.result, lang=lang, **forest_options(res, lang))
         plt.close(fig)
         display(fig, res.fit)
     if res.subgroups is not None:
@@ -93,8 +94,9 @@ def update(outcome, method, test, subgroup, exclude_approximate, timepoint, lang
 # - **Outcome**: outcomes with at least two usable trials.
 # - **Time point**: each trial's longest or shortest usable follow-up.
 # - **Estimator** of τ² (REML is the default of metafor; DL is what most published reviews used).
-# - **Test**: z (normal), Knapp-Hartung (t with k - 1 df, wider intervals with few trials) or ad hoc
-#   Knapp-Hartung (never narrower than z; what the report, the command line and the explore page use).
+# - **Test**: ad hoc Knapp-Hartung (the start: t with k - 1 df and never narrower than z; what the
+#   report, the command line and the explore page use, as few trials need), Knapp-Hartung, or z
+#   (normal; what most published reviews used).
 # - **Subgroups**: a column of the trial table; each group pooled on its own, with the test of
 #   subgroup differences.
 # - **Exclude approximate inputs**: leave out trials whose effect rests on an approximation
@@ -107,7 +109,7 @@ controls = {
     "outcome": widgets.Dropdown(options=OUTCOMES, value="incidence", description="Outcome", style=style),
     "timepoint": widgets.Dropdown(options=["longest", "shortest"], value="longest", description="Time point", style=style),
     "method": widgets.Dropdown(options=METHODS, value="REML", description="Estimator (τ²)", style=style),
-    "test": widgets.ToggleButtons(options=[("z", "z"), ("Knapp-Hartung", "knha"), ("ad hoc Knapp-Hartung", "adhoc")], value="z",
+    "test": widgets.ToggleButtons(options=[("ad hoc Knapp-Hartung", "adhoc"), ("Knapp-Hartung", "knha"), ("z", "z")], value="adhoc",
                                   description="Test", style=style),
     "subgroup": widgets.Dropdown(options=SUBGROUPS, value="(none)", description="Subgroups", style=style),
     "exclude_approximate": widgets.Checkbox(value=False, description="Exclude approximate inputs", indent=False),
@@ -124,7 +126,8 @@ display(ui, out)
 # %% [markdown]
 # ## Things to try
 # 1. Switch the estimator from REML to DL, then to FE. Which one gives the narrowest interval, and why?
-# 2. Switch the test to Knapp-Hartung. Does the interval still exclude RR = 1?
+# 2. Switch the test to z, the normal test most published reviews used. How much narrower is the
+#    interval, and is that narrowness earned with five trials?
 # 3. Choose subgroups by `intervention_type` (notebook 06) and by `risk_of_bias` (notebook 07). Why is
 #    the second not possible?
 # 4. Tick "Exclude approximate inputs". What is left, and what would you need to read to do better?
@@ -139,10 +142,9 @@ display(ui, out)
 with out:
     clear_output(wait=True)
     result = update(**{name: w.value for name, w in controls.items()})
-# the figure kept in figures/ uses the ad hoc Hartung-Knapp interval, as an exported figure of few trials should
-exported = analyse_outcome(studies, "incidence", test="adhoc")
-fig = koppmeta.forest_plot(exported.fit, lang="en",
-                           title=f"{exported.outcome}: REML, ad hoc Hartung-Knapp interval, k = {exported.k}")
+# the figure kept in figures/ is the one the controls open on: REML with the ad hoc Hartung-Knapp interval
+exported = analyse_outcome(studies, "incidence")
+fig = koppmeta.forest_plot(exported.result, lang="en", **forest_options(exported, "en"))
 koppmeta.save_figure(fig, figures_dir() / "explore_incidence_forest_en")
 
 assert OUTCOMES == ["anxiety_symptoms", "incidence"], "offered outcomes changed: update the text"
@@ -151,8 +153,11 @@ assert sorted(effects_for(studies, "anxiety_symptoms")["study_id"]) == ["ginsbur
 assert all(n < 2 for o, n in usable_counts.items() if o not in ("incidence", "anxiety_symptoms"))
 assert controls["outcome"].value == "incidence" and result.outcome == "incidence"
 assert result.fit is not None and result.k == 5 and result.pooled["estimate"] < 1
-assert result.pooled["ci_high"] < 1  # REML, z test: the interval excludes RR = 1 (question 2 asks about Knapp-Hartung)
-assert exported.fit.test == "adhoc" and exported.pooled["ci_low"] < result.pooled["ci_low"]  # the few-trial interval is wider
+assert controls["test"].value == "adhoc" and result.fit.test == "adhoc"  # the controls open on the few-trial test
+assert result.pooled["ci_high"] < 1  # REML, ad hoc Hartung-Knapp: the interval excludes RR = 1
+assert exported.fit.test == "adhoc" and exported.pooled == result.pooled
+z_test = analyse_outcome(studies, "incidence", test="z")  # question 2: the z interval is narrower
+assert z_test.pooled["ci_low"] > result.pooled["ci_low"] and z_test.pooled["ci_high"] < result.pooled["ci_high"]
 everything_approximate = analyse_outcome(studies, "incidence", exclude_approximate=True)
 assert everything_approximate.fit is None and everything_approximate.k == 0 and len(everything_approximate.excluded) == 5
 anxiety = analyse_outcome(studies, "anxiety_symptoms", test="adhoc")

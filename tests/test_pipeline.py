@@ -93,3 +93,28 @@ def test_findings_export_and_control_risks(studies):
     assert len(en.columns) == len(pipeline.SOF_EXPORT_COLUMNS) and en.iloc[0, 0] == "Re-analysis"
     assert nl.iloc[0, 0] == "Heranalyse" and "zekerheid" in nl.columns
     assert en.iloc[0][en.columns[13]] == round(sof.to_frame()["nnt"].iloc[0], 4)
+
+
+def test_forest_options_are_those_of_koppmeta_forest(studies, tmp_path, monkeypatch):
+    """Notebook 10 draws its forest with forest_options: the same title, columns, lights and group names as the
+    command line, in either language, and the default test is the command line's (ad hoc Hartung-Knapp)."""
+    import koppmeta.plotting as plotting
+    from koppmeta.project.cli import main
+
+    seen = {}
+    real = plotting.forest_plot
+
+    def spy(result, **kw):
+        seen.clear()
+        seen.update(kw, result=result)
+        return real(result, **kw)
+
+    monkeypatch.setattr(plotting, "forest_plot", spy)
+    for lang, by in (("nl", "intervention_type"), ("en", None)):
+        argv = ["forest", "--lang", lang, "--output", str(tmp_path / f"{lang}.png")] + (["--by", by] if by else [])
+        assert main(argv) == 0
+        res = pipeline.analyse_outcome(studies, "incidence", by=by)
+        assert res.settings["test"] == "adhoc" and seen["result"].test == "adhoc"
+        opts = pipeline.forest_options(res, lang)
+        assert opts["title"] == seen["title"] and opts["rob"] == seen["rob"]
+        assert opts["columns"].equals(seen["columns"]) and opts.get("group_labels") == seen.get("group_labels")

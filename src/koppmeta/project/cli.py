@@ -190,10 +190,8 @@ def _effects(args: argparse.Namespace):
 
 
 def _forest(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from ..plotting import forest_plot, save_figure
-    from .pipeline import analyse_outcome
+    from .pipeline import analyse_outcome, forest_options
 
     out = check_output(args.output)
     studies, eff, timepoint = _effects(args)
@@ -204,23 +202,10 @@ def _forest(args: argparse.Namespace) -> int:
                                timepoint=timepoint, min_k=1)
     if analysis.fit is None or (args.by is not None and analysis.subgroups is None):
         raise fail(" ".join(analysis.messages))
-    eff, lang, words = analysis.effects, args.lang, tr.CLI_OUTPUT_TEXT[args.lang]
-    months = eff["timepoint_months"].astype(float)
-    columns = pd.DataFrame({words["months"]: [tr.term("word", "post_test", lang) if m == 0 else _fmt.number(m, 0 if m.is_integer() else 1, lang)
-                                              if m == m else "" for m in months]})
-    named = lambda kind, code: (tr.term(kind, code, lang) if kind in tr.TERMS and str(code) in tr.codes(kind)  # noqa: E731
-                                else str(code).replace("_", " "))
-    outcome = named("outcome", args.outcome)
-    test_words = tr.OWN_DATA_TEXT[lang][f"short_{args.test}"]
-    if args.by is None:
-        default_title = words["forest_title"].format(outcome=outcome, test=test_words)
-        extra = {}
-    else:
-        default_title = words["forest_title_by"].format(outcome=outcome, by=named("column", args.by).lower(),
-                                                        test=test_words)
-        extra = {"group_labels": {g: named(args.by, g) for g in analysis.subgroups.groups}}
-    fig = forest_plot(analysis.result, lang=lang, title=args.title or default_title, columns=columns,
-                      rob=eff["risk_of_bias"].tolist(), **extra)
+    options = forest_options(analysis, args.lang)
+    if args.title:
+        options["title"] = args.title
+    fig = forest_plot(analysis.result, lang=args.lang, **options)
     for path in save_figure(fig, out):
         print(f"wrote {path}")
     return 0

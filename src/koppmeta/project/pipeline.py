@@ -26,6 +26,7 @@ import pandas as pd
 from .evidence import effects_for
 
 __all__ = ["AnalysisError", "Analysis", "display_scale", "display_frame", "outcome_effects", "analyse_outcome", "pooled_summary",
+           "display_term", "forest_title", "forest_options",
            "method_comparison", "findings", "control_risks", "participants", "findings_export", "SOF_EXPORT_COLUMNS", "worst_rating_by_outcome", "SEVERITY", "METHODS_FEW_TRIALS"]
 
 # The rows of a method comparison for few trials: (label code, method, test)
@@ -119,7 +120,7 @@ def _check_grouping(eff: pd.DataFrame, outcome: str, by: str, test: str) -> str 
     return None
 
 
-def analyse_outcome(studies: pd.DataFrame, outcome: str, *, method: str = "REML", test: str = "z",
+def analyse_outcome(studies: pd.DataFrame, outcome: str, *, method: str = "REML", test: str = "adhoc",
                     by: str | None = None, timepoint: str | float = "longest", exclude_approximate: bool = False,
                     min_k: int = 2, labels: str = "citation") -> Analysis:
     """Pool the usable trials for ``outcome`` with the chosen estimator and test, overall and, with
@@ -127,6 +128,8 @@ def analyse_outcome(studies: pd.DataFrame, outcome: str, *, method: str = "REML"
 
     Never raises for a choice that leaves too little to pool: ``fit`` (or ``subgroups``) stays None
     and ``messages`` says why. ``min_k``: the fewest trials pooled (1 draws a single trial's forest).
+    ``test`` defaults to the ad hoc Hartung-Knapp test, as the command line and the report: with few
+    trials the z interval is too narrow.
     """
     from ..models import meta_analysis
     from ..regression import subgroup_analysis
@@ -160,9 +163,54 @@ def analyse_outcome(studies: pd.DataFrame, outcome: str, *, method: str = "REML"
     return res
 
 
-def pooled_summary(studies: pd.DataFrame, *, method: str = "REML", test: str = "z") -> tuple[pd.DataFrame, list[str]]:
+def display_term(kind: str, code, lang: str = "en") -> str:
+    """``code`` as figures show it: its entry in :data:`koppmeta.translations.TERMS` in ``lang`` where there is
+    one, else the code with spaces for underscores (a column or value the table does not know)."""
+    from .. import translations as tr
+
+    if kind in tr.TERMS and str(code) in tr.codes(kind):
+        return tr.term(kind, code, lang)
+    return str(code).replace("_", " ")
+
+
+def forest_title(analysis: Analysis, lang: str = "en") -> str:
+    """The title of the forest plot of ``analysis`` in ``lang``: outcome, subgroups and test in words (the
+    title of ``koppmeta forest``; no code names, so a Dutch title is Dutch)."""
+    from .. import translations as tr
+
+    words = tr.CLI_OUTPUT_TEXT[lang]
+    test = tr.OWN_DATA_TEXT[lang][f"short_{analysis.settings['test']}"]
+    outcome = display_term("outcome", analysis.outcome, lang)
+    if analysis.subgroups is None:
+        return words["forest_title"].format(outcome=outcome, test=test)
+    by = display_term("column", analysis.settings["by"], lang).lower()
+    return words["forest_title_by"].format(outcome=outcome, by=by, test=test)
+
+
+def forest_options(analysis: Analysis, lang: str = "en") -> dict:
+    """The arguments of :func:`koppmeta.forest_plot` that draw ``analysis`` as ``koppmeta forest`` does: its title
+    (:func:`forest_title`), the follow-up of each trial in months, the risk-of-bias lights and, with subgroups,
+    the group names in ``lang``. Use as ``forest_plot(analysis.result, lang=lang, **forest_options(analysis, lang))``."""
+    from .. import formatting
+    from .. import translations as tr
+
+    eff = analysis.effects
+    post = tr.term("word", "post_test", lang)
+    months = [post if m == 0 else formatting.number(m, 0 if float(m).is_integer() else 1, lang) if m == m else ""
+              for m in eff["timepoint_months"].astype(float)]
+    out = {"title": forest_title(analysis, lang),
+           "columns": pd.DataFrame({tr.CLI_OUTPUT_TEXT[lang]["months"]: months}),
+           "rob": eff["risk_of_bias"].tolist()}
+    if analysis.subgroups is not None:
+        by = analysis.settings["by"]
+        out["group_labels"] = {g: display_term(by, g, lang) for g in analysis.subgroups.groups}
+    return out
+
+
+def pooled_summary(studies: pd.DataFrame, *, method: str = "REML", test: str = "adhoc") -> tuple[pd.DataFrame, list[str]]:
     """Every outcome with two or more usable trials pooled, one row each (on the display scale), and a
-    note for every outcome or row that was not used, so nothing is dropped without a word."""
+    note for every outcome or row that was not used, so nothing is dropped without a word. ``test``
+    defaults to the ad hoc Hartung-Knapp test (as :func:`analyse_outcome`)."""
     from ..models import meta_analysis
 
     rows, notes = [], []
