@@ -133,7 +133,8 @@ def test_dutch_report_has_no_english_and_decimal_commas(dutch_report):
     _, rep, html, doc = dutch_report
     for text in (_html_text(html), _docx_text(doc)):
         assert untranslated(text) == []
-        body = text.replace(koppmeta.__version__, "").replace("1e-6", "")
+        assert "1e-6" not in text  # no code notation in Dutch prose ("tot op een miljoenste")
+        body = text.replace(koppmeta.__version__, "")
         body = re.sub(r"(?<![\d,.])\d{1,3}(?:\.\d{3})+(?![\d.])", "", body)  # thousands separators: 1.000
         assert not re.findall(r"\d\.\d", body), re.findall(r".{30}\d\.\d.{10}", body)[:5]
         assert "Hartung-Knapp" in text and "predictie-interval" in text.lower()

@@ -586,7 +586,7 @@ REPORT_TEXT = {
         "method": ("Effects: risk ratios from counts per arm (incidence) and Hedges' g from means and standard "
                    "deviations. Pooling: random effects with REML and the ad hoc Hartung-Knapp interval (also per "
                    "subgroup); the prediction "
-                   "interval as in metafor. The numbers equal those of R metafor to 1e-6."),
+                   "interval as in metafor. The numbers equal those of R metafor to within one millionth."),
         "figure": "Figure", "table": "Table",
         "yes": "yes", "no": "no",
         # answers
@@ -719,7 +719,7 @@ REPORT_TEXT = {
         "method": ("Effecten: relatieve risico's uit aantallen per arm (nieuwe stoornissen) en Hedges' g uit "
                    "gemiddelden en standaarddeviaties. Poolen: random-effectsmodel met REML en het ad-hoc-Hartung-Knapp-interval "
                    "(ook per subgroep); "
-                   "het predictie-interval zoals in metafor. De getallen zijn gelijk aan die van R metafor tot op 1e-6."),
+                   "het predictie-interval zoals in metafor. De getallen zijn gelijk aan die van R metafor tot op een miljoenste."),
         "figure": "Figuur", "table": "Tabel",
         "yes": "ja", "no": "nee",
         "a1_title": "Preventieve ondersteuning en de ontwikkeling van het kind",
