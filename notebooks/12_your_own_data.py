@@ -66,10 +66,13 @@ fig
 # %% [markdown]
 # ## In Dutch, with a grouping column
 # `--lang nl` gives Dutch words and decimal commas everywhere; `--by` pools per group of any column of
-# the file (here the allocation method of the BCG trials) with the test for subgroup differences.
+# the file (here the allocation method of the BCG trials) with the test for subgroup differences. Each
+# group is pooled with the same ad hoc Hartung-Knapp test as the whole: the group of two trials
+# (alternate) gets a t distribution with 1 degree of freedom, hence its very wide interval, which is
+# what two trials can say.
 
 # %%
-result_nl = koppmeta.analyse(example, lang="nl", by="allocation", test="z")
+result_nl = koppmeta.analyse(example, lang="nl", by="allocation")
 print(result_nl.summary())
 fig_nl = result_nl.forest()
 koppmeta.save_figure(fig_nl, figures_dir() / "own_data_example_forest_nl")
@@ -131,7 +134,9 @@ es = koppmeta.effect_sizes(bcg, "RR", events1="tpos", nonevents1="tneg", events2
 direct = koppmeta.meta_analysis("yi", "vi", data=es, measure="RR", test="adhoc")
 assert abs(result.fit.estimate - direct.estimate) < 1e-12 and abs(result.fit.ci_high - direct.ci_high) < 1e-12
 assert result.measure == "RR" and result.fit.test == "adhoc" and result.fit.k == 13
-assert set(result_nl.subgroups.groups) == set(bcg["alloc"])
+assert set(result_nl.subgroups.groups) == set(bcg["alloc"]) and result_nl.fit.test == "adhoc"
+two = result_nl.subgroups.groups["alternate"]
+assert two.k == 2 and two.df == 1 and two.ci_high - two.ci_low > result_nl.fit.ci_high - result_nl.fit.ci_low
 assert exit_status == 1 and status_ok == 0 and status_bad == 1
 assert (figures_dir() / "own_data_example_forest_en.png").is_file()
 print("all checks passed")
