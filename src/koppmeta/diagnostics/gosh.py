@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fast import CHUNK_ELEMENTS, fit_arrays, warn_notes
-from .models import MetaAnalysis
-from .results import TableResult
+from ..models.batch import CHUNK_ELEMENTS, fit_arrays, warn_notes
+from ..models.univariate import MetaAnalysis
+from ..results import TableResult
 
 __all__ = ["gosh", "GOSH_COLUMNS", "ALL_SUBSETS_MAX_K", "DEFAULT_SAMPLE"]
 

@@ -22,9 +22,9 @@ import pandas as pd
 
 from . import engine
 from . import heterogeneity as het
-from .exceptions import ConvergenceWarning, KnappHartungWarning, MultiplePeaksWarning
-from .results import TableResult, deprecated_alias
-from ._validation import check_choice, check_level
+from ..exceptions import ConvergenceWarning, KnappHartungWarning, MultiplePeaksWarning
+from ..results import TableResult, deprecated_alias
+from .._validation import check_choice, check_level
 
 __all__ = ["fit_many", "FIT_MANY_COLUMNS"]
 

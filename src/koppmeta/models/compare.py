@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import formatting, models
-from .results import Result
-from ._validation import check_level, effect_inputs, resolve_column
+from .. import formatting, models
+from ..results import Result
+from .._validation import check_level, effect_inputs, resolve_column
 from .bayes import BayesianMetaAnalysis, bayesian_meta_analysis
 from .rare import MH_MEASURES, mantel_haenszel, peto
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from . import engine
-from ._dist import chi2_isf, chi2_ppf
-from .exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarning
+from .._dist import chi2_isf, chi2_ppf
+from ..exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarning
 
 THRESHOLD = engine.THRESHOLD
 ROOT_TOL = engine.ROOT_TOL

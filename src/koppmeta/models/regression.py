@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import formatting, engine
+from .. import formatting
+from . import engine
 from . import heterogeneity as het
-from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
-from .exceptions import KnappHartungWarning
-from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
-from .results import Result, StudyColumns
+from .._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
+from ..exceptions import KnappHartungWarning
+from .univariate import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
+from ..results import Result, StudyColumns
 
 __all__ = [
     "MetaRegression",
@@ -1334,7 +1335,7 @@ def permutation_test(
     n_fallback = 0
     if kind == "sign flips":
         # all sign patterns (or the seeded sample) at once through the vectorised engine
-        from .fast import fit_many
+        from .batch import fit_many
 
         if exact:
             bits = np.arange(k)

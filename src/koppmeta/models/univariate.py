@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import formatting, engine
+from .. import formatting
+from . import engine
 from . import heterogeneity as het
-from .results import PooledResult
-from .exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
-from ._validation import (
+from ..results import PooledResult
+from ..exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
+from .._validation import (
     check_choice,
     check_level,
     check_positive,
