@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> str:
     warnings.simplefilter("ignore")  # statsmodels warns on use_t without nobs; PyMARE on small k
 
     import koppmeta
-    from koppmeta.fast import fit_many
+    from koppmeta.models.batch import fit_many
     from koppmeta.gosh import gosh
 
     try:

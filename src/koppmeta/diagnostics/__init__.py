@@ -11,3 +11,16 @@ refits it through :mod:`koppmeta.models`, never with an estimator of its own:
 
 The public names are those of ``koppmeta`` itself (``koppmeta.egger_test``, ``koppmeta.gosh``, ...).
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_SUBMODULES = ("sensitivity", "bias", "resampling", "gosh", "rob")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # imported on first use
+        return import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -638,7 +638,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, kind: str = "L0", 
     ValueError
         Unknown ``side`` or ``kind``; fewer than 2 studies (3 when ``side`` is
         chosen automatically); R0 when no centred effect is negative.
-    koppmeta.heterogeneity.ConvergenceError
+    koppmeta.exceptions.ConvergenceError
         If ``k0`` has not settled after ``maxiter`` iterations.
 
     Notes

@@ -57,7 +57,7 @@ def _table(fit: MetaAnalysis, out: pd.DataFrame, heading: str) -> TableResult:
 
 
 # ---------------------------------------------------------------------------
-# shared helpers (also used by koppmeta.bias)
+# shared helpers (also used by koppmeta.diagnostics.bias)
 # ---------------------------------------------------------------------------
 
 
@@ -188,7 +188,7 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> TableRe
     >>> import koppmeta
     >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label")
-    >>> from koppmeta.sensitivity import leave_one_out
+    >>> from koppmeta.diagnostics.sensitivity import leave_one_out
     >>> leave_one_out(fit)[["estimate", "tau2"]].shape
     (13, 2)
     """

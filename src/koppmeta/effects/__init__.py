@@ -9,3 +9,16 @@
 Pooling them is :mod:`koppmeta.models`. The public names are those of ``koppmeta`` itself
 (``koppmeta.effect_sizes``, ``koppmeta.read_trials``, ``koppmeta.read_revman``, ...).
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_SUBMODULES = ("sizes", "own_data", "revman")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # imported on first use
+        return import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

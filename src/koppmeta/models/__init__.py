@@ -17,6 +17,7 @@ meta_analysis`` works as before); the public names are also those of ``koppmeta`
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
 from . import univariate as _univariate
@@ -33,7 +34,12 @@ from .univariate import (
 __all__ = ["MetaAnalysis", "MissingDataWarning", "meta_analysis", "fit_at_tau2", "format_p", "pi_method", "TESTS"]
 
 
+_SUBMODULES = ("engine", "heterogeneity", "univariate", "batch", "regression", "multilevel", "rare", "bayes", "compare")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:  # imported on first use
+        return import_module(f"{__name__}.{name}")
     # any other name the former module koppmeta.models held
     try:
         return getattr(_univariate, name)

@@ -3,7 +3,7 @@
 The model: ``y_i = mu + u_i + e_i`` with ``u_i ~ N(0, tau^2)`` and
 ``e_i ~ N(0, v_i)`` (v_i known). ``mu`` is estimated by weighted least squares
 with weights ``1/(v_i + tau^2)`` after tau^2 has been estimated
-(:mod:`koppmeta.heterogeneity`). Inference is either a z test (normal
+(:mod:`koppmeta.models.heterogeneity`). Inference is either a z test (normal
 distribution) or the Knapp-Hartung method (Knapp & Hartung 2003, Stat Med
 22:2693-2710): the variance is scaled by ``s^2 = sum w_i (y_i - mu)^2 / (k-1)``
 and a t distribution with k-1 degrees of freedom is used, exactly as metafor's
