@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> str:
 
     import koppmeta
     from koppmeta.models.batch import fit_many
-    from koppmeta.gosh import gosh
+    from koppmeta.diagnostics.gosh import gosh
 
     try:
         from statsmodels.stats.meta_analysis import combine_effects
