@@ -5,6 +5,17 @@ illness or addiction (Dutch: KOPP/KOV)? The public names are listed in
 ``__all__``; plotting functions are imported on first use so that
 ``import koppmeta`` stays fast.
 
+Layout
+------
+The statistics run in one direction, one folder per step: :mod:`koppmeta.effects` (from reported
+numbers to effect sizes), :mod:`koppmeta.models` (pooling: one engine for every estimator),
+:mod:`koppmeta.diagnostics` (checking a pooled result by refitting it through the models), then
+:mod:`koppmeta.plotting` (figures) and :mod:`koppmeta.reporting` (tables for readers).
+:mod:`koppmeta.project` is the KOPP/KOV evidence base built on them. The modules at the top are
+what all of them share (``results``, ``formatting``, ``exceptions``, ``translations``). Old module
+paths (``koppmeta.engine``, ``koppmeta.fast``, ``koppmeta.bias``, ...) answer for one release with a
+:class:`DeprecationWarning` that names the new place (``koppmeta._moved.MOVED``).
+
 Results
 -------
 Every statistics function returns a :class:`koppmeta.results.Result`: ``summary()`` (text that
