@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 import koppmeta
-from koppmeta import heterogeneity as het
+from koppmeta.models import heterogeneity as het
 from koppmeta._validation import numeric_vector
 
 

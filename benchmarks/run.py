@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> str:
     warnings.simplefilter("ignore")  # statsmodels warns on use_t without nobs; PyMARE on small k
 
     import koppmeta
-    from koppmeta.fast import fit_many
-    from koppmeta.gosh import gosh
+    from koppmeta.models.batch import fit_many
+    from koppmeta.diagnostics.gosh import gosh
 
     try:
         from statsmodels.stats.meta_analysis import combine_effects

@@ -94,7 +94,7 @@ trials.groupby("country", dropna=False).size().sort_values(ascending=False)
 # CCA covers the mapped reviews only.
 
 # %%
-from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+from koppmeta.project.overlap import corrected_covered_area, inclusion_matrix
 
 review_order = list(dict.fromkeys(reviews.sort_values(["year", "review_id"])["review_id"]))
 matrix = inclusion_matrix(studies, reviews=review_order)

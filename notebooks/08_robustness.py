@@ -32,7 +32,7 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.project.evidence import effects_for
-from koppmeta.gosh import gosh
+from koppmeta.diagnostics.gosh import gosh
 from koppmeta.project.paths import figures_dir
 
 SEED = 20261125

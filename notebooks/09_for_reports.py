@@ -46,7 +46,7 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.project.evidence import effects_for
-from koppmeta.findings import PublishedEffect
+from koppmeta.reporting.findings import PublishedEffect
 from koppmeta.project.paths import figures_dir
 from koppmeta.project.pipeline import control_risks, display_scale, findings_export, participants
 from koppmeta.project.report import trial_labels

@@ -34,7 +34,7 @@ import pandas as pd
 
 import koppmeta
 from koppmeta.project.cli import main as koppmeta_command
-from koppmeta.own_data import template_csv, template_explanation
+from koppmeta.effects.own_data import template_csv, template_explanation
 from koppmeta.project.paths import data_dir, figures_dir
 
 work = Path(tempfile.mkdtemp(prefix="koppmeta_own_"))

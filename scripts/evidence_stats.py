@@ -20,7 +20,7 @@ import pandas as pd
 
 from koppmeta.project.data import load_reviews, load_studies
 from koppmeta.project.evidence import effects_for
-from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+from koppmeta.project.overlap import corrected_covered_area, inclusion_matrix
 
 SYMPTOMS = ("internalizing", "anxiety_symptoms", "depressive_symptoms")
 CHILD_OUTCOMES = ("incidence", "internalizing", "externalizing", "depressive_symptoms", "anxiety_symptoms",

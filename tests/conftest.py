@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,16 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 # Parity with metafor (design/api.md): 1e-6 absolute, or relative for values above 1.
 PARITY_TOL = 1e-6
+
+
+def forget(old: str) -> None:
+    """Undo an earlier import of an old module path (``koppmeta.engine``, ...), so that the next import
+    of it goes through the alias finder and warns again."""
+    sys.modules.pop(old, None)
+    parent, _, leaf = old.rpartition(".")
+    module = sys.modules.get(parent)
+    if module is not None and isinstance(vars(module).get(leaf), types.ModuleType):
+        delattr(module, leaf)
 
 
 def close(actual: float, expected: float, tol: float = PARITY_TOL) -> bool:

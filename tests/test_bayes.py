@@ -2,7 +2,7 @@
 
 1. Against a brute-force two-dimensional integration of the joint posterior of (mu, tau) written
    here with nested scipy ``quad`` calls (no analytic integration over mu, no shared code with
-   ``koppmeta.bayes``): every summary to 1e-6.
+   ``koppmeta.models.bayes``): every summary to 1e-6.
 2. Against the printed results of R bayesmeta's documented example (tests/fixtures/bayesmeta_printed.json,
    the package vignette's 8-schools analysis): the tau summaries, which bayesmeta computes by exact
    integration, to their printed precision; the mu, predictive and shrinkage summaries, which bayesmeta
@@ -158,12 +158,12 @@ def test_bayesmeta_vignette_mu_within_its_mixture_approximation():
 
 
 def test_named_empirical_priors():
-    t = koppmeta.bayes.turner_prior("infection / onset of new disease", "non-pharmacological vs. placebo / control")
+    t = koppmeta.models.bayes.turner_prior("infection / onset of new disease", "non-pharmacological vs. placebo / control")
     # tau^2 ~ LN(-2.71, 1.71^2) (Turner et al. 2015, Table IV): the median of tau^2 is exp(-2.71)
     assert math.isclose(t.median() ** 2, math.exp(-2.71), rel_tol=1e-12)
-    general = koppmeta.bayes.turner_prior()
+    general = koppmeta.models.bayes.turner_prior()
     assert math.isclose(general.median() ** 2, math.exp(-2.56), rel_tol=1e-12)
-    r = koppmeta.bayes.rhodes_prior()
+    r = koppmeta.models.bayes.rhodes_prior()
     assert math.isclose(r.median() ** 2, math.exp(-3.44), rel_tol=1e-9)
     assert math.isclose(r.cdf(r.ppf(0.3)), 0.3, rel_tol=1e-10)
     assert math.isclose(integrate.quad(lambda u: r.pdf(math.exp(u)) * math.exp(u), -300, 300, limit=500)[0], 1.0, rel_tol=1e-8)

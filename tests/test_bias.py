@@ -17,7 +17,7 @@ from scipy import stats
 
 import koppmeta
 from conftest import FIXTURES, close
-from koppmeta.bias import (
+from koppmeta.diagnostics.bias import (
     BeggTest,
     FailSafeN,
     PetPeese,

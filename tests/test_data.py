@@ -333,7 +333,7 @@ def test_gaps_loader_names_the_broken_cell(tmp_path):
 
 
 def test_corrected_covered_area_bounds_and_mapping():
-    from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+    from koppmeta.project.overlap import corrected_covered_area, inclusion_matrix
 
     trials = [f"t{i}" for i in range(5)]
     every = pd.DataFrame({"study_id": trials, "in_reviews": ["a;b;c"] * 5})
@@ -396,7 +396,7 @@ def test_review_trials_quotes_are_not_empty_words():
 
 
 def test_at_least_ten_trials_are_mapped_and_overlap_is_defined():
-    from koppmeta.overlap import corrected_covered_area, inclusion_matrix
+    from koppmeta.project.overlap import corrected_covered_area, inclusion_matrix
 
     matrix = inclusion_matrix(koppmeta.load_studies())
     assert len(matrix) >= 10, sorted(matrix.index)

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 
 import koppmeta
-from koppmeta import engine
-from koppmeta import heterogeneity as het
+from koppmeta.models import engine
+from koppmeta.models import heterogeneity as het
 from conftest import load_reference
 
 REF = load_reference()

@@ -19,7 +19,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close, load_reference
-from koppmeta import engine, heterogeneity as het
+from koppmeta.models import engine, heterogeneity as het
 
 with open(FIXTURES / "metafor_engine.json", encoding="utf-8") as fh:
     ENG = json.load(fh)
@@ -386,7 +386,7 @@ def test_padded_rows_in_chunks_of_every_width_equal_meta_analysis(monkeypatch):
     for i in range(Y.shape[0]):  # move the padding to random places in the row
         p = rng.permutation(Y.shape[1])
         Y[i], V[i] = Y[i][p], V[i][p]
-    monkeypatch.setattr(koppmeta.fast, "CHUNK_ELEMENTS", 50)
+    monkeypatch.setattr(koppmeta.models.batch, "CHUNK_ELEMENTS", 50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", koppmeta.MultiplePeaksWarning)
         res = koppmeta.fit_many(Y, V, method="REML", test="knha", tau2_ci=True)

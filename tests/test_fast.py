@@ -19,9 +19,9 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close, load_reference
-from koppmeta import engine, fast
-from koppmeta import heterogeneity as het
-from koppmeta.fast import FIT_MANY_COLUMNS, fit_many
+from koppmeta.models import engine, batch as fast
+from koppmeta.models import heterogeneity as het
+from koppmeta.models.batch import FIT_MANY_COLUMNS, fit_many
 
 REF = load_reference()
 with open(FIXTURES / "metafor_gosh.json", encoding="utf-8") as fh:

@@ -1,6 +1,6 @@
 """Summary of findings: every number follows from the relative effect and the baseline risk by formula.
 
-The expected values are computed here, independently of koppmeta.findings, from the pooled result's
+The expected values are computed here, independently of koppmeta.reporting.findings, from the pooled result's
 own estimate and interval (Cochrane Handbook v6.4, section 14.1.5; Altman 1998, BMJ 317:1309, p. 1310
 for the NNT interval through infinity; GRADE guidelines 6, Guyatt et al. 2011, J Clin Epidemiol
 64:1283, p. 1286 for the optimal information size).
@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import norm
 
 import koppmeta
-from koppmeta.findings import nnt_interval, optimal_information_size
+from koppmeta.reporting.findings import nnt_interval, optimal_information_size
 
 
 def _fit(test="knha"):
@@ -145,7 +145,7 @@ def test_bad_input_is_named():
 
 
 def test_published_results_sit_beside_reanalyses():
-    from koppmeta.findings import PublishedEffect
+    from koppmeta.reporting.findings import PublishedEffect
 
     pub = PublishedEffect("RR", 0.60, 0.45, 0.79, k=7, source="Siegenthaler 2012")
     fit = _fit()

@@ -16,8 +16,8 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close, load_reference
-from koppmeta import heterogeneity as het
-from koppmeta.gosh import GOSH_COLUMNS, gosh
+from koppmeta.models import heterogeneity as het
+from koppmeta.diagnostics.gosh import GOSH_COLUMNS, gosh
 
 with open(FIXTURES / "metafor_gosh.json", encoding="utf-8") as fh:
     GOSH_REF = json.load(fh)
@@ -147,12 +147,15 @@ def test_needs_a_meta_analysis_with_two_studies():
 
 
 def test_exported_from_the_package():
-    """``koppmeta.gosh`` must be the function, even after its module was imported by name."""
+    """``koppmeta.gosh`` must be the function, even after its module was imported by its old name."""
     import sys
 
-    import koppmeta.gosh  # noqa: F401  (loads the submodule; must not shadow the function)
-    from koppmeta import fast
+    import koppmeta.diagnostics.gosh
+    from koppmeta.models import batch
 
-    assert koppmeta.gosh is sys.modules["koppmeta.gosh"].gosh
-    assert koppmeta.fit_many is fast.fit_many
+    sys.modules.pop("koppmeta.gosh", None)
+    with pytest.warns(DeprecationWarning, match="koppmeta.diagnostics.gosh"):
+        import koppmeta.gosh  # noqa: F401  (loads the old module name; must not shadow the function)
+    assert koppmeta.gosh is sys.modules["koppmeta.gosh"].gosh is koppmeta.diagnostics.gosh.gosh
+    assert koppmeta.fit_many is batch.fit_many
     assert {"gosh", "fit_many"} <= set(koppmeta.__all__)

@@ -136,7 +136,7 @@ def test_effect_sizes_from_reported_ci():
 
 def test_reml_nonconvergence_never_silent(monkeypatch):
     """If Fisher scoring fails, the fallback is used with a warning and the answer is a real number."""
-    from koppmeta import engine
+    from koppmeta.models import engine
     monkeypatch.setattr(engine, "MAXITER_SCORING", 1)
     with pytest.warns(koppmeta.ConvergenceWarning, match="did not settle"):
         fit = koppmeta.meta_analysis(BCG["yi"], BCG["vi"], method="REML")

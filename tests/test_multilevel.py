@@ -1,4 +1,4 @@
-"""Three-level meta-analysis and cluster-robust inference (koppmeta.multilevel).
+"""Three-level meta-analysis and cluster-robust inference (koppmeta.models.multilevel).
 
 Expected numbers come from ``tests/fixtures/metafor_multilevel.json``, written by
 ``tests/r/make_fixtures_multilevel.R`` (its ``source`` block names the R, metafor, metadat
@@ -24,7 +24,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, PARITY_TOL, close
-from koppmeta import multilevel as ml
+from koppmeta.models import multilevel as ml
 
 with open(FIXTURES / "metafor_multilevel.json", encoding="utf-8") as fh:
     REF = json.load(fh)

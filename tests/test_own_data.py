@@ -18,7 +18,7 @@ import koppmeta
 from conftest import FIXTURES, close
 from koppmeta.project.cli import main
 from koppmeta.project.data import DataError
-from koppmeta.own_data import HEADERS, KINDS, OwnDataError, analyse, read_trials, template, template_csv, write_template
+from koppmeta.effects.own_data import HEADERS, KINDS, OwnDataError, analyse, read_trials, template, template_csv, write_template
 
 REF = json.loads((FIXTURES / "metafor_own_data.json").read_text(encoding="utf-8"))
 BCG, NORMAND = REF["bcg"], REF["normand1999"]

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import koppmeta
-from conftest import ROOT
+from conftest import ROOT, forget
 
 MOVED = ["paths", "data", "evidence", "reproduce", "cli", "explore"]
 
@@ -17,14 +17,15 @@ MOVED = ["paths", "data", "evidence", "reproduce", "cli", "explore"]
 @pytest.mark.parametrize("name", MOVED)
 def test_old_module_names_forward_with_a_deprecation_warning(name):
     new = importlib.import_module(f"koppmeta.project.{name}")
-    public = next(n for n in dir(new) if not n.startswith("_") and callable(getattr(new, n)))
-    with pytest.warns(DeprecationWarning, match=rf"koppmeta\.{name}\.{public} moved to koppmeta\.project\.{name}"):
-        assert getattr(getattr(koppmeta, name), public) is getattr(new, public)
+    forget(f"koppmeta.{name}")
+    with pytest.warns(DeprecationWarning, match=rf"koppmeta\.{name} moved to koppmeta\.project\.{name}"):
+        assert getattr(koppmeta, name) is new
 
 
 def test_old_report_names_forward():
     from koppmeta.project import prisma, report
 
+    forget("koppmeta.reporting.report")
     with pytest.warns(DeprecationWarning, match="koppmeta.project.report"):
         from koppmeta.reporting.report import trial_labels
     assert trial_labels is report.trial_labels
@@ -47,7 +48,9 @@ def test_old_command_module_still_runs():
 
 
 def test_unknown_old_name_is_an_attribute_error():
-    with pytest.raises(AttributeError, match="koppmeta.data"):
+    forget("koppmeta.data")
+    with pytest.warns(DeprecationWarning, match="koppmeta.data moved"), \
+            pytest.raises(AttributeError, match="koppmeta.project.data.*no_such_function"):
         koppmeta.data.no_such_function  # noqa: B018
 
 

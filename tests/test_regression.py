@@ -25,7 +25,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, close
-from koppmeta.regression import (
+from koppmeta.models.regression import (
     MetaRegression,
     PermutationResult,
     SubgroupAnalysis,

@@ -101,9 +101,10 @@ NAMES = [
 
 
 def test_the_list_covers_every_public_statistics_function():
-    stats_modules = {"koppmeta.models", "koppmeta.regression", "koppmeta.multilevel", "koppmeta.bias",
-                     "koppmeta.sensitivity", "koppmeta.resampling", "koppmeta.gosh", "koppmeta.fast", "koppmeta.rare",
-                     "koppmeta.bayes", "koppmeta.compare", "koppmeta.findings", "koppmeta.own_data"}
+    stats_modules = {"koppmeta.models.univariate", "koppmeta.models.regression", "koppmeta.models.multilevel",
+                     "koppmeta.models.batch", "koppmeta.models.rare", "koppmeta.models.bayes", "koppmeta.models.compare",
+                     "koppmeta.diagnostics.bias", "koppmeta.diagnostics.sensitivity", "koppmeta.diagnostics.resampling",
+                     "koppmeta.diagnostics.gosh", "koppmeta.reporting.findings", "koppmeta.effects.own_data"}
     public = set()
     for name in koppmeta.__all__:
         obj = getattr(koppmeta, name)

@@ -16,7 +16,7 @@ import pytest
 
 import koppmeta
 from conftest import FIXTURES, PARITY_TOL
-from koppmeta.sensitivity import InfluenceResult, baujat, cumulative, influence, leave_one_out
+from koppmeta.diagnostics.sensitivity import InfluenceResult, baujat, cumulative, influence, leave_one_out
 
 with open(FIXTURES / "metafor_bias.json", encoding="utf-8") as fh:
     REF = json.load(fh)

@@ -5,6 +5,17 @@ illness or addiction (Dutch: KOPP/KOV)? The public names are listed in
 ``__all__``; plotting functions are imported on first use so that
 ``import koppmeta`` stays fast.
 
+Layout
+------
+The statistics run in one direction, one folder per step: :mod:`koppmeta.effects` (from reported
+numbers to effect sizes), :mod:`koppmeta.models` (pooling: one engine for every estimator),
+:mod:`koppmeta.diagnostics` (checking a pooled result by refitting it through the models), then
+:mod:`koppmeta.plotting` (figures) and :mod:`koppmeta.reporting` (tables for readers).
+:mod:`koppmeta.project` is the KOPP/KOV evidence base built on them. The modules at the top are
+what all of them share (``results``, ``formatting``, ``exceptions``, ``translations``). Old module
+paths (``koppmeta.engine``, ``koppmeta.fast``, ``koppmeta.bias``, ...) answer for one release with a
+:class:`DeprecationWarning` that names the new place (``koppmeta._moved.MOVED``).
+
 Results
 -------
 Every statistics function returns a :class:`koppmeta.results.Result`: ``summary()`` (text that
@@ -55,13 +66,18 @@ work for one release with a :class:`DeprecationWarning`.
 
 from __future__ import annotations
 
+import sys as _sys
 from importlib import import_module
 from typing import Any
 
+from ._moved import MOVED as _MOVED, install as _install_old_paths
+
+_install_old_paths(_sys.modules[__name__])  # old module paths (koppmeta.engine, koppmeta.bias, ...) answer for one release
+
 from . import datasets
-from .fast import fit_many
-from .gosh import gosh
-from .effect_sizes import (
+from .models.batch import fit_many
+from .diagnostics.gosh import gosh
+from .effects.sizes import (
     counts_from_percent,
     d_from_eta2,
     d_from_f,
@@ -81,8 +97,8 @@ from .exceptions import (
     MissingDataWarning,
     MultiplePeaksWarning,
 )
-from .models import MetaAnalysis, meta_analysis
-from .multilevel import RobustResult, ThreeLevelResult, robust, three_level
+from .models.univariate import MetaAnalysis, meta_analysis
+from .models.multilevel import RobustResult, ThreeLevelResult, robust, three_level
 from .results import Result, TableResult
 
 __version__ = "0.1.0"
@@ -99,51 +115,51 @@ _LAZY = {
     "leave_one_out_plot": "koppmeta.plotting",
     "method_comparison_plot": "koppmeta.plotting",
     "bayesian_forest_plot": "koppmeta.plotting",
-    "meta_regression": "koppmeta.regression",
-    "subgroup_analysis": "koppmeta.regression",
-    "permutation_test": "koppmeta.regression",
-    "MetaRegression": "koppmeta.regression",
-    "SubgroupAnalysis": "koppmeta.regression",
-    "PermutationResult": "koppmeta.regression",
-    "leave_one_out": "koppmeta.sensitivity",
-    "influence": "koppmeta.sensitivity",
-    "cumulative": "koppmeta.sensitivity",
-    "baujat": "koppmeta.sensitivity",
-    "InfluenceResult": "koppmeta.sensitivity",
-    "egger_test": "koppmeta.bias",
-    "begg_test": "koppmeta.bias",
-    "trim_and_fill": "koppmeta.bias",
-    "pet_peese": "koppmeta.bias",
-    "fail_safe_n": "koppmeta.bias",
-    "RegressionTest": "koppmeta.bias",
-    "BeggTest": "koppmeta.bias",
-    "TrimAndFill": "koppmeta.bias",
-    "PetPeese": "koppmeta.bias",
-    "FailSafeN": "koppmeta.bias",
-    "bootstrap": "koppmeta.resampling",
-    "BootstrapResult": "koppmeta.resampling",
+    "meta_regression": "koppmeta.models.regression",
+    "subgroup_analysis": "koppmeta.models.regression",
+    "permutation_test": "koppmeta.models.regression",
+    "MetaRegression": "koppmeta.models.regression",
+    "SubgroupAnalysis": "koppmeta.models.regression",
+    "PermutationResult": "koppmeta.models.regression",
+    "leave_one_out": "koppmeta.diagnostics.sensitivity",
+    "influence": "koppmeta.diagnostics.sensitivity",
+    "cumulative": "koppmeta.diagnostics.sensitivity",
+    "baujat": "koppmeta.diagnostics.sensitivity",
+    "InfluenceResult": "koppmeta.diagnostics.sensitivity",
+    "egger_test": "koppmeta.diagnostics.bias",
+    "begg_test": "koppmeta.diagnostics.bias",
+    "trim_and_fill": "koppmeta.diagnostics.bias",
+    "pet_peese": "koppmeta.diagnostics.bias",
+    "fail_safe_n": "koppmeta.diagnostics.bias",
+    "RegressionTest": "koppmeta.diagnostics.bias",
+    "BeggTest": "koppmeta.diagnostics.bias",
+    "TrimAndFill": "koppmeta.diagnostics.bias",
+    "PetPeese": "koppmeta.diagnostics.bias",
+    "FailSafeN": "koppmeta.diagnostics.bias",
+    "bootstrap": "koppmeta.diagnostics.resampling",
+    "BootstrapResult": "koppmeta.diagnostics.resampling",
     "effects_for": "koppmeta.project.evidence",
     "load_studies": "koppmeta.project.data",
     "load_reviews": "koppmeta.project.data",
-    "analyse": "koppmeta.own_data",
-    "read_trials": "koppmeta.own_data",
-    "TrialAnalysis": "koppmeta.own_data",
-    "read_revman": "koppmeta.revman",
-    "summary_of_findings": "koppmeta.findings",
-    "SummaryOfFindings": "koppmeta.findings",
-    "optimal_information_size": "koppmeta.findings",
+    "analyse": "koppmeta.effects.own_data",
+    "read_trials": "koppmeta.effects.own_data",
+    "TrialAnalysis": "koppmeta.effects.own_data",
+    "read_revman": "koppmeta.effects.revman",
+    "summary_of_findings": "koppmeta.reporting.findings",
+    "SummaryOfFindings": "koppmeta.reporting.findings",
+    "optimal_information_size": "koppmeta.reporting.findings",
     "rob_traffic_light": "koppmeta.plotting",
     "rob_summary": "koppmeta.plotting",
     "prisma_flow": "koppmeta.plotting",
-    "rob_sensitivity": "koppmeta.rob",
-    "mantel_haenszel": "koppmeta.rare",
-    "peto": "koppmeta.rare",
-    "binomial_glmm": "koppmeta.rare",
-    "RareEventsResult": "koppmeta.rare",
-    "bayesian_meta_analysis": "koppmeta.bayes",
-    "BayesianMetaAnalysis": "koppmeta.bayes",
-    "compare_methods": "koppmeta.compare",
-    "MethodComparison": "koppmeta.compare",
+    "rob_sensitivity": "koppmeta.diagnostics.rob",
+    "mantel_haenszel": "koppmeta.models.rare",
+    "peto": "koppmeta.models.rare",
+    "binomial_glmm": "koppmeta.models.rare",
+    "RareEventsResult": "koppmeta.models.rare",
+    "bayesian_meta_analysis": "koppmeta.models.bayes",
+    "BayesianMetaAnalysis": "koppmeta.models.bayes",
+    "compare_methods": "koppmeta.models.compare",
+    "MethodComparison": "koppmeta.models.compare",
 }
 
 __all__ = [
@@ -178,13 +194,14 @@ __all__ = [
 ]
 
 
-_SUBMODULES = ("plotting", "project", "regression", "sensitivity", "bias", "own_data", "revman", "findings",
-               "translations", "reporting", "rare", "bayes", "compare", "results",
-               "data", "paths", "reproduce", "evidence", "cli", "explore")
+_SUBMODULES = ("effects", "models", "diagnostics", "plotting", "reporting", "project",
+               "results", "formatting", "exceptions", "translations")
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
+        return import_module(f"koppmeta.{name}")
+    if f"koppmeta.{name}" in _MOVED:  # an old module path: the finder warns and hands out the new module
         return import_module(f"koppmeta.{name}")
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)

@@ -220,7 +220,7 @@ TERMS: dict[str, dict[str, tuple[str, str]]] = {
 # The words of the command line, the report, the explore page and `koppmeta analyse`, per language,
 # in one place with the table above.
 
-# (own_data.py)
+# (effects/own_data.py)
 # Words, per language. Every line printed by `koppmeta analyse` comes from here.
 OWN_DATA_TEXT = {
     "en": {
@@ -447,7 +447,7 @@ OWN_DATA_TEXT = {
 }
 
 
-# (own_data.py)
+# (effects/own_data.py)
 TEMPLATE_EXPLAIN = {
     "en": {"study": "study label, e.g. 'Clarke 2001' (required; one row per trial)",
            "year": "publication year (optional)",

@@ -29,7 +29,7 @@
 ## test and level) to the models it fits, so the control is passed to it
 ## explicitly through `...`, and for a Knapp-Hartung model also test = "knha"
 ## (metafor 3.8-1 otherwise fits the filled data with test = "z"; koppmeta keeps
-## the model's test, see koppmeta.bias.trim_and_fill).
+## the model's test, see koppmeta.diagnostics.bias.trim_and_fill).
 ##
 ## Numbers are written with 17 significant digits (sprintf("%.17g")), so every
 ## double round-trips exactly. The output contains no dates: a rerun with the

@@ -1,4 +1,4 @@
-## make_fixtures_multilevel.R -- reference values for koppmeta.multilevel
+## make_fixtures_multilevel.R -- reference values for koppmeta.models.multilevel
 ##
 ## What it makes (path relative to the repository root):
 ##   tests/fixtures/metafor_multilevel.json

@@ -36,7 +36,7 @@ def load_bcg(measure: str | None = None) -> pd.DataFrame:
     if measure is None:
         return df
     from .._validation import check_choice
-    from ..effect_sizes import effect_sizes
+    from ..effects.sizes import effect_sizes
 
     check_choice("load_bcg", "measure", measure, ("RR", "OR", "RD"))
     return effect_sizes(df, measure, events1="tpos", nonevents1="tneg", events2="cpos", nonevents2="cneg",

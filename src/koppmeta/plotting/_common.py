@@ -22,7 +22,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import text_to_path
 
 from .._validation import check_choice
-from .palette import ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS  # noqa: F401 - re-exported (koppmeta.explore uses them)
+from .palette import ROB_COLOURS, ROB_LEVELS, ROB_SYMBOLS  # noqa: F401 - re-exported (koppmeta.project.explore uses them)
 
 STYLE = str(resources.files("koppmeta.plotting").joinpath("koppmeta.mplstyle"))
 LANGS = ("en", "nl")

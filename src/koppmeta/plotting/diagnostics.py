@@ -21,7 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
-from ..models import MetaAnalysis
+from ..models.univariate import MetaAnalysis
 from ._common import (
     RATIO_MEASURES,
     check_lang,
@@ -159,7 +159,7 @@ def bubble_plot(reg, ax=None, lang: str = "en", *, moderator: str | None = None,
     labels : bool or int
         Label the studies: True for all, an integer n for the n largest residuals.
     """
-    from ..regression import MetaRegression
+    from ..models.regression import MetaRegression
 
     func = "bubble_plot"
     if isinstance(ax, str):  # the moderator was the second positional argument before ax took that place

@@ -55,8 +55,8 @@ def estimates_plot(
     """
     func = "estimates_plot"
     t = check_lang(func, lang)
-    from ..models import MetaAnalysis
-    from ..regression import SubgroupAnalysis
+    from ..models.univariate import MetaAnalysis
+    from ..models.regression import SubgroupAnalysis
 
     if isinstance(table, (MetaAnalysis, SubgroupAnalysis)):  # pooled results: their rows of the forest plot
         from .forest import forest_plot

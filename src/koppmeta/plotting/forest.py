@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..models import MetaAnalysis
+from ..models.univariate import MetaAnalysis
 from ._common import (
     check_lang,
     ci_header,
@@ -222,7 +222,7 @@ def forest_plot(
     """
     func = "forest_plot"
     t = check_lang(func, lang)
-    from ..regression import SubgroupAnalysis
+    from ..models.regression import SubgroupAnalysis
 
     if isinstance(result, SubgroupAnalysis):
         sub = True

@@ -7,6 +7,8 @@ mental illness or addiction:
 - :mod:`~koppmeta.project.paths`: where the project's folders are (repository or installed package);
 - :mod:`~koppmeta.project.data`: loading and validating ``data/studies.csv``, ``reviews.csv``, ``gaps.csv``;
 - :mod:`~koppmeta.project.evidence`: trial rows to effects (one vectorised pass per route);
+- :mod:`~koppmeta.project.overlap`: which reviews include which trials (the ``in_reviews`` column), and
+  their corrected covered area;
 - :mod:`~koppmeta.project.pipeline`: the analyses the notebooks, the command line and the report share,
   one function per question;
 - :mod:`~koppmeta.project.report`, :mod:`~koppmeta.project.prisma`: the evidence report and its PRISMA counts;

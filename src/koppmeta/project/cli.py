@@ -250,7 +250,7 @@ def _markdown(table) -> str:
 
 
 def _register_curated(sub, name: str) -> None:
-    from ..heterogeneity import METHODS
+    from ..models.heterogeneity import METHODS
 
     codes = _outcome_codes()
     if name == "forest":
@@ -295,7 +295,7 @@ def _register_curated(sub, name: str) -> None:
 
 
 def _analyse(args: argparse.Namespace) -> int:
-    from ..own_data import analyse
+    from ..effects.own_data import analyse
 
     out = check_output(args.output, lang=args.lang) if args.output else None
     result = analyse(args.file, measure=args.measure, by=args.by, method=args.method, test=args.test,
@@ -316,7 +316,7 @@ def _analyse(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from ..own_data import template_csv, template_explanation, write_template
+    from ..effects.own_data import template_csv, template_explanation, write_template
 
     if args.example and args.kind != "counts":
         raise fail("--example bestaat voor --kind counts (echte trials: de BCG-vaccinstudies van Colditz e.a. 1994)."
@@ -338,9 +338,9 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _register_analyse(sub) -> None:
-    from ..heterogeneity import METHODS
-    from ..models import TESTS
-    from ..own_data import MEASURES
+    from ..models.heterogeneity import METHODS
+    from ..models.univariate import TESTS
+    from ..effects.own_data import MEASURES
 
     p = sub.add_parser(
         "analyse", aliases=["analyze"], help="analyse your own trials (CSV or XLSX) for few trials, with a forest plot",

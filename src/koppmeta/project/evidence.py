@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..effect_sizes import counts_from_percent, effect_sizes, from_ci, from_p, smd_from_d
+from ..effects.sizes import counts_from_percent, effect_sizes, from_ci, from_p, smd_from_d
 
 __all__ = ["effects_for", "OUTCOME_MEASURE"]
 

@@ -34,7 +34,7 @@ from scipy import special
 
 from .evidence import effects_for
 from .. import translations as tr
-from ..models import meta_analysis
+from ..models.univariate import meta_analysis
 from ..results import RATIO_MEASURES, back_transform
 from ..plotting._common import (
     MEASURE_LABEL,

@@ -131,8 +131,8 @@ def analyse_outcome(studies: pd.DataFrame, outcome: str, *, method: str = "REML"
     ``test`` defaults to the ad hoc Hartung-Knapp test, as the command line and the report: with few
     trials the z interval is too narrow.
     """
-    from ..models import meta_analysis
-    from ..regression import subgroup_analysis
+    from ..models.univariate import meta_analysis
+    from ..models.regression import subgroup_analysis
 
     eff, excluded = outcome_effects(studies, outcome, timepoint=timepoint, exclude_approximate=exclude_approximate)
     trials = effects_for(studies, outcome, timepoint=timepoint) if exclude_approximate else eff
@@ -211,7 +211,7 @@ def pooled_summary(studies: pd.DataFrame, *, method: str = "REML", test: str = "
     """Every outcome with two or more usable trials pooled, one row each (on the display scale), and a
     note for every outcome or row that was not used, so nothing is dropped without a word. ``test``
     defaults to the ad hoc Hartung-Knapp test (as :func:`analyse_outcome`)."""
-    from ..models import meta_analysis
+    from ..models.univariate import meta_analysis
 
     rows, notes = [], []
     for outcome in sorted(studies["outcome"].dropna().unique()):
@@ -237,7 +237,7 @@ def pooled_summary(studies: pd.DataFrame, *, method: str = "REML", test: str = "
 
 def method_comparison(eff: pd.DataFrame, methods=METHODS_FEW_TRIALS) -> list[tuple[str, object]]:
     """The same trials pooled by each ``(label code, method, test)``: ``[(code, fit), ...]``."""
-    from ..models import meta_analysis
+    from ..models.univariate import meta_analysis
 
     measure = eff["measure"].iloc[0]
     return [(code, meta_analysis(eff["yi"], eff["vi"], measure=measure, method=method, test=test))
@@ -260,7 +260,7 @@ def worst_rating_by_outcome(studies: pd.DataFrame) -> pd.DataFrame:
 def findings(fits: dict, effects: dict[str, pd.DataFrame], *, baseline_risks=None, participants=None):
     """The summary of findings (:func:`koppmeta.summary_of_findings`) for the pooled outcomes, with the
     trials' risk-of-bias judgements as the GRADE suggestions' input."""
-    from ..findings import summary_of_findings
+    from ..reporting.findings import summary_of_findings
 
     return summary_of_findings(fits, baseline_risks=baseline_risks, participants=participants,
                                rob={o: list(effects[o]["risk_of_bias"]) for o in fits})

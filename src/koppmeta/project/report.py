@@ -141,11 +141,11 @@ def build(lang: str, workdir: Path, root: Path | None = None) -> Report:
     from .. import __version__
     from .data import load_reviews, load_studies
     from .evidence import effects_for
-    from ..findings import summary_of_findings
-    from ..models import meta_analysis
+    from ..reporting.findings import summary_of_findings
+    from ..models.univariate import meta_analysis
     from ..plotting import estimates_plot, forest_plot, prisma_flow, rob_summary, rob_traffic_light, save_figure
-    from ..regression import subgroup_analysis
-    from ..rob import rob_sensitivity
+    from ..models.regression import subgroup_analysis
+    from ..diagnostics.rob import rob_sensitivity
     from .pipeline import method_comparison
     from .prisma import prisma_counts
 
@@ -663,7 +663,7 @@ def render_pdf(rep: Report, path: Path) -> Path:
             pdf.ln(3)
         elif b.kind == "sof":
             header, body, notes = b.sof.cells(rep.lang)
-            from ..findings import sup_plain
+            from ..reporting.findings import sup_plain
 
             pdf.add_page(orientation="L")
             width = pdf.w - pdf.l_margin - pdf.r_margin

@@ -1,7 +1,10 @@
-"""Writing reports: the library's DOCX helpers, shared by the summary-of-findings table and the project's report.
+"""Writing reports: tables for readers, and the library's DOCX helpers.
 
+- :mod:`~koppmeta.reporting.findings`: the summary of findings with absolute effects and GRADE
+  certainty (:func:`koppmeta.summary_of_findings`);
 - :func:`save_docx`: write a python-docx document so that the same content gives the same bytes;
-- :func:`docx_column_widths`: column widths for a python-docx table from its text.
+- :func:`docx_column_widths`: column widths for a python-docx table from its text (these two are
+  shared by the summary-of-findings table and the project's report).
 
 The KOPP evidence report itself (``koppmeta report``) and the PRISMA counts of the evidence base
 are part of the project: :mod:`koppmeta.project.report`, :mod:`koppmeta.project.prisma`. Their old

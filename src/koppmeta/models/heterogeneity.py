@@ -2,7 +2,7 @@
 
 All estimators work for a model matrix ``X`` (more columns for meta-regression); for the
 intercept-only model :func:`estimate_tau2` and :func:`q_profile_ci` hand over to
-:mod:`koppmeta.engine`, the one implementation used by ``meta_analysis`` and ``fit_many``. They follow the
+:mod:`koppmeta.models.engine`, the one implementation used by ``meta_analysis`` and ``fit_many``. They follow the
 definitions in Viechtbauer (2005), J Educ Behav Stat 30:261-293, and the code
 paths of metafor's ``rma.uni()``; the parity tests compare them with metafor.
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from . import engine
-from ._dist import chi2_isf, chi2_ppf
-from .exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarning
+from .._dist import chi2_isf, chi2_ppf
+from ..exceptions import ConvergenceError, ConvergenceWarning, MultiplePeaksWarning
 
 THRESHOLD = engine.THRESHOLD
 ROOT_TOL = engine.ROOT_TOL
@@ -158,8 +158,8 @@ def estimate_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str) -> T
       eq. 15-16); if the likelihood at tau^2 = 0 is higher than at the solution, 0 is taken.
 
     Negative values are truncated at 0. An intercept-only model (``X`` a column of ones) is
-    estimated by :func:`koppmeta.engine.estimate_tau2`, a model with moderators by
-    :func:`koppmeta.engine.design_tau2` (both vectorised; here a batch of one), which adds the
+    estimated by :func:`koppmeta.models.engine.estimate_tau2`, a model with moderators by
+    :func:`koppmeta.models.engine.design_tau2` (both vectorised; here a batch of one), which adds the
     warnings; on non-convergence of ML/REML with moderators the root of the score with the highest
     likelihood is used (with a :class:`ConvergenceWarning`).
     """

@@ -4,7 +4,7 @@ Simulation studies, bootstrap and GOSH plots need thousands to millions of small
 meta-analyses. :func:`fit_many` fits them together: each analysis is one row of
 two 2-D arrays (effect sizes and sampling variances, NaN-padded when the
 analyses have different numbers of studies). The estimation itself is
-:mod:`koppmeta.engine`, the same code :func:`koppmeta.meta_analysis` runs on a batch
+:mod:`koppmeta.models.engine`, the same code :func:`koppmeta.meta_analysis` runs on a batch
 of one, so the numbers are those of ``meta_analysis`` (and of R metafor's ``rma()``).
 This module adds the input checks, the work in chunks of rows (memory stays bounded:
 100,000 analyses of k = 13 need about 40 MiB besides the input and the result; NaN-padded
@@ -22,9 +22,9 @@ import pandas as pd
 
 from . import engine
 from . import heterogeneity as het
-from .exceptions import ConvergenceWarning, KnappHartungWarning, MultiplePeaksWarning
-from .results import TableResult, deprecated_alias
-from ._validation import check_choice, check_level
+from ..exceptions import ConvergenceWarning, KnappHartungWarning, MultiplePeaksWarning
+from ..results import TableResult, deprecated_alias
+from .._validation import check_choice, check_level
 
 __all__ = ["fit_many", "FIT_MANY_COLUMNS"]
 
@@ -279,7 +279,7 @@ def fit_many(
         index is kept for the result. (Called ``Y`` and ``V`` before; those names still
         work for one release, with a DeprecationWarning.)
     method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
-        tau^2 estimator (see :func:`koppmeta.heterogeneity.estimate_tau2` and the
+        tau^2 estimator (see :func:`koppmeta.models.heterogeneity.estimate_tau2` and the
         module notes for how each is computed for a batch).
     test : {"z", "knha", "adhoc"}
         z test, or Knapp-Hartung with a t distribution (needs k >= 2 in every row);
@@ -326,7 +326,7 @@ def fit_many(
 
     Notes
     -----
-    Every estimator is vectorised over the rows (:mod:`koppmeta.engine` describes each):
+    Every estimator is vectorised over the rows (:mod:`koppmeta.models.engine` describes each):
     DL, HE, HS and SJ are closed forms; ML and REML use Fisher scoring with step halving
     from the HE estimate until tau^2 changes by less than 1e-13 (Viechtbauer 2005, J Educ
     Behav Stat 30:261-293, eq. 15-16), safeguarded by a bracket where it oscillates; PM and

@@ -6,7 +6,7 @@ of the k studies and plot the pooled estimate against I^2. Clusters in that clou
 to studies that drive heterogeneity or the pooled effect. Like metafor's ``gosh()``, a
 random sample of subsets is used when there are too many to fit them all.
 
-The subsets are fitted together with :func:`koppmeta.fast.fit_many`, so the numbers are
+The subsets are fitted together with :func:`koppmeta.models.batch.fit_many`, so the numbers are
 those of :func:`koppmeta.meta_analysis` on each subset (and agree with metafor's
 ``gosh()``; see ``tests/test_gosh.py``).
 """
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fast import CHUNK_ELEMENTS, fit_arrays, warn_notes
-from .models import MetaAnalysis
-from .results import TableResult
+from ..models.batch import CHUNK_ELEMENTS, fit_arrays, warn_notes
+from ..models.univariate import MetaAnalysis
+from ..results import TableResult
 
 __all__ = ["gosh", "GOSH_COLUMNS", "ALL_SUBSETS_MAX_K", "DEFAULT_SAMPLE"]
 
@@ -134,7 +134,7 @@ def gosh(
     Unlike metafor's ``gosh()`` with DL, which reports H^2 = Q/(k-1) for a subset whose tau^2
     is 0 although its own ``rma()`` reports 1, every subset here gets the H^2 of ``meta_analysis``.
     Each subset is fitted by the same engine as :func:`koppmeta.meta_analysis`
-    (:mod:`koppmeta.engine`), so a subset gives the numbers of fitting it on its own.
+    (:mod:`koppmeta.models.engine`), so a subset gives the numbers of fitting it on its own.
 
     Examples
     --------

@@ -3,7 +3,7 @@
 The model: ``y_i = mu + u_i + e_i`` with ``u_i ~ N(0, tau^2)`` and
 ``e_i ~ N(0, v_i)`` (v_i known). ``mu`` is estimated by weighted least squares
 with weights ``1/(v_i + tau^2)`` after tau^2 has been estimated
-(:mod:`koppmeta.heterogeneity`). Inference is either a z test (normal
+(:mod:`koppmeta.models.heterogeneity`). Inference is either a z test (normal
 distribution) or the Knapp-Hartung method (Knapp & Hartung 2003, Stat Med
 22:2693-2710): the variance is scaled by ``s^2 = sum w_i (y_i - mu)^2 / (k-1)``
 and a t distribution with k-1 degrees of freedom is used, exactly as metafor's
@@ -30,11 +30,12 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import formatting, engine
+from .. import formatting
+from . import engine
 from . import heterogeneity as het
-from .results import PooledResult
-from .exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
-from ._validation import (
+from ..results import PooledResult
+from ..exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
+from .._validation import (
     check_choice,
     check_level,
     check_positive,
@@ -311,7 +312,7 @@ def meta_analysis(
     yi, vi : array-like or str
         Effect sizes and their sampling variances, or column names in ``data``.
     method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
-        tau^2 estimator (see :func:`koppmeta.heterogeneity.estimate_tau2`); "FE" fits
+        tau^2 estimator (see :func:`koppmeta.models.heterogeneity.estimate_tau2`); "FE" fits
         the fixed-effect (common-effect) model.
     test : {"z", "knha", "adhoc"}
         z test, or the Knapp-Hartung adjustment with a t distribution; ``"adhoc"`` is the
@@ -344,7 +345,7 @@ def meta_analysis(
         Unknown method or test (listing the valid ones), lengths that differ, empty input,
         text, missing or non-finite values, or variances that are not positive; the message
         names the argument, the study (label and row), the value and the rule.
-    koppmeta.heterogeneity.ConvergenceError
+    koppmeta.ConvergenceError
         If an iterative estimator cannot reach a solution.
 
     Notes
@@ -361,7 +362,7 @@ def meta_analysis(
     - The upper Q-profile bound is searched without metafor's cap at tau^2 = 100 (metafor then
       reports "> 100"); with two studies it is often far above that.
     - ML/REML: Fisher scoring (Newton steps near the root) to a change below 1e-13, kept inside a
-      bracket where it oscillates (:mod:`koppmeta.engine`); this converges where metafor's plain
+      bracket where it oscillates (:mod:`koppmeta.models.engine`); this converges where metafor's plain
       Fisher scoring would report non-convergence. Only on degenerate data that never settles is
       the highest maximum of a scan of the score used, with a :class:`ConvergenceWarning`. If the
       likelihood at tau^2 = 0 is higher than at the solution, 0 is used (metafor's ``ll0check``),
@@ -443,11 +444,11 @@ def pi_method(test: str, k: int) -> str:
 def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labels=None, measure=None,
                 notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, batch=None,
                 converged: bool = True, scan_later: bool = False) -> MetaAnalysis:
-    """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.engine.assemble`).
+    """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.models.engine.assemble`).
 
     Used by :func:`meta_analysis` and wherever tau^2 comes from elsewhere (e.g. a common tau^2
-    across subgroups). ``batch``: the :class:`koppmeta.engine.Batch` of ``y, v`` if already built.
-    ``scan_later``: ``tau2_other`` and ``loglik_other`` come from :func:`koppmeta.engine.other_peaks` on first
+    across subgroups). ``batch``: the :class:`koppmeta.models.engine.Batch` of ``y, v`` if already built.
+    ``scan_later``: ``tau2_other`` and ``loglik_other`` come from :func:`koppmeta.models.engine.other_peaks` on first
     use (instead of the values given).
     """
     notes = list(notes)

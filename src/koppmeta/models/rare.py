@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from ._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
-from .effect_sizes import two_by_two
-from . import formatting
-from .results import PooledResult
+from .._validation import check_choice, check_level, make_labels, numeric_vector, resolve_column
+from ..effects.sizes import two_by_two
+from .. import formatting
+from ..results import PooledResult
 
 __all__ = ["RareEventsResult", "mantel_haenszel", "peto", "binomial_glmm", "MH_MEASURES"]
 

@@ -46,11 +46,11 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
-from . import translations as tr
-from . import formatting
-from ._validation import check_choice
-from .models import MetaAnalysis
-from .results import Result, back_transform, is_ratio
+from .. import translations as tr
+from .. import formatting
+from .._validation import check_choice
+from ..models.univariate import MetaAnalysis
+from ..results import Result, back_transform, is_ratio
 
 __all__ = ["summary_of_findings", "SummaryOfFindings", "PublishedEffect", "optimal_information_size", "nnt_interval", "DOMAINS"]
 
@@ -345,14 +345,14 @@ class SummaryOfFindings(Result):
             cells = table.add_row().cells
             for cell, text in zip(cells, row):
                 _docx_text(cell.paragraphs[0], text, Pt(8))
-        from .reporting import docx_column_widths
+        from . import docx_column_widths
 
         docx_column_widths(table, 25.0 if doc.sections[-1].page_width > doc.sections[-1].page_height else 16.5)
         for i, n in enumerate(notes, 1):
             p = doc.add_paragraph()
             _docx_text(p, (f"{i}. " if i < len(notes) else "") + n, Pt(7.5))
         if isinstance(target, (str, bytes)) or (target is not None and not hasattr(target, "add_table")):
-            from .reporting import save_docx
+            from . import save_docx
 
             save_docx(doc, target)
         return doc
@@ -361,7 +361,7 @@ class SummaryOfFindings(Result):
         """The table as a matplotlib figure (A4 width), footnotes below it."""
         import matplotlib.pyplot as plt
 
-        from .plotting import style
+        from ..plotting import style
 
         header, body, notes = self.cells(lang)
         body_plain = [[sup_plain(c) for c in row] for row in body]

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ._dist import norm_isf
-from .results import RATIO_MEASURES, deprecated_alias
+from .._dist import norm_isf
+from ..results import RATIO_MEASURES, deprecated_alias
 
-from ._validation import (
+from .._validation import (
     check_choice,
     check_level,
     check_nonnegative,

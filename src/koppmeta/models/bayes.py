@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy import integrate, optimize, special, stats
 
-from ._validation import check_level, effect_inputs
-from . import formatting
-from .results import Result
+from .._validation import check_level, effect_inputs
+from .. import formatting
+from ..results import Result
 
 __all__ = [
     "BayesianMetaAnalysis",

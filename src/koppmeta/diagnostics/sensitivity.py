@@ -30,11 +30,11 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from ._validation import numeric_vector, study_name
-from . import formatting
-from .models import MetaAnalysis, meta_analysis
-from .exceptions import KnappHartungWarning
-from .results import Result, TableResult
+from .._validation import numeric_vector, study_name
+from .. import formatting
+from ..models.univariate import MetaAnalysis, meta_analysis
+from ..exceptions import KnappHartungWarning
+from ..results import Result, TableResult
 
 __all__ = ["leave_one_out", "influence", "InfluenceResult", "cumulative", "baujat"]
 
@@ -57,7 +57,7 @@ def _table(fit: MetaAnalysis, out: pd.DataFrame, heading: str) -> TableResult:
 
 
 # ---------------------------------------------------------------------------
-# shared helpers (also used by koppmeta.bias)
+# shared helpers (also used by koppmeta.diagnostics.bias)
 # ---------------------------------------------------------------------------
 
 
@@ -96,7 +96,7 @@ def _rows_many(fit: MetaAnalysis, sets: Sequence[np.ndarray], progress: bool) ->
 
     Sets of one study under Knapp-Hartung are fitted with the z test, as metafor does.
     """
-    from .fast import fit_many
+    from ..models.batch import fit_many
 
     n, k = len(sets), fit.k
     Y = np.full((n, k), np.nan)
@@ -188,7 +188,7 @@ def leave_one_out(fit: MetaAnalysis, *, progress: bool | None = None) -> TableRe
     >>> import koppmeta
     >>> es = koppmeta.datasets.load_bcg("RR")  # log risk ratios yi and their variances vi
     >>> fit = koppmeta.meta_analysis("yi", "vi", data=es, labels="label")
-    >>> from koppmeta.sensitivity import leave_one_out
+    >>> from koppmeta.diagnostics.sensitivity import leave_one_out
     >>> leave_one_out(fit)[["estimate", "tau2"]].shape
     (13, 2)
     """

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._validation import DataError, Problem
+from .._validation import DataError, Problem
 
 __all__ = ["read_revman", "RevManReview"]
 

@@ -9,7 +9,7 @@ Viechtbauer 2010, J Stat Softw 36(3), section 2.3) is
 with ``x_i`` the i-th row of the model matrix ``X`` (an intercept, then one column per
 numeric moderator and one dummy column per non-reference level of a categorical
 moderator). ``tau^2`` (the *residual* heterogeneity) is estimated with
-:func:`koppmeta.heterogeneity.estimate_tau2` for the same ``X``; ``beta`` by weighted
+:func:`koppmeta.models.heterogeneity.estimate_tau2` for the same ``X``; ``beta`` by weighted
 least squares with ``W = diag(1 / (v_i + tau^2))``:
 
     b = (X'WX)^-1 X'W y,   Var(b) = (X'WX)^-1.
@@ -38,12 +38,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import formatting, engine
+from .. import formatting
+from . import engine
 from . import heterogeneity as het
-from ._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
-from .exceptions import KnappHartungWarning
-from .models import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
-from .results import Result, StudyColumns
+from .._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
+from ..exceptions import KnappHartungWarning
+from .univariate import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
+from ..results import Result, StudyColumns
 
 __all__ = [
     "MetaRegression",
@@ -705,7 +706,7 @@ def meta_regression(
         of a pandas Categorical, unless ``reference`` names another. Integer-coded groups
         are numeric unless converted with ``.astype("category")``.
     method : {"FE", "DL", "REML", "ML", "PM", "HE", "SJ", "HS", "EB"}
-        Estimator of the residual tau^2 (:func:`koppmeta.heterogeneity.estimate_tau2`).
+        Estimator of the residual tau^2 (:func:`koppmeta.models.heterogeneity.estimate_tau2`).
     test : {"z", "knha"}
         z / chi-square tests, or Knapp-Hartung t / F tests.
     level : float
@@ -1334,7 +1335,7 @@ def permutation_test(
     n_fallback = 0
     if kind == "sign flips":
         # all sign patterns (or the seeded sample) at once through the vectorised engine
-        from .fast import fit_many
+        from .batch import fit_many
 
         if exact:
             bits = np.arange(k)

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import formatting
-from ._validation import check_choice, check_level
-from .exceptions import ConvergenceWarning
-from .models import MetaAnalysis
-from .results import Result
+from .. import formatting
+from .._validation import check_choice, check_level
+from ..exceptions import ConvergenceWarning
+from ..models.univariate import MetaAnalysis
+from ..results import Result
 
 __all__ = ["BootstrapResult", "bootstrap"]
 
@@ -144,7 +144,7 @@ def bootstrap(fit: MetaAnalysis, *, n_boot: int = 1000, kind: str = "nonparametr
     progress : bool, optional
         Progress bar over batches (default: only for more than 200,000 replicates).
     """
-    from .fast import fit_many
+    from ..models.batch import fit_many
 
     func = "bootstrap"
     if not isinstance(fit, MetaAnalysis):

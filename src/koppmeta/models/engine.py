@@ -859,12 +859,12 @@ def _design_loglik(y, v, X, tau2, reml):
 def design_tau2(y: np.ndarray, v: np.ndarray, X: np.ndarray, method: str):
     """Residual tau^2 of many meta-regressions at once: ``y``, ``v`` (n, k), ``X`` (n, k, p).
 
-    The same estimators as :func:`koppmeta.heterogeneity.estimate_tau2` for a model matrix, in
+    The same estimators as :func:`koppmeta.models.heterogeneity.estimate_tau2` for a model matrix, in
     batched matrix form (Viechtbauer 2005): DL ``(Q - (k - p)) / tr P_0``; HS ``(Q - k) / sum w``;
     HE ``(RSS_ols - tr(P_ols V)) / (k - p)``; SJ ``t0 Q_gen(t0) / (k - p)``; PM/EB the root of
     ``Q_gen = k - p`` (Newton from 0 with a bisection guard); ML/REML Fisher scoring from HE
     with step halving, then metafor's ll0check. Returns ``(tau2, converged, ll0)`` (``ll0``: where
-    the ll0check set tau^2 to 0). :func:`koppmeta.heterogeneity.estimate_tau2` runs it on a batch
+    the ll0check set tau^2 to 0). :func:`koppmeta.models.heterogeneity.estimate_tau2` runs it on a batch
     of one for a single meta-regression.
     """
     n, k, p = X.shape

@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import DataError, Problem
-from . import translations as tr
-from .effect_sizes import effect_sizes, from_ci
-from . import formatting
-from .models import TESTS, MetaAnalysis, meta_analysis
-from .results import Result, back_transform, is_ratio
+from .._validation import DataError, Problem
+from .. import translations as tr
+from .sizes import effect_sizes, from_ci
+from .. import formatting
+from ..models.univariate import TESTS, MetaAnalysis, meta_analysis
+from ..results import Result, back_transform, is_ratio
 
 __all__ = ["read_trials", "analyse", "TrialAnalysis", "template", "LAYOUTS", "ALIASES", "MEASURES"]
 
@@ -816,7 +816,7 @@ class TrialAnalysis(Result):
     def forest(self, **kwargs):
         """The forest plot (:func:`koppmeta.forest_plot`) in ``lang``, its title naming model and test, with the
         per-arm numbers of trials given as counts or means."""
-        from .plotting import forest_plot
+        from ..plotting import forest_plot
 
         result = self.subgroups if self.subgroups is not None else self.fit
         rob = None
@@ -930,7 +930,7 @@ def analyse(source: str | Path | pd.DataFrame, *, measure: str | None = None, by
                                         _t(lang, "p_by", by=by, found=", ".join([*info.columns.values(), *others]) or found))], lang)
         groups = [_t(lang, "missing_group") if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
                   for v in eff[key]]
-        from .regression import subgroup_analysis
+        from ..models.regression import subgroup_analysis
 
         single = sorted(g for g in set(groups) if groups.count(g) < 2)
         sg_test = test
@@ -964,7 +964,7 @@ def example_trials() -> pd.DataFrame:
     ``risk_of_bias`` is left empty (the source does not grade it); ``intervention_type`` holds the
     allocation method of dat.bcg (``alloc``: random, alternate, systematic) as a grouping column.
     """
-    from .datasets import load_bcg
+    from ..datasets import load_bcg
 
     bcg = load_bcg()
     return pd.DataFrame({"study": bcg["label"], "year": bcg["year"], "events1": bcg["tpos"],

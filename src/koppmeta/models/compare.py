@@ -10,8 +10,8 @@ side, on the same effect scale:
 4. REML with the ad hoc corrected HKSJ test (Röver, Knapp & Friede 2015, BMC Med Res Methodol
    15:99: the HKSJ variance is never smaller than the z test's), through
    ``meta_analysis(..., test="adhoc")`` where the library provides it;
-5. Mantel-Haenszel (and Peto for odds ratios) when arm counts are given (:mod:`koppmeta.rare`);
-6. the Bayesian normal-normal model with a weakly informative prior for tau (:mod:`koppmeta.bayes`).
+5. Mantel-Haenszel (and Peto for odds ratios) when arm counts are given (:mod:`koppmeta.models.rare`);
+6. the Bayesian normal-normal model with a weakly informative prior for tau (:mod:`koppmeta.models.bayes`).
 
 Each row has the estimate, its interval, the prediction interval (where the method has one) and tau.
 """
@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import formatting, models
-from .results import Result
-from ._validation import check_level, effect_inputs, resolve_column
+from .. import formatting, models
+from ..results import Result
+from .._validation import check_level, effect_inputs, resolve_column
 from .bayes import BayesianMetaAnalysis, bayesian_meta_analysis
 from .rare import MH_MEASURES, mantel_haenszel, peto
 

@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import heterogeneity as het
-from ._validation import check_choice, numeric_vector
-from .exceptions import FewStudiesWarning, KnappHartungWarning
-from .models import MetaAnalysis, meta_analysis
-from .results import PooledResult, Result, deprecated_alias
-from . import formatting
-from .formatting import text as _num
+from ..models import heterogeneity as het
+from .._validation import check_choice, numeric_vector
+from ..exceptions import FewStudiesWarning, KnappHartungWarning
+from ..models.univariate import MetaAnalysis, meta_analysis
+from ..results import PooledResult, Result, deprecated_alias
+from .. import formatting
+from ..formatting import text as _num
 from .sensitivity import check_fit, check_k
 
 __all__ = [
@@ -225,7 +225,7 @@ def _wls_regression(func: str, fit: MetaAnalysis, predictor: str, level: float, 
 
 def _rma_regression(func: str, fit: MetaAnalysis, predictor: str, x: np.ndarray, title: str) -> RegressionTest:
     """metafor's default ``regtest``: the mixed-effects meta-regression of the effects on the predictor."""
-    from .regression import meta_regression
+    from ..models.regression import meta_regression
 
     if np.ptp(x) == 0:
         raise ValueError(f"{func}: all values of the predictor ({_PREDICTORS[predictor]}) are equal ({x[0]:g}), so the "
@@ -638,7 +638,7 @@ def trim_and_fill(fit: MetaAnalysis, side: str | None = None, kind: str = "L0", 
     ValueError
         Unknown ``side`` or ``kind``; fewer than 2 studies (3 when ``side`` is
         chosen automatically); R0 when no centred effect is negative.
-    koppmeta.heterogeneity.ConvergenceError
+    koppmeta.exceptions.ConvergenceError
         If ``k0`` has not settled after ``maxiter`` iterations.
 
     Notes

@@ -47,9 +47,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from ._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
+from .._dist import chi2_sf, norm_isf, norm_sf, t_isf, t_sf
 
-from ._validation import (
+from .._validation import (
     check_choice,
     check_level,
     effect_inputs,
@@ -57,9 +57,9 @@ from ._validation import (
     study_name,
 )
 from .heterogeneity import ConvergenceError, ConvergenceWarning
-from . import formatting
-from .models import MetaAnalysis
-from .results import PooledResult, Result, StudyColumns, deprecated_alias
+from .. import formatting
+from .univariate import MetaAnalysis
+from ..results import PooledResult, Result, StudyColumns, deprecated_alias
 
 __all__ = ["ThreeLevelResult", "RobustResult", "three_level", "robust", "METHODS", "TESTS", "ADJUSTMENTS"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import effect_inputs
-from .models import meta_analysis
+from .._validation import effect_inputs
+from ..models.univariate import meta_analysis
 
 __all__ = ["rob_sensitivity", "SUBSETS"]
 
@@ -43,7 +43,7 @@ def rob_sensitivity(yi: Any, vi: Any, rob: Any, *, data: pd.DataFrame | None = N
         ci_high, pi_low, pi_high, pval, tau2, i2, trials, note``; ratio measures back-transformed
         (``estimate`` is then the ratio). ``k = 0`` rows have NaN numbers and a note.
     """
-    from .plotting.forest import normalise_rob
+    from ..plotting.forest import normalise_rob
 
     func = "rob_sensitivity"
     y, v, lab, *_ = effect_inputs(func, yi, vi, labels, data)

@@ -1,5 +1,0 @@
-"""Moved to :mod:`koppmeta.project.report`; this name works for one release with a ``DeprecationWarning``."""
-
-from .._moved import forward
-
-__getattr__ = forward(__name__, "koppmeta.project.report")
