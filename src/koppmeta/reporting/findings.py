@@ -57,94 +57,9 @@ __all__ = ["summary_of_findings", "SummaryOfFindings", "PublishedEffect", "optim
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 LEVELS = ("very_low", "low", "moderate", "high")
 
-WORDS = {
-    "en": {
-        "title": "Summary of findings",
-        "fn_method": "Pooled by random effects ({method}) with the {test} interval; {k} trials. {why}",
-        "fn_few": "With fewer than 10 trials the z interval is too narrow; Hartung-Knapp widens it as the few trials require.",
-        "fn_z_few": "Caution: with fewer than 10 trials the z interval is too narrow; Hartung-Knapp is advised.",
-        "fn_pi": "Prediction interval for the effect in a new trial: {pi}.",
-        "fn_baseline": "Risk without the intervention: {label} ({risk}).",
-        "fn_abs": "With intervention = risk without × RR; difference = risk without × (RR − 1).",
-        "fn_nnt": ("NNT = 1 / (risk without × (1 − RR)): children who need the intervention for one fewer to "
-                   "have the outcome. An interval that includes no effect runs through infinity to the number "
-                   "needed to harm (NNTH; Altman 1998)."),
-        "fn_smd": "Standardized mean difference: no absolute effect per 1,000 children.",
-        "user": "{domain}: downgraded {n} by the author: {why}",
-        "user0": "{domain}: not downgraded by the author{why}",
-        "suggested": "{domain}: {n} suggested from the data ({why})",
-        "nosuggest": "{domain}: no downgrade suggested from the data ({why})",
-        "ci_null": "the interval includes no effect",
-        "ci_clear": "the interval excludes no effect",
-        "ois_low": "{n} participants, fewer than the optimal information size of {ois}",
-        "ois_ok": "{n} participants reach the optimal information size of {ois}",
-        "ois_unknown": "participants not known, so the optimal information size cannot be checked",
-        "i2_high": "I² = {i2}",
-        "pi_null": "the prediction interval includes no effect while the confidence interval does not",
-        "het_ok": "I² = {i2}, prediction interval consistent with the confidence interval",
-        "k1": "one trial: consistency cannot be judged",
-        "rob_w": "{share} of the weight from trials at high or unclear risk",
-        "rob_high": "{share} of the weight from trials at high risk",
-        "rob_ok": "{share} of the weight from trials at high or unclear risk",
-        "rob_none": "no risk-of-bias ratings given",
-        "pub_few": "{k} trials: too few to test for small-study effects",
-        "pub_ok": "{k} trials",
-        "indirect": "a judgement of the author",
-        "fn_published": "Pooled result as the review printed it ({source}); no prediction interval printed.",
-        "i2_unknown": "I² and the prediction interval are not printed",
-        "pub_unknown": "the number of trials is not printed",
-        "levels": "levels", "level": "level",
-        "start": "Randomised trials start at high certainty; each level of downgrade lowers it by one.",
-        "nnt_b": "NNTB", "nnt_h": "NNTH", "inf": "∞",
-        "fewer": "fewer", "more": "more",
-        "figure_note": "Intervals: Hartung-Knapp (few trials); certainty: GRADE.",
-    },
-    "nl": {
-        "title": "Samenvatting van de bevindingen",
-        "fn_method": "Gepoold met een random-effectsmodel ({method}) met het {test}-interval; {k} studies. {why}",
-        "fn_few": "Bij minder dan 10 studies is het z-interval te smal; Hartung-Knapp verbreedt het zoals weinig studies vereisen.",
-        "fn_z_few": "Let op: bij minder dan 10 studies is het z-interval te smal; Hartung-Knapp wordt aangeraden.",
-        "fn_pi": "Predictie-interval voor het effect in een nieuwe studie: {pi}.",
-        "fn_baseline": "Risico zonder interventie: {label} ({risk}).",
-        "fn_abs": "Met interventie = risico zonder × RR; verschil = risico zonder × (RR − 1).",
-        "fn_nnt": ("NNT = 1 / (risico zonder × (1 − RR)): het aantal kinderen dat de interventie moet krijgen "
-                   "opdat er één minder de uitkomst krijgt. Een interval dat geen effect omvat, loopt via oneindig "
-                   "naar het aantal waarbij één kind schade heeft (NNTH; Altman 1998)."),
-        "fn_smd": "Gestandaardiseerd gemiddeld verschil: geen absoluut effect per 1.000 kinderen.",
-        "user": "{domain}: {n} afgewaardeerd door de auteur: {why}",
-        "user0": "{domain}: niet afgewaardeerd door de auteur{why}",
-        "suggested": "{domain}: {n} voorgesteld op grond van de gegevens ({why})",
-        "nosuggest": "{domain}: geen afwaardering voorgesteld op grond van de gegevens ({why})",
-        "ci_null": "het interval omvat geen effect",
-        "ci_clear": "het interval sluit geen effect uit",
-        "ois_low": "{n} deelnemers, minder dan de optimale informatieomvang van {ois}",
-        "ois_ok": "{n} deelnemers halen de optimale informatieomvang van {ois}",
-        "ois_unknown": "aantal deelnemers onbekend, dus de optimale informatieomvang is niet te toetsen",
-        "i2_high": "I² = {i2}",
-        "pi_null": "het predictie-interval omvat geen effect, het betrouwbaarheidsinterval niet",
-        "het_ok": "I² = {i2}, predictie-interval in lijn met het betrouwbaarheidsinterval",
-        "k1": "één studie: consistentie is niet te beoordelen",
-        "rob_w": "{share} van het gewicht komt van studies met hoog of onduidelijk risico",
-        "rob_high": "{share} van het gewicht komt van studies met hoog risico",
-        "rob_ok": "{share} van het gewicht komt van studies met hoog of onduidelijk risico",
-        "rob_none": "geen oordelen over risico op vertekening opgegeven",
-        "pub_few": "{k} studies: te weinig om op effecten van kleine studies te toetsen",
-        "pub_ok": "{k} studies",
-        "indirect": "een oordeel van de auteur",
-        "fn_published": "Gepoold resultaat zoals de review het vermeldt ({source}); geen predictie-interval vermeld.",
-        "i2_unknown": "I² en het predictie-interval zijn niet vermeld",
-        "pub_unknown": "het aantal studies is niet vermeld",
-        "levels": "niveaus", "level": "niveau",
-        "start": "Gerandomiseerde studies beginnen op hoge zekerheid; elk niveau afwaardering verlaagt die met één.",
-        "nnt_b": "NNTB", "nnt_h": "NNTH", "inf": "∞",
-        "fewer": "minder", "more": "meer",
-        "figure_note": "Intervallen: Hartung-Knapp (weinig studies); zekerheid: GRADE.",
-    },
-}
-# in the Dutch text NNTB / NNTH are the abbreviations Dutch reviews use (with their meaning in the footnote)
-
-TEST_NAME = {"en": {"knha": "Hartung-Knapp", "adhoc": "ad hoc Hartung-Knapp", "z": "z (normal)", "t": "t"},
-             "nl": {"knha": "Hartung-Knapp", "adhoc": "ad-hoc-Hartung-Knapp", "z": "z (normale verdeling)", "t": "t"}}
+# the words of the table, its footnotes and the GRADE judgements, in koppmeta.translations (the one table)
+WORDS = tr.FINDINGS_TEXT
+TEST_NAME = tr.FINDINGS_TEST_NAME
 
 
 @dataclass(frozen=True)
