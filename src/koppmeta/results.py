@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import formatting
 
-__all__ = ["RATIO_MEASURES", "Result", "PooledResult", "TableResult", "is_ratio", "back_transform", "deprecated_alias"]
+__all__ = ["RATIO_MEASURES", "Result", "PooledResult", "SharedFromModel", "TableResult", "is_ratio", "back_transform", "deprecated_alias"]
 
 #: Measures analysed on the log scale and shown back-transformed (``exp``).
 RATIO_MEASURES = ("RR", "OR", "HR", "IRR")
@@ -139,6 +139,18 @@ class PooledResult(Result):
     pval: float
     ci_low: float
     ci_high: float
+
+
+class SharedFromModel:
+    """The shared fields ``estimate, se, pval, ci_low, ci_high`` of a result that holds a pooled model: those of
+    the model in the attribute named by ``_model`` (the overall fit of subgroups, the chosen fit of an analysis)."""
+
+    _model: ClassVar[str] = "fit"
+    estimate = property(lambda self: getattr(self, self._model).estimate, doc="Pooled estimate of the model.")
+    se = property(lambda self: getattr(self, self._model).se, doc="Its standard error.")
+    pval = property(lambda self: getattr(self, self._model).pval, doc="Its two-sided p-value.")
+    ci_low = property(lambda self: getattr(self, self._model).ci_low, doc="Lower end of its confidence interval.")
+    ci_high = property(lambda self: getattr(self, self._model).ci_high, doc="Upper end of its confidence interval.")
 
 
 class StudyColumns:

@@ -502,18 +502,10 @@ def baujat(fit: MetaAnalysis, *, progress: bool | None = None) -> TableResult:
       otherwise it is the squared Pearson residual);
     - ``y_i = (mu_(i) - mu)^2 / Var(mu_(i))``: its influence on the pooled estimate,
       with ``mu_(i)`` and ``Var(mu_(i))`` from the model refitted without study i
-      (same estimator and test).
+      (same estimator and test); ``progress`` as in :func:`influence`.
 
-    Parameters
-    ----------
-    fit : MetaAnalysis
-    progress : bool, optional
-        Show a progress bar; by default only for ``k >= 200`` studies.
-
-    Returns
-    -------
-    koppmeta.results.TableResult
-        A DataFrame with columns ``x`` and ``y``, one row per study in input order, indexed by label.
+    Returns a :class:`koppmeta.results.TableResult`: a DataFrame with columns ``x`` and ``y``, one row per
+    study in input order, indexed by label.
     """
     func = "baujat"
     fit = check_fit(func, fit)

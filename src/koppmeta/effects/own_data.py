@@ -39,7 +39,7 @@ from .. import translations as tr
 from .sizes import effect_sizes, from_ci
 from .. import formatting
 from ..models.univariate import TESTS, MetaAnalysis, meta_analysis
-from ..results import Result, back_transform, is_ratio
+from ..results import Result, SharedFromModel, back_transform, is_ratio
 
 __all__ = ["read_trials", "analyse", "TrialAnalysis", "template", "LAYOUTS", "ALIASES", "MEASURES"]
 
@@ -627,7 +627,7 @@ def _effect(r: pd.Series, lay: str, m: str | None, lang: str) -> tuple[float, fl
 
 
 @dataclass
-class TrialAnalysis(Result):
+class TrialAnalysis(SharedFromModel, Result):
     """Result of :func:`analyse`: what was read, the effects, the pooled result and the method comparison.
 
     Attributes
@@ -663,26 +663,7 @@ class TrialAnalysis(Result):
     lang: str
     level: float
 
-    # -- the shared names of every result: those of the pooled model ----------
-    @property
-    def estimate(self) -> float:
-        return self.fit.estimate
-
-    @property
-    def se(self) -> float:
-        return self.fit.se
-
-    @property
-    def pval(self) -> float:
-        return self.fit.pval
-
-    @property
-    def ci_low(self) -> float:
-        return self.fit.ci_low
-
-    @property
-    def ci_high(self) -> float:
-        return self.fit.ci_high
+    # the shared names of every result (estimate, se, pval, ci_low, ci_high): those of the pooled model ``fit``
 
     def _records(self) -> list[dict[str, Any]]:
         return self.comparison_numbers().to_dict("records")

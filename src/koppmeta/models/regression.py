@@ -32,7 +32,7 @@ import math
 from functools import partial
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from . import heterogeneity as het
 from .._validation import check_choice, check_level, effect_inputs, resolve_column, study_name
 from ..exceptions import KnappHartungWarning
 from .univariate import MetaAnalysis, fit_at_tau2, format_p, meta_analysis
-from ..results import Result, StudyColumns
+from ..results import Result, SharedFromModel, StudyColumns
 
 __all__ = [
     "MetaRegression",
@@ -774,7 +774,7 @@ def meta_regression(
 
 
 @dataclass(frozen=True)
-class SubgroupAnalysis(Result):
+class SubgroupAnalysis(SharedFromModel, Result):
     """Result of :func:`subgroup_analysis`. All numbers are unrounded floats.
 
     Attributes
@@ -821,29 +821,11 @@ class SubgroupAnalysis(Result):
     group_name: str | None = None
     notes: tuple[str, ...] = ()
 
+    _model: ClassVar[str] = "overall"  # estimate, se, pval, ci_low, ci_high: those of the overall model
+
     @property
     def k(self) -> int:
         return self.overall.k
-
-    @property
-    def estimate(self) -> float:
-        return self.overall.estimate
-
-    @property
-    def se(self) -> float:
-        return self.overall.se
-
-    @property
-    def pval(self) -> float:
-        return self.overall.pval
-
-    @property
-    def ci_low(self) -> float:
-        return self.overall.ci_low
-
-    @property
-    def ci_high(self) -> float:
-        return self.overall.ci_high
 
     @property
     def measure(self) -> str | None:

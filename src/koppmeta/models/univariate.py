@@ -119,15 +119,10 @@ class MetaAnalysis(PooledResult):
         t, ll = engine.other_peaks(b, np.array([self.tau2]), self.method == "REML")
         return float(t[0]), float(ll[0])
 
-    @property
-    def tau2_other(self) -> float:
-        """ML/REML: tau^2 at another maximum of the (restricted) likelihood (NaN if it has one maximum)."""
-        return self._other_peak[0]
-
-    @property
-    def loglik_other(self) -> float:
-        """The (restricted) log-likelihood at ``tau2_other`` (NaN if the likelihood has one maximum)."""
-        return self._other_peak[1]
+    tau2_other = property(lambda self: self._other_peak[0], doc="ML/REML: tau^2 at another maximum of the "
+                          "(restricted) likelihood (NaN if it has one maximum).")
+    loglik_other = property(lambda self: self._other_peak[1], doc="The (restricted) log-likelihood at "
+                            "``tau2_other`` (NaN if the likelihood has one maximum).")
 
     @cached_property
     def tau2_ci(self) -> tuple[float, float] | None:
