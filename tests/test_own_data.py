@@ -229,6 +229,7 @@ def test_forest_shows_the_arm_numbers_of_the_file(tmp_path):
         assert tx[f"study-{i}-arm2-total"] == str(int(data["n2"][i]))
     assert tx["overall-arm1-total"] == str(int(sum(data["n1"][:5])))
     assert tx["header-arm1-events"] == "Gebeurtenissen"
+    assert "…" not in tx["overall-label"] and "REML" in tx["overall-label"]  # whole where the arm columns leave little room
     mixed = _write(tmp_path / "mixed.csv", ["study", "events1", "n1", "events2", "n2", "estimate", "ci_low", "ci_high"],
                    [["A", 5, 50, 10, 50, "", "", ""], ["B", "", "", "", "", 0.7, 0.5, 0.98]])
     tx = {t.get_gid(): t.get_text() for ax in analyse(mixed, measure="RR").forest().axes for t in ax.texts if t.get_gid()}

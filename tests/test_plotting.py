@@ -474,8 +474,9 @@ def test_subgroup_figure_always_states_the_subgroup_test_and_k(bcg_sub):
     tx = texts(plotting.forest_plot(bcg_sub, show_heterogeneity=False))
     assert tx["test-subgroups"].startswith("Test for subgroup differences: χ² = ") and "het-overall" not in tx
     assert tx["overall-label"].endswith(f"k = {bcg_sub.overall.k}")
-    narrow = texts(plotting.forest_plot(bcg_sub, lang="nl", width=4.0))  # the model name is shortened, never k
-    assert "\u2026" in narrow["overall-label"] and narrow["overall-label"].endswith(f", k = {bcg_sub.overall.k}")
+    narrow = texts(plotting.forest_plot(bcg_sub, lang="nl", width=4.0))  # a shorter label, whole; never without k
+    assert "\u2026" not in narrow["overall-label"] and "REML" in narrow["overall-label"]
+    assert narrow["overall-label"].endswith(f", k = {bcg_sub.overall.k}")
 
 
 def test_dutch_forest_with_arms_has_no_english_words(bcg, bcg_sub):

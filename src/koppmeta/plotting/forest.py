@@ -299,7 +299,8 @@ def forest_plot(
         if show_studies or sub:
             rows.append(Row("blank"))
     label = t["overall"].format(model=model_short) if sub else model
-    short = t["overall"].format(model=fit_method) if sub else ""  # where the model's name does not fit
+    # where the model's name does not fit (per-arm columns leave it little room): "Overall (REML)", else "REML", whole
+    short = (t["overall"].format(model=fit_method), fit_method) if fit_method != "FE" else ()
     rows.append(Row("pooled", label, tr(overall.estimate), tr(overall.ci_low), tr(overall.ci_high),
                     pooled_cells(overall, list(range(k)), 100.0), gid="overall", colour=C_POOLED,
                     mark_gid="diamond-overall", suffix=t["overall_k"].format(model="", k=k), short=short))

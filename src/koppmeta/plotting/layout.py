@@ -101,7 +101,7 @@ class Row:
     line_gid: str = ""
     arrow_gid: str = ""
     suffix: str = ""  # kept whole after the label when the label must be shortened (", k = 13")
-    short: str = ""  # a shorter label used whole where ``label`` does not fit, before anything is cut
+    short: tuple = ()  # shorter labels, tried in order where ``label`` does not fit, before anything is cut
 
 
 @dataclass
@@ -328,7 +328,8 @@ def draw_table(
                 continue
             room = label_col + (0.0 if r.kind == "study" else free(r, lw))  # pooled rows span empty left columns
             space = (room - r.indent) / SLACK - text_width(r.suffix, fs, bold)
-            text = r.short if r.short and text_width(r.label, fs, bold) > space else r.label
+            text = next((x for x in (r.label, *r.short) if text_width(x, fs, bold) <= space),
+                        r.short[-1] if r.short else r.label)
             label = fit_text(text, space, fs, bold) + r.suffix
             put(0, x_label + r.indent, y, label, "left", f"{r.gid}-label" if r.gid else "", bold=bold, color=colour)
             for cs, ps, anchor in ((left_cols, pos_left, 0), (right_cols, pos_right, 1)):
