@@ -371,7 +371,12 @@ def test_scalar_fisher_scoring_hands_oscillating_rows_to_the_batch_iteration():
     Y, V = _null(2000)
     b = engine.make_batch(Y, V)
     start = np.maximum(0.0, engine._he(b))
-    handed = [i for i in range(400) if engine._fisher_one(b.take([i]).single(), float(start[i]), True) is None]
+
+    def scalar(i):
+        s, t0 = b.take([i]).single(), float(start[i])
+        return engine._fisher_one(s.v, engine.centred(s.y, engine.weighted_mean(s.y, s.v, t0)), t0, True)
+
+    handed = [i for i in range(400) if scalar(i) is None]
     assert handed, "no oscillating row in the first 400 (the test needs one)"
     t, conv = engine.fisher_scoring(b.take(handed), start[handed], True)
     for j, i in enumerate(handed):
@@ -399,3 +404,35 @@ def test_padded_rows_in_chunks_of_every_width_equal_meta_analysis(monkeypatch):
                 if not close(float(a), b, SAME_TOL)]
         assert res.iloc[i]["k"] == m.sum()
     assert not bad, bad[:10]
+
+
+def test_moments_of_one_analysis_and_of_a_batch_are_the_weighted_sums():
+    """moments(): one matrix product for one analysis, column sums for a batch; both the sums written out."""
+    rng = np.random.default_rng(3)
+    Y, V = rng.normal(0.2, 0.4, (5, 9)), rng.uniform(0.01, 0.3, (5, 9))
+    t = rng.uniform(0.0, 0.5, 5)
+    c = rng.normal(0.0, 0.1, 5)
+    many = engine.moments(V.T, t, engine.centred(Y.T, c))
+    for i in range(5):
+        one = engine.moments(V[i], float(t[i]), engine.centred(Y[i], float(c[i])))
+        w, d = 1.0 / (V[i] + t[i]), Y[i] - c[i]
+        direct = [math.fsum(w ** p * d ** m) for p in (1, 2, 3) for m in (0, 1, 2)]
+        for j in range(9):
+            assert close(one[j], direct[j], 1e-12) and close(float(many[j][i]), direct[j], 1e-12), (i, j)
+
+
+@pytest.mark.parametrize("make", [_null, _moderate, _mixed], ids=["null", "moderate", "mixed"])
+def test_fisher_scoring_stops_where_a_further_step_would_be_below_the_threshold(make):
+    """The stop after two Newton steps (engine._settled) leaves tau^2 where the next Newton step is tiny."""
+    Y, V = make(200)
+    for i in range(Y.shape[0]):
+        m = ~np.isnan(Y[i])
+        y, v = Y[i][m], V[i][m]
+        if len(y) < 2:
+            continue
+        f = _quiet(koppmeta.meta_analysis, y, v, method="REML")
+        if f.tau2 < engine.THRESHOLD or f.notes:  # the boundary: no root of the score there
+            continue
+        P = engine.centred(y, engine.weighted_mean(y, v, f.tau2))
+        score, info, hess = engine.moment_terms(engine.moments(v, f.tau2, P), True)
+        assert abs(score / hess) < engine.THRESHOLD, (i, score / hess)

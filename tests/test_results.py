@@ -241,3 +241,19 @@ def test_the_shared_formatters():
     html = formatting.html_table("A <title>", [("tau²", "0.31", "between-study variance")], ["a & b"],
                               frame=pd.DataFrame({"x": [1.0]}, index=pd.Index(["s"], name="study")))
     assert "A &lt;title&gt;" in html and "a &amp; b" in html and "<td>1.0000</td>" in html
+
+
+def test_construct_gives_the_object_of_the_dataclass_init():
+    import dataclasses
+
+    from koppmeta.models.univariate import MetaAnalysis
+    from koppmeta.results import construct
+
+    fit = koppmeta.meta_analysis([0.1, 0.3, 0.2, 0.5], [0.01, 0.02, 0.03, 0.02], test="knha")
+    given = {f.name: getattr(fit, f.name) for f in dataclasses.fields(fit)}
+    a, b = MetaAnalysis(**given), construct(MetaAnalysis, **given)
+    assert a == b and a.__dict__ == b.__dict__ and b.summary() == a.summary()
+    with pytest.raises(TypeError, match="has the fields"):
+        construct(MetaAnalysis, **given, colour="red")
+    with pytest.raises(TypeError, match="has the fields"):
+        construct(MetaAnalysis, estimate=1.0)  # fields without a default missing

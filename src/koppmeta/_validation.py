@@ -256,7 +256,9 @@ def effect_inputs(func: str, yi: Any, vi: Any, labels: Any, data: Any, *, allow_
     lab = make_labels(func, lab_raw, k_guess) if lab_raw is not None else None
     y = numeric_vector(func, "yi", yi_raw, lab, allow_nan=allow_nan)
     v = numeric_vector(func, "vi", vi_raw, lab, allow_nan=allow_nan)
-    k = check_same_length(func, yi=y, vi=v)
+    k = len(y)
+    if k != len(v) or k == 0:
+        check_same_length(func, yi=y, vi=v)
     if not allow_nan and not (v > 0).all():
         check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
     return y, v, lab, k

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -64,6 +64,32 @@ def deprecated_alias(func: str, old: str, new: str, value: Any, current: Any, de
     warnings.warn(f"{func}: argument {old!r} is now called {new!r}; the old name will be removed in the next "
                   "release.", DeprecationWarning, stacklevel=3)
     return value
+
+
+def construct(cls, **values):
+    """A frozen dataclass result built without its generated ``__init__``: ``values`` for every field
+    without a default, defaults for the rest.
+
+    The same object as ``cls(**values)`` (equal, with the same attributes): a frozen dataclass sets
+    each field through ``object.__setattr__``, which costs more than the fit of a small
+    meta-analysis. For results that define no ``__post_init__``.
+    """
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        if "__post_init__" in dir(cls):
+            raise TypeError(f"construct: {cls.__name__} has a __post_init__; call it directly")
+        defaults = _DEFAULTS[cls] = ({f.name: f.default for f in fields(cls) if f.default is not MISSING},
+                                     frozenset(f.name for f in fields(cls)))
+    known, names = defaults
+    if not names.issuperset(values) or not names.issubset(values.keys() | known.keys()):
+        raise TypeError(f"construct: {cls.__name__} has the fields {sorted(names)}; got {sorted(values)}")
+    obj = object.__new__(cls)
+    obj.__dict__.update(known)
+    obj.__dict__.update(values)
+    return obj
+
+
+_DEFAULTS: dict[type, tuple[dict[str, Any], frozenset]] = {}
 
 
 class Result:

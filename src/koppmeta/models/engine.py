@@ -36,12 +36,18 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
   reported (``tau2_other``, ``loglik_other``). With ``peak="global"`` the higher peak is
   returned instead of the one metafor reaches.
 
+Fisher scoring takes its score and informations from nine weighted moments ``sum w^p d^m``
+(``p = 1, 2, 3``, ``m = 0, 1, 2``, ``d = y - c`` with ``c`` the weighted mean at the starting value, so
+that the moments need no second pass and have no cancellation; :func:`moments`,
+:func:`moment_terms`). It stops when tau^2 changes by less than :data:`THRESHOLD`, or after two
+Newton steps whose quadratic convergence puts the next step below a tenth of it.
+
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
-loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with scalars
-(:meth:`Batch.single`, where the sums return numbers and products summed over the studies are
-dot products, :func:`_wsum`): Fisher scoring, the ll0check, the peak scan (the grid along the
-second axis of one studies-by-grid array; :class:`koppmeta.MetaAnalysis` runs it on first use of
-``tau2_other``) and the assembly;
+loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with numbers
+(:meth:`Batch.single`; the nine moments are one matrix product): Fisher scoring, the ll0check
+and the assembly (from the same sums at the solution and at 0, :func:`one_sums`), the peak scan
+(the grid along the second axis of one studies-by-grid array; :class:`koppmeta.MetaAnalysis`
+runs it on first use of ``tau2_other``);
 the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
 Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
 data) are flagged, and the caller warns with their row numbers.
@@ -52,13 +58,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from scipy import special
 
 __all__ = [
     "Batch", "Tau2Batch", "make_batch", "estimate_tau2", "assemble", "q_profile", "loglik", "q_gen",
-    "critical", "THRESHOLD", "ROOT_TOL", "MAXITER_SCORING", "MAXITER_ROOT", "PEAK_GRID",
+    "critical", "assemble_one", "one_sums", "OneSums", "moments", "moment_terms", "centred", "weighted_mean",
+    "THRESHOLD", "ROOT_TOL", "MAXITER_SCORING", "MAXITER_ROOT", "PEAK_GRID",
 ]
 
 #: Fisher scoring stops when tau^2 changes by less than this.
@@ -110,7 +118,12 @@ class Batch:
         The sums of the engine (:func:`loglik`, :func:`q_gen`, :func:`_score`, :func:`_he`) then
         return scalars: the cheap form of a batch of one that :func:`koppmeta.meta_analysis` fits.
         """
-        return Batch(self.y[:, 0], self.v0[:, 0], self.v[:, 0], self.mask[:, 0], self.k[0], self.shift[0])
+        one = self.__dict__.get("_single")
+        if one is None:
+            v0 = self.v0[:, 0]
+            one = self._single = Batch(self.y[:, 0], v0, v0 if self.v is self.v0 else self.v[:, 0], self.mask[:, 0],
+                                       self.k[0], self.shift[0])
+        return one
 
     def take(self, cols) -> "Batch":
         """The analyses in ``cols`` (an index or boolean array) as a new batch."""
@@ -120,6 +133,12 @@ class Batch:
 
 def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> Batch:
     """A :class:`Batch` from analyses-by-studies arrays ``Y``, ``V`` (``mask``: present cells; NaN elsewhere)."""
+    if mask is None and Y.shape[0] == 1:  # one analysis: the same numbers with fewer steps
+        y = Y[0].astype(float)
+        kk = y.size
+        shift = _sum(y) / kk
+        v = V[0].astype(float)[:, None]
+        return Batch((y - shift)[:, None], v, v, np.ones((kk, 1), dtype=bool), np.array([float(kk)]), np.array([shift]))
     if mask is None or mask.all():
         # no padding: the same numbers without the masked copies
         y = np.array(Y.T, dtype=float, order="C")
@@ -159,9 +178,14 @@ def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
     rss = _wsum(w * r, r)
     # without padding make_batch stores one array as v and v0
     logv = _sum(np.log(b.v0 + tau2 if b.v is b.v0 else np.where(b.mask, b.v0 + tau2, 1.0)), axis=0)
+    return _loglik_from(b.k, logv, s1, rss, reml)
+
+
+def _loglik_from(k, logv, s1, rss, reml: bool):
+    """The (restricted) log-likelihood from ``sum log(v + tau^2)``, ``S1`` and ``sum w (y - b)^2``."""
     if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
-        return -0.5 * (b.k - 1) * _LOG_2PI + 0.5 * np.log(b.k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
-    return -0.5 * b.k * _LOG_2PI - 0.5 * logv - 0.5 * rss
+        return -0.5 * (k - 1) * _LOG_2PI + 0.5 * np.log(k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
+    return -0.5 * k * _LOG_2PI - 0.5 * logv - 0.5 * rss
 
 
 def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
@@ -198,75 +222,170 @@ def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 
 
 def _he(b: Batch) -> np.ndarray:
     """Hedges' estimator, not truncated (k > 1)."""
-    sv = b.v0.sum(axis=0)
-    return ((b.y * b.y).sum(axis=0) - (sv - sv / b.k)) / (b.k - 1)
+    sv = _sum(b.v0, axis=0)
+    return (_wsum(b.y, b.y) - (sv - sv / b.k)) / (b.k - 1)
 
 
 # ---------------------------------------------------------------------------
 # iterative estimators
 
 
-def _fisher_terms(y, v, t, reml: bool):
-    """Score, expected information and the parts of the observed information at ``tau^2 = t``.
+#: Exponents of ``v + tau^2`` in :func:`moments` (rows: w, w^2, w^3 with w = 1/(v + tau^2)).
+_NEG_POWERS = np.array([[-1.0], [-2.0], [-3.0]])
+_NEG_POWERS.flags.writeable = False
+#: Exponents of the centred effects in :func:`centred` (columns: 1, d, d^2).
+_D_POWERS = np.array([0.0, 1.0, 2.0])
+_D_POWERS.flags.writeable = False
 
-    For one analysis (1-D ``y``, ``v`` and a scalar ``t``) or many (analyses as columns, ``t`` per
-    column); the formulas are those of :func:`fisher_scoring`. Returns ``(score, info, parts)``,
-    ``parts`` for :func:`_observed_info`.
-    """
+
+def _dsum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum a * b`` over the studies (axis 0) of a batch, without the product as a temporary array."""
+    return np.einsum("ij,ij->j", a, b)
+
+
+def weighted_mean(y: np.ndarray, v: np.ndarray, t):
+    """``sum w y / sum w`` with ``w = 1/(v + t)`` per analysis (a number for 1-D ``y``, ``v``)."""
     w = 1.0 / (v + t)
-    s1 = _sum(w, axis=0)
-    mu = _wsum(w, y) / s1
-    wr = w * (y - mu)
-    s2 = _wsum(w, w)
-    ypy = _wsum(wr, wr)
+    if y.ndim == 1:
+        return float(w @ y) / float(_sum(w))
+    return _dsum(w, y) / _sum(w, axis=0)
+
+
+def centred(y: np.ndarray, c):
+    """The powers of ``d = y - c`` that :func:`moments` weighs: for one analysis the ``(k, 3)`` matrix
+    ``[1, d, d^2]``, for a batch the pair ``(d, d^2)``.
+
+    ``c`` is a weighted mean of ``y`` at a tau^2 near the ones evaluated (per analysis), so that the
+    moments give ``sum w^p (y - b)^m`` without cancellation.
+    """
+    d = y - c
+    if y.ndim == 1:
+        return np.power(d[:, None], _D_POWERS)
+    return d, d * d
+
+
+def moments(v: np.ndarray, t, P) -> list:
+    """``sum w^p d^m`` over the studies for ``p = 1, 2, 3`` and ``m = 0, 1, 2`` (``w = 1/(v + t)``; ``P`` from
+    :func:`centred`), in the order ``S1, S1d, S1dd, S2, S2d, S2dd, S3, S3d, S3dd``.
+
+    One analysis (1-D ``v``, a number ``t``): nine floats from one matrix product. A batch: nine
+    arrays (one value per analysis), sums of products without temporaries. Padded cells have
+    ``w = 0`` and add nothing.
+    """
+    if v.ndim == 1:
+        return np.dot(np.power(v + t, _NEG_POWERS), P).ravel().tolist()
+    w = 1.0 / (v + t)
+    d, d2 = P
+    out = [_sum(w, axis=0), _dsum(w, d), _dsum(w, d2)]
+    w2 = w * w
+    out += [_sum(w2, axis=0), _dsum(w2, d), _dsum(w2, d2)]
+    w2 *= w
+    out += [_sum(w2, axis=0), _dsum(w2, d), _dsum(w2, d2)]
+    return out
+
+
+def moment_terms(m, reml: bool):
+    """Score, expected and observed information of the (restricted) likelihood from :func:`moments`.
+
+    With ``b`` the weighted mean, ``r = y - b`` and ``S_j = sum w^j``: the score (twice the
+    derivative) is ``y'PPy - tr P`` (REML, ``y'PPy = sum w^2 r^2``, ``tr P = S1 - S2/S1``) or
+    ``y'PPy - S1`` (ML); the expected information ``tr PP = S2 - 2 S3/S1 + (S2/S1)^2`` (REML) or
+    ``S2`` (ML); the observed information ``2 y'PPPy - tr PP`` (or ``- S2``) with
+    ``y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1``. Works on numbers and on arrays alike.
+    """
+    s1, a1, b1, s2, a2, b2, s3, a3, b3 = m
+    mu = a1 / s1
+    ypy = b2 - mu * (2 * a2 - mu * s2)
     if reml:
-        s3 = _wsum(w * w, w)
-        score = ypy - (s1 - s2 / s1)
-        info = s2 - 2 * s3 / s1 + (s2 / s1) ** 2
+        ratio = s2 / s1
+        score = ypy - (s1 - ratio)
+        info = s2 - 2 * s3 / s1 + ratio * ratio
     else:
         score = ypy - s1
         info = s2
-    return score, info, (w, wr, s1)
+    w2r = a2 - mu * s2
+    hess = 2 * ((b3 - mu * (2 * a3 - mu * s3)) - w2r * w2r / s1) - info
+    return score, info, hess
 
 
-def _observed_info(info, parts):
-    """Observed information ``2 y'PPPy - tr PP`` (REML) or ``2 y'PPPy - S2`` (ML), with
-    ``y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1``, from the ``parts`` of :func:`_fisher_terms`."""
-    w, wr, s1 = parts
-    return 2 * (_wsum(wr * w, wr) - _wsum(wr, w) ** 2 / s1) - info
+def _fisher_one(v: np.ndarray, P: np.ndarray, t: float, reml: bool) -> float | None:
+    """:func:`fisher_scoring` for one analysis (1-D ``v``, ``P`` from :func:`centred`), with numbers.
 
-
-def _fisher_one(s: Batch, t: float, reml: bool) -> float | None:
-    """:func:`fisher_scoring` for the one analysis of ``s`` (a :meth:`Batch.single`), with scalars.
-
-    The same steps from the same formulas (:func:`_fisher_terms`, :func:`_observed_info`: Fisher,
-    Newton near the root, step halving at the boundary, stop below :data:`THRESHOLD`) without the
+    The same steps from the same formulas (:func:`moments`, :func:`moment_terms`: Fisher, Newton
+    near the root, step halving at the boundary, stop below :data:`THRESHOLD`) without the
     bookkeeping of a batch. Returns None where the batch
     iteration is needed: when the steps oscillate (its bracket takes over) or do not settle.
     """
-    y, v = s.y, s.v
     prev = 0.0
+    was_newton = False
     for _ in range(MAXITER_SCORING):
-        score, info, parts = _fisher_terms(y, v, t, reml)
-        adj = float(score / info)
-        if abs(adj) < NEWTON_SWITCH * (1.0 + t):
-            hess = _observed_info(info, parts)
-            if hess > 0:
-                newton = float(score / hess)
-                if t + newton >= 0:
-                    adj = newton
+        score, info, hess = moment_terms(moments(v, t, P), reml)
+        adj = score / info
+        is_newton = False
+        if abs(adj) < NEWTON_SWITCH * (1.0 + t) and hess > 0:
+            newton = score / hess
+            if t + newton >= 0:
+                adj, is_newton = newton, True
         if adj * prev < 0 and abs(adj) > 0.5 * abs(prev):
             return None
         if t + adj < 0:
+            is_newton = False
             if t == 0:
                 adj = 0.0
             while t + adj < 0:
                 adj /= 2
         new = t + adj
-        if abs(new - t) < THRESHOLD:
+        if abs(new - t) < THRESHOLD or (is_newton and was_newton and _settled(adj, prev)):
             return new
-        prev, t = adj, new
+        prev, t, was_newton = adj, new, is_newton
     return None
+
+
+def _settled(step, prev):
+    """After two Newton steps ``prev`` and ``step``: the next step, ``|step|^3 / prev^2`` by the quadratic
+    convergence of Newton's method, would be below a tenth of :data:`THRESHOLD` (so it is not taken)."""
+    return abs(step) < 0.5 * abs(prev) and abs(step) ** 3 < 0.1 * THRESHOLD * prev * prev
+
+
+def _present(s: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """``(y, v)`` of the present studies of a :meth:`Batch.single`."""
+    return (s.y, s.v) if s.v is s.v0 else (s.y[s.mask], s.v0[s.mask])
+
+
+class OneSums(NamedTuple):
+    """The sums of one analysis at ``tau^2 = t`` and at 0 (:func:`one_sums`): everything the log-likelihood
+    (:func:`_ml_one`) and the assembly of a fit (:func:`assemble_one`) take from the studies.
+
+    ``mean`` and ``mean0`` are the weighted means of ``y - c``; ``rss`` is ``sum w (y - b)^2`` at ``t``,
+    ``q`` the same at 0 (Cochran's Q); ``logv`` ``sum log(v + t)``; ``s2_0`` ``sum 1/v^2``.
+    """
+
+    t: float
+    c: float
+    s1: float
+    mean: float
+    rss: float
+    logv: float
+    s1_0: float
+    mean0: float
+    q: float
+    logv0: float
+    s2_0: float
+
+    def at_zero(self) -> "OneSums":
+        """The same sums with ``t = 0``."""
+        return self._replace(t=0.0, s1=self.s1_0, mean=self.mean0, rss=self.q, logv=self.logv0)
+
+
+def one_sums(v: np.ndarray, P: np.ndarray, c: float, t: float) -> OneSums:
+    """:class:`OneSums` of one analysis (present studies ``v``, ``P = centred(y, c)``) from one product."""
+    vt = v[:, None] + np.array([t, 0.0])
+    w = 1.0 / vt
+    (s1, s1_0), (a1, a1_0), (b1, b1_0) = np.dot(P.T, w).tolist()
+    logv, logv0 = _sum(np.log(vt), axis=0).tolist()
+    w0 = w[:, 1]
+    return OneSums(t, c, s1, a1 / s1, b1 - a1 * a1 / s1, logv, s1_0, a1_0 / s1_0, b1_0 - a1_0 * a1_0 / s1_0, logv0,
+                   float(np.dot(w0, w0)))
 
 
 def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
@@ -276,34 +395,40 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     ``tr P = S1 - S2/S1`` and ``tr PP = S2 - 2 S3/S1 + (S2/S1)^2``; ML ``(y'PPy - S1) / S2``.
     A step that would make tau^2 negative is halved until it does not (from tau^2 = 0 a
     negative step ends the iteration at 0). Once a step is smaller than ``NEWTON_SWITCH (1 +
-    tau^2)`` a Newton step (observed information) is taken where it is defined. An analysis
+    tau^2)`` a Newton step (observed information) is taken where it is defined; the iteration stops
+    when tau^2 changes by less than :data:`THRESHOLD`, or after two Newton steps when the next one
+    would be below a tenth of it (:func:`_settled`). An analysis
     whose steps change sign and shrink by less than half is oscillating: from then on its
     steps are kept inside the bracket of iterates with positive and negative score, by
     bisection where a step would leave it or not shrink by half. Returns ``(tau2, converged)``.
     """
     n = b.n
     if n == 1:
-        one = _fisher_one(b.single(), float(start[0]), reml)
+        y1, v1 = _present(b.single())
+        t0 = float(start[0])
+        one = _fisher_one(v1, centred(y1, weighted_mean(y1, v1, t0)), t0, reml)
         if one is not None:
             return np.array([one]), np.ones(1, dtype=bool)
     out = np.array(start, dtype=float)
     conv = np.zeros(n, dtype=bool)
     idx = np.arange(n)
-    y, v, t = b.y, b.v, out.copy()
+    v, t = b.v, out.copy()
+    d, d2 = centred(b.y, weighted_mean(b.y, v, t))  # padded cells: weight 0
     prev = np.zeros(n)
     lo = np.zeros(n)
     hi = np.full(n, np.inf)
     safe = np.zeros(n, dtype=bool)
+    was_newton = np.zeros(n, dtype=bool)
     for _ in range(MAXITER_SCORING):
-        score, info, parts = _fisher_terms(y, v, t, reml)
+        score, info, hess = moment_terms(moments(v, t, (d, d2)), reml)
         adj = score / info
         near = np.abs(adj) < NEWTON_SWITCH * (1.0 + t)
-        if near.any():
-            hess = _observed_info(info, parts)  # Newton near the root
+        is_newton = near
+        if near.any():  # Newton near the root
             with np.errstate(divide="ignore", invalid="ignore"):
                 newton = score / hess
-            ok = near & (hess > 0) & (t + newton >= 0)
-            adj = np.where(ok, newton, adj)
+            is_newton = near & (hess > 0) & (t + newton >= 0)
+            adj = np.where(is_newton, newton, adj)
         # bracket of the maximum: score > 0 below it, < 0 above it
         pos = score > 0
         lo = np.where(pos, np.maximum(lo, t), lo)
@@ -316,8 +441,10 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
             # inside the bracket a step is kept only if it shrinks fast enough; else bisect
             bisect = safe & (~((new > lo) & (new < hi)) | (np.abs(adj) > 0.5 * np.abs(prev))) & np.isfinite(hi) & (lo < hi)
             adj = np.where(bisect, 0.5 * (lo + hi) - t, adj)
+            is_newton = is_newton & ~bisect
         neg = t + adj < 0
         if neg.any():
+            is_newton = is_newton & ~neg
             adj[neg & (t == 0)] = 0.0
             neg = t + adj < 0
             while neg.any():
@@ -325,16 +452,21 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
                 neg = t + adj < 0
         new = t + adj
         done = np.abs(new - t) < THRESHOLD
+        both = is_newton & was_newton
+        if both.any():  # as _settled
+            a = np.abs(adj)
+            done |= both & (a < 0.5 * np.abs(prev)) & (a ** 3 < 0.1 * THRESHOLD * prev * prev)
         prev = adj
         t = new
+        was_newton = is_newton
         if done.any():
             out[idx[done]] = t[done]
             conv[idx[done]] = True
             keep = ~done
             if not keep.any():
                 return out, conv
-            idx, y, v, t = idx[keep], y[:, keep], v[:, keep], t[keep]
-            prev, lo, hi, safe = prev[keep], lo[keep], hi[keep], safe[keep]
+            idx, d, d2, v, t = idx[keep], d[:, keep], d2[:, keep], v[:, keep], t[keep]
+            prev, lo, hi, safe, was_newton = prev[keep], lo[keep], hi[keep], safe[keep], was_newton[keep]
     out[idx] = t
     return out, conv
 
@@ -517,28 +649,37 @@ class Tau2Batch:
     loglik_other: np.ndarray
     loglik: np.ndarray
     notes: dict = field(default_factory=dict)
+    #: A batch of one (ML/REML): the sums at the returned tau^2 (for :func:`assemble_one`), or None.
+    one: OneSums | None = None
 
 
 def _ml_one(b: Batch, reml: bool, peak: str, peaks: bool, res: Tau2Batch) -> bool:
-    """The ML/REML branch of :func:`estimate_tau2` for a batch of one (k > 1), with scalars; writes ``res``.
+    """The ML/REML branch of :func:`estimate_tau2` for a batch of one (k > 1), with numbers; writes ``res``.
 
     The same steps as the batch: :func:`fisher_scoring` from the HE estimate, metafor's ll0check,
     :func:`other_peaks`, the ``peak="global"`` swap. Returns False (``res`` untouched) where Fisher
     scoring needs the batch iteration (oscillation, degenerate data).
     """
     s = b.single()
-    t = _fisher_one(s, max(0.0, float(_he(s))), reml)
+    y, v = _present(s)
+    t0 = max(0.0, float(_he(s)))
+    c = weighted_mean(y, v, t0)
+    P = centred(y, c)
+    t = _fisher_one(v, P, t0, reml)
     if t is None:
         return False
     t = max(0.0, t)
-    ll = float(loglik(s, t, reml))
+    # the log-likelihood at the solution and at 0 (metafor's ll0check)
+    sums = one_sums(v, P, c, t)
+    ll = float(_loglik_from(s.k, sums.logv, sums.s1, sums.rss, reml))
     other_t = other_ll = math.nan
     if t > THRESHOLD:  # metafor's ll0check
-        l0 = float(loglik(s, 0.0, reml))
+        l0 = float(_loglik_from(s.k, sums.logv0, sums.s1_0, sums.q, reml))
         if l0 - ll > LL0_TOL:
             if not peaks:
                 other_t, other_ll = t, ll
             t, ll = 0.0, l0
+            sums = sums.at_zero()
             res.ll0[0] = True
     if peaks and math.isnan(other_t):
         ot, ol = other_peaks(b, np.array([t]), reml)
@@ -547,6 +688,7 @@ def _ml_one(b: Batch, reml: bool, peak: str, peaks: bool, res: Tau2Batch) -> boo
         t, other_t, ll, other_ll = other_t, t, other_ll, ll
     res.tau2[0], res.loglik[0] = t, ll
     res.tau2_other[0], res.loglik_other[0] = other_t, other_ll
+    res.one = sums if sums.t == t else None
     return True
 
 
@@ -558,6 +700,11 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
     scan for other maxima (``tau2_other`` stays NaN). Analyses with k = 1 get tau^2 = 0.
     """
     n = b.n
+    if n == 1 and method in ("ML", "REML") and b.k[0] > 1:  # one analysis: numbers, no masks
+        res = Tau2Batch(np.zeros(1), np.ones(1, dtype=bool), np.zeros(1, dtype=bool), np.array([math.nan]),
+                        np.array([math.nan]), np.array([math.nan]))
+        if _ml_one(b, method == "REML", peak, peaks, res):
+            return res
     tau2 = np.zeros(n)
     conv = np.ones(n, dtype=bool)
     nan = np.full(n, np.nan)
@@ -593,8 +740,6 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
         if need.any():
             t[need], c[need] = solve_q(s.take(need), target[need])
         tau2[cols], conv[cols] = t, c
-    elif method in ("ML", "REML") and n == 1 and _ml_one(s, method == "REML", peak, peaks, res):
-        pass
     elif method in ("ML", "REML"):
         reml = method == "REML"
         t, c = fisher_scoring(s, np.maximum(0.0, _he(s)), reml)
@@ -668,7 +813,10 @@ def assemble(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float
     test. Returns a dict of arrays, including ``vt`` and ``qgen0`` (Q at tau^2 = 0).
     """
     if b.n == 1 and b.k[0] > 1:
-        return _assemble_one(b, tau2, method=method, test=test, level=level)
+        one = assemble_one(b, float(tau2[0]), method=method, test=test, level=level)
+        out = {key: np.array([one[key]]) for key in _ONE_KEYS}
+        out.update(k=b.k, tau2=tau2, all_equal=np.array([one["all_equal"]]))
+        return out
     k = b.k
     w, sw, mu = _sums(b, tau2)
     est = mu + b.shift
@@ -738,19 +886,26 @@ _ONE_KEYS = ("estimate", "se", "stat", "pval", "df", "ci_low", "ci_high", "pi_lo
              "q_pval", "vt", "qgen0")
 
 
-def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float) -> dict[str, np.ndarray]:
-    """:func:`assemble` for a batch of one analysis with k > 1, with scalars (the same formulas)."""
+def assemble_one(b: Batch, t: float, *, method: str, test: str, level: float,
+                 sums: OneSums | None = None) -> dict[str, float]:
+    """:func:`assemble` for a batch of one analysis with k > 1 at ``tau^2 = t``, with numbers (the same
+    formulas): a dict of floats under the names of :func:`assemble` (and ``all_equal``, a bool).
+
+    ``sums``: the :class:`OneSums` at ``t`` if the estimation has them (``Tau2Batch.one``); else they
+    are computed here (centred at the weighted mean at ``t``).
+    """
     s = b.single()
     k = float(s.k)
-    t = float(tau2[0])
-    w, sw, mu = _sums(s, t)
-    est = float(mu + s.shift)
-    var = float(1.0 / sw)
+    if sums is None or sums.t != t:
+        y, v = _present(s)
+        c = weighted_mean(y, v, t)
+        sums = one_sums(v, centred(y, c), c, t)
+    rss, qg, sw0, s2_0 = sums.rss, sums.q, sums.s1_0, sums.s2_0
+    est = sums.c + sums.mean + float(s.shift)
+    var = 1.0 / sums.s1
     kh = test != "z"
     all_equal = False
     if kh:
-        r = s.y - mu
-        rss = float(_sum(w * r * r))
         s2w = 0.0 if rss <= _EPS else rss / (k - 1)
         all_equal = s2w == 0.0
         if test == "adhoc":
@@ -768,12 +923,9 @@ def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: 
     else:
         stat = math.copysign(math.inf, est) if est != 0 else math.nan
         pval = 0.0 if est != 0 else 1.0
-    w0, sw0, mu0 = _sums(s, 0.0)
-    r0 = s.y - mu0
-    qg = float(_sum(w0 * r0 * r0))
     q = max(0.0, qg)
     q_pval = float(special.chdtrc(k - 1, q))
-    vt = (k - 1) / float(sw0 - _sum(w0 * w0) / sw0)
+    vt = (k - 1) / (sw0 - s2_0 / sw0)
     if method == "FE":
         i2 = max(0.0, 100 * (q - (k - 1)) / q) if q > 0 else 0.0
         h2 = q / (k - 1)
@@ -781,11 +933,9 @@ def _assemble_one(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: 
         i2 = 100 * t / (vt + t)
         h2 = t / vt + 1
     pi_se = math.sqrt(var + t)
-    vals = np.array([est, se, stat, pval, df, est - crit * se, est + crit * se, est - crit * pi_se,
-                     est + crit * pi_se, i2, h2, q, q_pval, vt, qg])
-    out = {key: vals[j:j + 1] for j, key in enumerate(_ONE_KEYS)}
-    out.update(k=b.k, tau2=tau2, all_equal=np.array([all_equal]))
-    return out
+    return {"estimate": est, "se": se, "stat": stat, "pval": pval, "df": df, "ci_low": est - crit * se,
+            "ci_high": est + crit * se, "pi_low": est - crit * pi_se, "pi_high": est + crit * pi_se, "i2": i2,
+            "h2": h2, "q": q, "q_pval": q_pval, "vt": vt, "qgen0": qg, "all_equal": all_equal}
 
 
 def q_profile(b: Batch, level: float, qgen0: np.ndarray | None = None):

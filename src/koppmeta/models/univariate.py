@@ -33,7 +33,7 @@ from scipy import special
 from .. import formatting
 from . import engine
 from . import heterogeneity as het
-from ..results import PooledResult
+from ..results import PooledResult, construct
 from ..exceptions import ConvergenceWarning, KnappHartungWarning, MissingDataWarning, MultiplePeaksWarning
 from .._validation import (
     check_choice,
@@ -391,8 +391,8 @@ def meta_analysis(
             y, v = y[keep], v[keep]
             lab = [lab[i] for i in keep] if lab is not None else [f"Study {i + 1}" for i in keep]
             k = check_same_length(func, yi=y, vi=v)
-    if not (v > 0).all():
-        check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
+        if not (v > 0).all():
+            check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
     if test != "z" and k < 2:
         raise ValueError(f"{func}: test='{test}' needs at least 2 studies (its t distribution has k - 1 df); got k = {k}. Use test='z'.")
     notes: list[str] = []
@@ -425,7 +425,7 @@ def meta_analysis(
         notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
     return fit_at_tau2(y, v, tau2, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes,
                        tau2_other=float(est.tau2_other[0]), loglik_other=float(est.loglik_other[0]), batch=b,
-                       converged=bool(est.converged[0]),
+                       converged=bool(est.converged[0]), sums=est.one,
                        scan_later=not scan and method in ("ML", "REML") and k > 1 and bool(est.converged[0]))
 
 
@@ -438,23 +438,28 @@ def pi_method(test: str, k: int) -> str:
 
 def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labels=None, measure=None,
                 notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, batch=None,
-                converged: bool = True, scan_later: bool = False) -> MetaAnalysis:
+                converged: bool = True, scan_later: bool = False, sums=None) -> MetaAnalysis:
     """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.models.engine.assemble`).
 
     Used by :func:`meta_analysis` and wherever tau^2 comes from elsewhere (e.g. a common tau^2
     across subgroups). ``batch``: the :class:`koppmeta.models.engine.Batch` of ``y, v`` if already built.
     ``scan_later``: ``tau2_other`` and ``loglik_other`` come from :func:`koppmeta.models.engine.other_peaks` on first
-    use (instead of the values given).
+    use (instead of the values given). ``sums``: the estimation's sums at ``tau2``
+    (:class:`koppmeta.models.engine.OneSums`), if it has them.
     """
     notes = list(notes)
     b = engine.make_batch(y[None, :], v[None, :]) if batch is None else batch
-    r = engine.assemble(b, np.array([tau2]), method=method, test=test, level=level)
     k = len(y)
-    if r["all_equal"][0]:
+    if k > 1:
+        r = engine.assemble_one(b, tau2, method=method, test=test, level=level, sums=sums)
+        g = r.__getitem__
+    else:
+        r = engine.assemble(b, np.array([tau2]), method=method, test=test, level=level)
+        g = lambda name: float(r[name][0])  # noqa: E731
+    if g("all_equal"):
         notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
-    g = lambda name: float(r[name][0])  # noqa: E731
-    return MetaAnalysis(
-        k=k, estimate=g("estimate"), se=g("se"), stat=g("stat"), pval=g("pval"), df=g("df"),
+    return construct(
+        MetaAnalysis, k=k, estimate=g("estimate"), se=g("se"), stat=g("stat"), pval=g("pval"), df=g("df"),
         ci_low=g("ci_low"), ci_high=g("ci_high"), pi_low=g("pi_low"), pi_high=g("pi_high"),
         tau2=tau2, i2=g("i2"), h2=g("h2"), q=g("q"), q_df=k - 1, q_pval=g("q_pval"), method=method, test=test,
         level=level, measure=measure, converged=converged, iterations=0, notes=tuple(notes),
