@@ -46,7 +46,7 @@ Everything is done for all analyses of the batch at once; there is no per-analys
 loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with numbers
 (:meth:`Batch.single`; the nine moments are one matrix product): Fisher scoring, the ll0check
 and the assembly (from the same sums at the solution and at 0, :func:`one_sums`), the peak scan
-(the grid along the second axis of one studies-by-grid array; :class:`koppmeta.MetaAnalysis`
+(the scan of the batch for a batch of one; :class:`koppmeta.MetaAnalysis`
 runs it on first use of ``tau2_other``);
 the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
 Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
@@ -65,7 +65,7 @@ from scipy import special
 
 __all__ = [
     "Batch", "Tau2Batch", "make_batch", "estimate_tau2", "assemble", "q_profile", "loglik", "q_gen",
-    "critical", "assemble_one", "one_sums", "OneSums", "moments", "moment_terms", "centred", "weighted_mean",
+    "critical", "assemble_one", "one_sums", "OneSums", "moments", "moment_terms", "score_from", "centred", "weighted_mean",
     "THRESHOLD", "ROOT_TOL", "MAXITER_SCORING", "MAXITER_ROOT", "PEAK_GRID",
 ]
 
@@ -188,35 +188,47 @@ def _loglik_from(k, logv, s1, rss, reml: bool):
     return -0.5 * k * _LOG_2PI - 0.5 * logv - 0.5 * rss
 
 
+def score_from(s1, a1, s2, a2, b2, reml: bool):
+    """The score (twice the derivative of the (restricted) log-likelihood) from weighted moments about
+    a centre ``c``: ``S1 = sum w``, ``a1 = sum w d``, ``S2 = sum w^2``, ``a2 = sum w^2 d``, ``b2 = sum w^2 d^2``
+    (``d = y - c``). With ``b`` the weighted mean and ``y'PPy = sum w^2 (y - b)^2``: ``y'PPy - tr P``,
+    ``tr P = S1 - S2/S1`` (REML), or ``y'PPy - S1`` (ML). Numbers or arrays."""
+    mu = a1 / s1
+    ypy = b2 - mu * (2 * a2 - mu * s2)
+    return ypy - (s1 - s2 / s1) if reml else ypy - s1
+
+
 def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
-    """Twice the derivative of the (restricted) log-likelihood: ``y'PPy - tr P`` (REML) or ``- sum w`` (ML)."""
+    """The score at ``tau2`` (:func:`score_from`, centred at the weighted mean at ``tau2``)."""
     w, s1, mu = _sums(b, tau2)
-    wr = w * (b.y - mu)
-    ypy = _sum(wr * wr, axis=0)
-    if reml:
-        return ypy - (s1 - _sum(w * w, axis=0) / s1)
-    return ypy - s1
+    d = b.y - mu
+    w2 = w * w
+    return score_from(s1, 0.0, _sum(w2, axis=0), _wsum(w2, d), _wsum(w2 * d, d), reml)
 
 
 def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 15) -> np.ndarray:
-    """:func:`_score` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
+    """:func:`score_from` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
 
-    Evaluated as 3-D arrays (grid x studies x analyses) in blocks of analyses of at most
-    ``block_elements`` cells, so memory stays bounded.
+    The moments are taken about the fixed-effect mean of each analysis (the grid starts at 0 and
+    the weighted means move from there to the plain mean), as 3-D arrays (grid x studies x
+    analyses) in blocks of analyses of at most ``block_elements`` cells, so memory stays bounded.
     """
     G, n = grid.shape
     kmax = b.y.shape[0]
     step = max(1, block_elements // (G * kmax))
     out = np.empty((G, n))
+    d = b.y - weighted_mean(b.y, b.v, 0.0)  # padded cells: weight 0
+    d2 = d * d
     for a in range(0, n, step):
         e = min(n, a + step)
-        y, v = b.y[None, :, a:e], b.v[None, :, a:e]
-        w = 1.0 / (v + grid[:, None, a:e])
-        s1 = w.sum(axis=1)
-        mu = (w * y).sum(axis=1) / s1
-        wr = w * (y - mu[:, None, :])
-        sc = (wr * wr).sum(axis=1)
-        out[:, a:e] = sc - (s1 - (w * w).sum(axis=1) / s1) if reml else sc - s1
+        w = b.v[None, :, a:e] + grid[:, None, a:e]
+        np.reciprocal(w, out=w)
+        da, d2a = d[:, a:e], d2[:, a:e]
+        s1 = _sum(w, axis=1)
+        a1 = np.einsum("gkc,kc->gc", w, da)
+        np.multiply(w, w, out=w)
+        out[:, a:e] = score_from(s1, a1, _sum(w, axis=1), np.einsum("gkc,kc->gc", w, da),
+                                 np.einsum("gkc,kc->gc", w, d2a), reml)
     return out
 
 
@@ -294,15 +306,13 @@ def moment_terms(m, reml: bool):
     ``y'PPPy = sum w^3 r^2 - (sum w^2 r)^2 / S1``. Works on numbers and on arrays alike.
     """
     s1, a1, b1, s2, a2, b2, s3, a3, b3 = m
-    mu = a1 / s1
-    ypy = b2 - mu * (2 * a2 - mu * s2)
+    score = score_from(s1, a1, s2, a2, b2, reml)
     if reml:
         ratio = s2 / s1
-        score = ypy - (s1 - ratio)
         info = s2 - 2 * s3 / s1 + ratio * ratio
     else:
-        score = ypy - s1
         info = s2
+    mu = a1 / s1
     w2r = a2 - mu * s2
     hess = 2 * ((b3 - mu * (2 * a3 - mu * s3)) - w2r * w2r / s1) - info
     return score, info, hess
@@ -548,8 +558,7 @@ def _grid_fractions(g: int) -> np.ndarray:
 def _other_peak_one(b: Batch, tau2: float, reml: bool):
     """:func:`other_peaks` for a batch of one: the same grid, cells and refinement, with scalars.
 
-    The grid runs along the second axis of the studies-by-grid arrays of :func:`_score`, so the
-    scan is one evaluation of the score.
+    The scan is the batch's (:func:`_score_grid`) for a batch of one.
     """
     s = b.single()
     present = s.v0 if s.v is s.v0 else s.v0[s.mask]
@@ -558,7 +567,7 @@ def _other_peak_one(b: Batch, tau2: float, reml: bool):
     lg = np.log(1e-4 * vmin)
     hg = np.log(10 * (var + vmax))
     grid = np.concatenate(([0.0], np.exp(lg + _grid_fractions(PEAK_GRID) * (hg - lg))))
-    sc = _score(b, grid, reml).tolist()
+    sc = _score_grid(b, grid[:, None], reml)[:, 0].tolist()
     g = grid.tolist()
     best_t, best_ll = math.nan, -math.inf
     if sc[0] <= 0 and tau2 > g[1]:  # boundary maximum at 0
