@@ -436,3 +436,19 @@ def test_fisher_scoring_stops_where_a_further_step_would_be_below_the_threshold(
         P = engine.centred(y, engine.weighted_mean(y, v, f.tau2))
         score, info, hess = engine.moment_terms(engine.moments(v, f.tau2, P), True)
         assert abs(score / hess) < engine.THRESHOLD, (i, score / hess)
+
+
+def test_step_halving_in_one_go_gives_the_numbers_of_repeated_halving():
+    """engine._halved: the count of halvings from a logarithm, checked both ways, as halving one at a time."""
+    rng = np.random.default_rng(8)
+    t = 10 ** rng.uniform(-12, 2, 50_000)
+    adj = -t * 10 ** rng.uniform(1e-9, 12, 50_000)
+    adj[:10] = -2 * t[:10]  # exactly on a power of two
+    adj[10:20] = -np.nextafter(2 * t[10:20], 0)  # just below
+    adj[20:30] = -np.nextafter(4 * t[20:30], np.inf)  # just above
+    expected = adj.copy()
+    neg = t + expected < 0
+    while neg.any():
+        expected[neg] /= 2
+        neg = t + expected < 0
+    assert np.array_equal(engine._halved(t, adj), expected)

@@ -81,7 +81,7 @@ def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"{func}: 'yi' has shape {y.shape} but 'vi' has shape {v.shape}; they must match "
                          "(one effect size and one sampling variance per study).")
     ny, nv = np.isnan(y), np.isnan(v)
-    bad = np.argwhere(ny != nv)
+    bad = np.argwhere(ny != nv) if not np.array_equal(ny, nv) else np.empty((0, 2))
     if bad.size:
         i, j = map(int, bad[0])
         which = "'yi' is NaN but 'vi' is" if ny[i, j] else "'vi' is NaN but 'yi' is"
@@ -90,12 +90,14 @@ def _validate(func: str, Y: Any, V: Any, test: str) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"{func}: {_where(i, j)}: {which} {other:g}. NaN marks a missing study and must be in the "
                          f"same places in 'yi' and 'vi'.{more}")
     for arg, a in (("yi", y), ("vi", v)):
-        bad = np.argwhere(np.isinf(a))
+        inf = np.isinf(a)
+        bad = np.argwhere(inf) if inf.any() else np.empty((0, 2))
         if bad.size:
             i, j = map(int, bad[0])
             raise ValueError(f"{func}: argument {arg!r}, {_where(i, j)}: value {a[i, j]} is infinite; values must be finite.")
     mask = ~ny
-    bad = np.argwhere(mask & ~(v > 0))
+    nonpositive = mask & ~(v > 0)
+    bad = np.argwhere(nonpositive) if nonpositive.any() else np.empty((0, 2))
     if bad.size:
         i, j = map(int, bad[0])
         more = f" ({len(bad) - 1} more cells break the same rule)" if len(bad) > 1 else ""

@@ -351,6 +351,19 @@ def _fisher_one(v: np.ndarray, P: np.ndarray, t: float, reml: bool) -> float | N
     return None
 
 
+def _halved(t: np.ndarray, adj: np.ndarray) -> np.ndarray:
+    """``adj`` halved until ``t + adj >= 0`` (``t > 0 > t + adj``): the numbers of repeated halving, which is
+    exact, from the count ``ceil(log2(-adj / t))`` checked against the rule both ways."""
+    h = np.maximum(1.0, np.ceil(np.log2(-adj / t))).astype(np.int64)
+    for _ in range(8):
+        under = t + np.ldexp(adj, -h) < 0  # too few halvings
+        over = ~under & (h > 1) & (t + np.ldexp(adj, -(h - 1)) >= 0)  # one fewer would do
+        if not (under.any() or over.any()):
+            break
+        h = h + under - over
+    return np.ldexp(adj, -h)
+
+
 def _settled(step, prev):
     """After two Newton steps ``prev`` and ``step``: the next step, ``|step|^3 / prev^2`` by the quadratic
     convergence of Newton's method, would be below a tenth of :data:`THRESHOLD` (so it is not taken)."""
@@ -457,9 +470,8 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
             is_newton = is_newton & ~neg
             adj[neg & (t == 0)] = 0.0
             neg = t + adj < 0
-            while neg.any():
-                adj[neg] /= 2
-                neg = t + adj < 0
+            if neg.any():
+                adj[neg] = _halved(t[neg], adj[neg])
         new = t + adj
         done = np.abs(new - t) < THRESHOLD
         both = is_newton & was_newton
