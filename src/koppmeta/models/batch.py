@@ -196,9 +196,12 @@ def _fit_by_size(Y, V, mask, *, method, test, level, tau2_ci, row0, notes, bar, 
         idx = order[s:e]
         width = int(ks[e - 1])
         m = mask[idx]
-        pos = np.argsort(~m, axis=1, kind="stable")[:, :width]  # present studies first, in their order
-        res = fit_chunk(np.take_along_axis(Y[idx], pos, 1), np.take_along_axis(V[idx], pos, 1),
-                        np.take_along_axis(m, pos, 1), method, test, level, tau2_ci, row0 + idx, local, peak)
+        if not m[:, width:].any():  # every study within the first `width` columns (padding at the ends)
+            Yc, Vc, Mc = Y[idx, :width], V[idx, :width], m[:, :width]
+        else:
+            pos = np.argsort(~m, axis=1, kind="stable")[:, :width]  # present studies first, in their order
+            Yc, Vc, Mc = np.take_along_axis(Y[idx], pos, 1), np.take_along_axis(V[idx], pos, 1), np.take_along_axis(m, pos, 1)
+        res = fit_chunk(Yc, Vc, Mc, method, test, level, tau2_ci, row0 + idx, local, peak)
         for c in cols:
             if c not in data:
                 data[c] = np.empty(n, dtype=res[c].dtype)

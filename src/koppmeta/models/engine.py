@@ -206,7 +206,7 @@ def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
     return score_from(s1, 0.0, _sum(w2, axis=0), _wsum(w2, d), _wsum(w2 * d, d), reml)
 
 
-def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 15) -> np.ndarray:
+def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 17) -> np.ndarray:
     """:func:`score_from` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
 
     The moments are taken about the fixed-effect mean of each analysis (the grid starts at 0 and
@@ -772,7 +772,7 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
         chk = c & (t > THRESHOLD)
         ll0 = np.zeros(cols.size, dtype=bool)
         if chk.any():
-            l0 = loglik(s.take(chk), np.zeros(int(chk.sum())), reml)
+            l0 = loglik(s if chk.all() else s.take(chk), np.zeros(int(chk.sum())), reml)
             gain = l0 - ll[chk]
             z = np.flatnonzero(chk)[gain > LL0_TOL]
             if z.size:
@@ -793,7 +793,7 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
         if peaks:
             fresh = np.isnan(other_t) & c
             if fresh.any():
-                ot, ol = other_peaks(s.take(fresh), t[fresh], reml)
+                ot, ol = other_peaks(s if fresh.all() else s.take(fresh), t[fresh], reml)
                 other_t[fresh], other_ll[fresh] = ot, ol
         if peak == "global":
             swap = other_ll > ll + LL0_TOL
