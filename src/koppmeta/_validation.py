@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -165,6 +167,7 @@ def numeric_vector(
 
 
 _PLAIN = (float, int, np.float64)
+_sum = np.add.reduce
 
 
 def _fast_numeric(values: Any) -> np.ndarray | None:
@@ -181,7 +184,8 @@ def _fast_numeric(values: Any) -> np.ndarray | None:
         out = np.array(values, dtype=float)
     else:
         return None
-    return out if np.isfinite(out).all() else None
+    # a finite sum means no NaN or infinity (a sum that overflows takes the careful path, which accepts it)
+    return out if math.isfinite(_sum(out)) else None
 
 
 def check_same_length(func: str, **arrays: np.ndarray) -> int:

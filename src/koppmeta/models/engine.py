@@ -285,7 +285,7 @@ def moments(v: np.ndarray, t, P) -> list:
     ``w = 0`` and add nothing.
     """
     if v.ndim == 1:
-        return np.dot(np.power(v + t, _NEG_POWERS), P).ravel().tolist()
+        return (np.power(v + t, _NEG_POWERS) @ P).ravel().tolist()
     w = 1.0 / (v + t)
     d, d2 = P
     out = [_sum(w, axis=0), _dsum(w, d), _dsum(w, d2)]
