@@ -122,13 +122,21 @@ class Batch:
         if one is None:
             v0 = self.v0[:, 0]
             one = self._single = Batch(self.y[:, 0], v0, v0 if self.v is self.v0 else self.v[:, 0], self.mask[:, 0],
-                                       self.k[0], self.shift[0])
+                                       float(self.k[0]), float(self.shift[0]))
         return one
 
     def take(self, cols) -> "Batch":
         """The analyses in ``cols`` (an index or boolean array) as a new batch."""
         return Batch(self.y[:, cols], self.v0[:, cols], self.v[:, cols], self.mask[:, cols], self.k[cols],
                      self.shift[cols])
+
+
+@lru_cache(maxsize=64)
+def _all_present(k: int) -> np.ndarray:
+    """The mask of one analysis of ``k`` studies without padding (read-only, shared)."""
+    out = np.ones((k, 1), dtype=bool)
+    out.flags.writeable = False
+    return out
 
 
 def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> Batch:
@@ -138,7 +146,7 @@ def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> 
         kk = y.size
         shift = _sum(y) / kk
         v = V[0].astype(float)[:, None]
-        return Batch((y - shift)[:, None], v, v, np.ones((kk, 1), dtype=bool), np.array([float(kk)]), np.array([shift]))
+        return Batch((y - shift)[:, None], v, v, _all_present(kk), np.array([float(kk)]), np.array([shift]))
     if mask is None or mask.all():
         # no padding: the same numbers without the masked copies
         y = np.array(Y.T, dtype=float, order="C")
@@ -184,7 +192,8 @@ def loglik(b: Batch, tau2, reml: bool) -> np.ndarray:
 def _loglik_from(k, logv, s1, rss, reml: bool):
     """The (restricted) log-likelihood from ``sum log(v + tau^2)``, ``S1`` and ``sum w (y - b)^2``."""
     if reml:  # with metafor's constant 1/2 log|X'X| = 1/2 log k
-        return -0.5 * (k - 1) * _LOG_2PI + 0.5 * np.log(k) - 0.5 * logv - 0.5 * np.log(s1) - 0.5 * rss
+        log = math.log if isinstance(s1, float) else np.log
+        return -0.5 * (k - 1) * _LOG_2PI + 0.5 * log(k) - 0.5 * logv - 0.5 * log(s1) - 0.5 * rss
     return -0.5 * k * _LOG_2PI - 0.5 * logv - 0.5 * rss
 
 
@@ -722,7 +731,7 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
     """
     n = b.n
     if n == 1 and method in ("ML", "REML") and b.k[0] > 1:  # one analysis: numbers, no masks
-        res = Tau2Batch(np.zeros(1), np.ones(1, dtype=bool), np.zeros(1, dtype=bool), np.array([math.nan]),
+        res = Tau2Batch(np.zeros(1), np.array([True]), np.array([False]), np.array([math.nan]),
                         np.array([math.nan]), np.array([math.nan]))
         if _ml_one(b, method == "REML", peak, peaks, res):
             return res
