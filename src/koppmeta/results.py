@@ -78,10 +78,11 @@ def construct(cls, **values):
     if defaults is None:
         if "__post_init__" in dir(cls):
             raise TypeError(f"construct: {cls.__name__} has a __post_init__; call it directly")
-        defaults = _DEFAULTS[cls] = ({f.name: f.default for f in fields(cls) if f.default is not MISSING},
-                                     frozenset(f.name for f in fields(cls)))
-    known, names = defaults
-    if not names.issuperset(values) or not names.issubset(values.keys() | known.keys()):
+        known = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+        names = frozenset(f.name for f in fields(cls))
+        defaults = _DEFAULTS[cls] = (known, names, names - known.keys())
+    known, names, required = defaults
+    if not (values.keys() <= names and required <= values.keys()):
         raise TypeError(f"construct: {cls.__name__} has the fields {sorted(names)}; got {sorted(values)}")
     obj = object.__new__(cls)
     obj.__dict__.update(known)
@@ -89,7 +90,7 @@ def construct(cls, **values):
     return obj
 
 
-_DEFAULTS: dict[type, tuple[dict[str, Any], frozenset]] = {}
+_DEFAULTS: dict[type, tuple[dict[str, Any], frozenset, frozenset]] = {}
 
 
 class Result:

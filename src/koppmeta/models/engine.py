@@ -142,11 +142,15 @@ def _all_present(k: int) -> np.ndarray:
 def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> Batch:
     """A :class:`Batch` from analyses-by-studies arrays ``Y``, ``V`` (``mask``: present cells; NaN elsewhere)."""
     if mask is None and Y.shape[0] == 1:  # one analysis: the same numbers with fewer steps
-        y = Y[0].astype(float)
+        y = Y[0]
         kk = y.size
-        shift = _sum(y) / kk
-        v = V[0].astype(float)[:, None]
-        return Batch((y - shift)[:, None], v, v, _all_present(kk), np.array([float(kk)]), np.array([shift]))
+        shift = float(_sum(y)) / kk
+        yc = y - shift  # a new array
+        v = V[0].astype(float)
+        b = Batch(yc[:, None], v[:, None], None, _all_present(kk), np.array([float(kk)]), np.array([shift]))
+        b.v = b.v0
+        b._single = Batch(yc, v, v, _all_present(kk)[:, 0], float(kk), shift)
+        return b
     if mask is None or mask.all():
         # no padding: the same numbers without the masked copies
         y = np.array(Y.T, dtype=float, order="C")
