@@ -37,9 +37,10 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
   returned instead of the one metafor reaches.
 
 Fisher scoring takes its score and informations from nine weighted moments ``sum w^p d^m``
-(``p = 1, 2, 3``, ``m = 0, 1, 2``, ``d = y - c`` with ``c`` the weighted mean at the starting value, so
-that the moments need no second pass and have no cancellation; :func:`moments`,
-:func:`moment_terms`). It stops when tau^2 changes by less than :data:`THRESHOLD`, or after two
+(``p = 1, 2, 3``, ``m = 0, 1, 2``, ``d = y - c``; :func:`moments`, :func:`moment_terms`). The centre ``c``
+is the weighted mean at the previous iterate (at the start, at the starting value), which the
+moments themselves give; as the iterates settle it is the weighted mean at tau^2 itself, so the
+sums about it lose nothing to cancellation however unequal the weights. It stops when tau^2 changes by less than :data:`THRESHOLD`, or after two
 Newton steps whose quadratic convergence puts the next step below a tenth of it.
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
@@ -222,26 +223,23 @@ def _score(b: Batch, tau2, reml: bool) -> np.ndarray:
 def _score_grid(b: Batch, grid: np.ndarray, reml: bool, block_elements: int = 1 << 17) -> np.ndarray:
     """:func:`score_from` at each of ``G`` values per analysis (``grid`` of shape (G, n)); returns (G, n).
 
-    The moments are taken about the fixed-effect mean of each analysis (the grid starts at 0 and
-    the weighted means move from there to the plain mean), as 3-D arrays (grid x studies x
-    analyses) in blocks of analyses of at most ``block_elements`` cells, so memory stays bounded.
+    Two passes per grid point, as :func:`_score`: the weighted mean, then the sums about it (exact
+    however unequal the weights). Evaluated as 3-D arrays (grid x studies x analyses) in blocks of
+    analyses of at most ``block_elements`` cells, so memory stays bounded.
     """
     G, n = grid.shape
     kmax = b.y.shape[0]
     step = max(1, block_elements // (G * kmax))
     out = np.empty((G, n))
-    d = b.y - weighted_mean(b.y, b.v, 0.0)  # padded cells: weight 0
-    d2 = d * d
     for a in range(0, n, step):
         e = min(n, a + step)
+        y = b.y[:, a:e]
         w = b.v[None, :, a:e] + grid[:, None, a:e]
-        np.reciprocal(w, out=w)
-        da, d2a = d[:, a:e], d2[:, a:e]
+        np.reciprocal(w, out=w)  # padded cells: weight 0
         s1 = _sum(w, axis=1)
-        a1 = np.einsum("gkc,kc->gc", w, da)
-        np.multiply(w, w, out=w)
-        out[:, a:e] = score_from(s1, a1, _sum(w, axis=1), np.einsum("gkc,kc->gc", w, da),
-                                 np.einsum("gkc,kc->gc", w, d2a), reml)
+        r = y - (np.einsum("gkc,kc->gc", w, y) / s1)[:, None, :]
+        r *= w
+        out[:, a:e] = score_from(s1, 0.0, np.einsum("gkc,gkc->gc", w, w), 0.0, np.einsum("gkc,gkc->gc", r, r), reml)
     return out
 
 
@@ -280,8 +278,8 @@ def centred(y: np.ndarray, c):
     """The powers of ``d = y - c`` that :func:`moments` weighs: for one analysis the ``(k, 3)`` matrix
     ``[1, d, d^2]``, for a batch the pair ``(d, d^2)``.
 
-    ``c`` is a weighted mean of ``y`` at a tau^2 near the ones evaluated (per analysis), so that the
-    moments give ``sum w^p (y - b)^m`` without cancellation.
+    ``c`` is the weighted mean of ``y`` at the tau^2 evaluated, or at one near it (per analysis), so
+    that the moments give ``sum w^p (y - b)^m`` without cancellation.
     """
     d = y - c
     if y.ndim == 1:
@@ -331,8 +329,8 @@ def moment_terms(m, reml: bool):
     return score, info, hess
 
 
-def _fisher_one(v: np.ndarray, P: np.ndarray, t: float, reml: bool) -> float | None:
-    """:func:`fisher_scoring` for one analysis (1-D ``v``, ``P`` from :func:`centred`), with numbers.
+def _fisher_one(y: np.ndarray, v: np.ndarray, t: float, reml: bool) -> float | None:
+    """:func:`fisher_scoring` for one analysis (1-D ``y``, ``v``), with numbers.
 
     The same steps from the same formulas (:func:`moments`, :func:`moment_terms`: Fisher, Newton
     near the root, step halving at the boundary, stop below :data:`THRESHOLD`) without the
@@ -341,8 +339,11 @@ def _fisher_one(v: np.ndarray, P: np.ndarray, t: float, reml: bool) -> float | N
     """
     prev = 0.0
     was_newton = False
+    c = weighted_mean(y, v, t)
     for _ in range(MAXITER_SCORING):
-        score, info, hess = moment_terms(moments(v, t, P), reml)
+        m = moments(v, t, centred(y, c))
+        score, info, hess = moment_terms(m, reml)
+        c += m[1] / m[0]  # the weighted mean at t: the centre of the next moments
         adj = score / info
         is_newton = False
         if abs(adj) < NEWTON_SWITCH * (1.0 + t) and hess > 0:
@@ -392,12 +393,11 @@ class OneSums(NamedTuple):
     """The sums of one analysis at ``tau^2 = t`` and at 0 (:func:`one_sums`): everything the log-likelihood
     (:func:`_ml_one`) and the assembly of a fit (:func:`assemble_one`) take from the studies.
 
-    ``mean`` and ``mean0`` are the weighted means of ``y - c``; ``rss`` is ``sum w (y - b)^2`` at ``t``,
-    ``q`` the same at 0 (Cochran's Q); ``logv`` ``sum log(v + t)``; ``s2_0`` ``sum 1/v^2``.
+    ``mean`` and ``mean0`` are the weighted means of the (centred) ``y``; ``rss`` is ``sum w (y - b)^2`` at
+    ``t``, ``q`` the same at 0 (Cochran's Q); ``logv`` ``sum log(v + t)``; ``s2_0`` ``sum 1/v^2``.
     """
 
     t: float
-    c: float
     s1: float
     mean: float
     rss: float
@@ -413,15 +413,18 @@ class OneSums(NamedTuple):
         return self._replace(t=0.0, s1=self.s1_0, mean=self.mean0, rss=self.q, logv=self.logv0)
 
 
-def one_sums(v: np.ndarray, P: np.ndarray, c: float, t: float) -> OneSums:
-    """:class:`OneSums` of one analysis (present studies ``v``, ``P = centred(y, c)``) from one product."""
+def one_sums(y: np.ndarray, v: np.ndarray, t: float) -> OneSums:
+    """:class:`OneSums` of one analysis (its present studies ``y``, ``v``): weighted means first, then the
+    sums of squares about them, at ``t`` and at 0 side by side (a studies-by-2 array)."""
     vt = v[:, None] + np.array([t, 0.0])
     w = 1.0 / vt
-    (s1, s1_0), (a1, a1_0), (b1, b1_0) = np.dot(P.T, w).tolist()
+    sw = _sum(w, axis=0)
+    mu = (y @ w) / sw
+    r = y[:, None] - mu
+    (s1, s1_0), (mean, mean0), (rss, q) = sw.tolist(), mu.tolist(), _sum(w * r * r, axis=0).tolist()
     logv, logv0 = _sum(np.log(vt), axis=0).tolist()
     w0 = w[:, 1]
-    return OneSums(t, c, s1, a1 / s1, b1 - a1 * a1 / s1, logv, s1_0, a1_0 / s1_0, b1_0 - a1_0 * a1_0 / s1_0, logv0,
-                   float(np.dot(w0, w0)))
+    return OneSums(t, s1, mean, rss, logv, s1_0, mean0, q, logv0, float(w0 @ w0))
 
 
 def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
@@ -442,21 +445,23 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     if n == 1:
         y1, v1 = _present(b.single())
         t0 = float(start[0])
-        one = _fisher_one(v1, centred(y1, weighted_mean(y1, v1, t0)), t0, reml)
+        one = _fisher_one(y1, v1, t0, reml)
         if one is not None:
             return np.array([one]), np.ones(1, dtype=bool)
     out = np.array(start, dtype=float)
     conv = np.zeros(n, dtype=bool)
     idx = np.arange(n)
-    v, t = b.v, out.copy()
-    d, d2 = centred(b.y, weighted_mean(b.y, v, t))  # padded cells: weight 0
+    y, v, t = b.y, b.v, out.copy()
+    c = weighted_mean(y, v, t)  # padded cells: weight 0
     prev = np.zeros(n)
     lo = np.zeros(n)
     hi = np.full(n, np.inf)
     safe = np.zeros(n, dtype=bool)
     was_newton = np.zeros(n, dtype=bool)
     for _ in range(MAXITER_SCORING):
-        score, info, hess = moment_terms(moments(v, t, (d, d2)), reml)
+        m = moments(v, t, centred(y, c))
+        score, info, hess = moment_terms(m, reml)
+        c = c + m[1] / m[0]  # the weighted mean at t: the centre of the next moments
         adj = score / info
         near = np.abs(adj) < NEWTON_SWITCH * (1.0 + t)
         is_newton = near
@@ -500,7 +505,7 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
             keep = ~done
             if not keep.any():
                 return out, conv
-            idx, d, d2, v, t = idx[keep], d[:, keep], d2[:, keep], v[:, keep], t[keep]
+            idx, y, v, t, c = idx[keep], y[:, keep], v[:, keep], t[keep], c[keep]
             prev, lo, hi, safe, was_newton = prev[keep], lo[keep], hi[keep], safe[keep], was_newton[keep]
     out[idx] = t
     return out, conv
@@ -697,14 +702,12 @@ def _ml_one(b: Batch, reml: bool, peak: str, peaks: bool, res: Tau2Batch) -> boo
     s = b.single()
     y, v = _present(s)
     t0 = max(0.0, float(_he(s)))
-    c = weighted_mean(y, v, t0)
-    P = centred(y, c)
-    t = _fisher_one(v, P, t0, reml)
+    t = _fisher_one(y, v, t0, reml)
     if t is None:
         return False
     t = max(0.0, t)
     # the log-likelihood at the solution and at 0 (metafor's ll0check)
-    sums = one_sums(v, P, c, t)
+    sums = one_sums(y, v, t)
     ll = float(_loglik_from(s.k, sums.logv, sums.s1, sums.rss, reml))
     other_t = other_ll = math.nan
     if t > THRESHOLD:  # metafor's ll0check
@@ -926,16 +929,15 @@ def assemble_one(b: Batch, t: float, *, method: str, test: str, level: float,
     formulas): a dict of floats under the names of :func:`assemble` (and ``all_equal``, a bool).
 
     ``sums``: the :class:`OneSums` at ``t`` if the estimation has them (``Tau2Batch.one``); else they
-    are computed here (centred at the weighted mean at ``t``).
+    are computed here.
     """
     s = b.single()
     k = float(s.k)
     if sums is None or sums.t != t:
         y, v = _present(s)
-        c = weighted_mean(y, v, t)
-        sums = one_sums(v, centred(y, c), c, t)
+        sums = one_sums(y, v, t)
     rss, qg, sw0, s2_0 = sums.rss, sums.q, sums.s1_0, sums.s2_0
-    est = sums.c + sums.mean + float(s.shift)
+    est = sums.mean + float(s.shift)
     var = 1.0 / sums.s1
     kh = test != "z"
     all_equal = False
