@@ -40,8 +40,9 @@ Fisher scoring takes its score and informations from nine weighted moments ``sum
 (``p = 1, 2, 3``, ``m = 0, 1, 2``, ``d = y - c``; :func:`moments`, :func:`moment_terms`). The centre ``c``
 is the weighted mean at the previous iterate (at the start, at the starting value), which the
 moments themselves give; as the iterates settle it is the weighted mean at tau^2 itself, so the
-sums about it lose nothing to cancellation however unequal the weights. It stops when tau^2 changes by less than :data:`THRESHOLD`, or after two
-Newton steps whose quadratic convergence puts the next step below a tenth of it.
+sums about it lose nothing to cancellation however unequal the weights. It stops when tau^2
+changes by less than :data:`THRESHOLD`, or after two Newton steps whose quadratic convergence puts
+the next step below a tenth of it (:func:`_settled`).
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
 loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with numbers
@@ -148,9 +149,9 @@ def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> 
         shift = float(_sum(y)) / kk
         yc = y - shift  # a new array
         v = V[0].astype(float)
-        b = Batch(yc[:, None], v[:, None], None, _all_present(kk), np.array([float(kk)]), np.array([shift]))
-        b.v = b.v0
-        b._single = Batch(yc, v, v, _all_present(kk)[:, 0], float(kk), shift)
+        v2 = v[:, None]
+        b = Batch(yc[:, None], v2, v2, _all_present(kk), np.array([float(kk)]), np.array([shift]))
+        b._single = Batch(yc, v, v, _all_present(kk)[:, 0], float(kk), shift)  # as single() would build it
         return b
     if mask is None or mask.all():
         # no padding: the same numbers without the masked copies
@@ -380,8 +381,10 @@ def _halved(t: np.ndarray, adj: np.ndarray) -> np.ndarray:
 
 def _settled(step, prev):
     """After two Newton steps ``prev`` and ``step``: the next step, ``|step|^3 / prev^2`` by the quadratic
-    convergence of Newton's method, would be below a tenth of :data:`THRESHOLD` (so it is not taken)."""
-    return abs(step) < 0.5 * abs(prev) and abs(step) ** 3 < 0.1 * THRESHOLD * prev * prev
+    convergence of Newton's method, would be below a tenth of :data:`THRESHOLD` (so it is not taken).
+    Numbers or arrays (one flag per analysis)."""
+    a = abs(step)
+    return (a < 0.5 * abs(prev)) & (a ** 3 < 0.1 * THRESHOLD * prev * prev)
 
 
 def _present(s: Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -493,9 +496,8 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
         new = t + adj
         done = np.abs(new - t) < THRESHOLD
         both = is_newton & was_newton
-        if both.any():  # as _settled
-            a = np.abs(adj)
-            done |= both & (a < 0.5 * np.abs(prev)) & (a ** 3 < 0.1 * THRESHOLD * prev * prev)
+        if both.any():
+            done |= both & _settled(adj, prev)
         prev = adj
         t = new
         was_newton = is_newton
