@@ -170,6 +170,9 @@ _PLAIN = (float, int, np.float64)
 _sum = np.add.reduce
 
 
+_min = np.minimum.reduce  # ndarray.min without its Python wrapper
+
+
 def _fast_numeric(values: Any) -> np.ndarray | None:
     """The common case without per-value checks: finite numbers in a float/int array or a list.
 
@@ -263,6 +266,6 @@ def effect_inputs(func: str, yi: Any, vi: Any, labels: Any, data: Any, *, allow_
     k = len(y)
     if k != len(v) or k == 0:
         check_same_length(func, yi=y, vi=v)
-    if not allow_nan and not (v > 0).all():
+    if not allow_nan and not _min(v) > 0:  # no NaN here: numeric_vector refused it
         check_positive(func, "vi", v, lab, rule="sampling variances must be greater than 0")
     return y, v, lab, k

@@ -38,21 +38,24 @@ Viechtbauer 2005, J Educ Behav Stat 30:261-293):
 
 Fisher scoring takes its score and informations from nine weighted moments ``sum w^p d^m``
 (``p = 1, 2, 3``, ``m = 0, 1, 2``, ``d = y - c``; :func:`moments`, :func:`moment_terms`). The centre ``c``
-is the weighted mean at the previous iterate (at the start, at the starting value), which the
-moments themselves give; as the iterates settle it is the weighted mean at tau^2 itself, so the
-sums about it lose nothing to cancellation however unequal the weights. It stops when tau^2
-changes by less than :data:`THRESHOLD`, or after two Newton steps whose quadratic convergence puts
-the next step below a tenth of it (:func:`_settled`).
+is the weighted mean at the previous iterate (at the start, at the starting value; one analysis
+takes its first moments about its plain mean, and again about the weighted mean only where that
+would lose digits, :func:`first_moments`), which the moments themselves give; as the iterates
+settle it is the weighted mean at tau^2 itself, so the sums about it lose nothing to cancellation
+however unequal the weights. It stops when tau^2 changes by less than :data:`THRESHOLD`, or after
+two Newton steps whose quadratic convergence predicts the next one so well that the error of
+taking it unevaluated is below a tenth of the threshold (:func:`_settled`, :func:`_next_step`).
 
 Everything is done for all analyses of the batch at once; there is no per-analysis Python
-loop. A batch of one (:func:`koppmeta.meta_analysis`) takes the same steps with numbers
-(:meth:`Batch.single`; the nine moments are one matrix product): Fisher scoring, the ll0check
-and the assembly (from the same sums at the solution and at 0, :func:`one_sums`), the peak scan
-(the scan of the batch for a batch of one; :class:`koppmeta.MetaAnalysis`
-runs it on first use of ``tau2_other``);
-the vectorised bookkeeping of masks and brackets would cost more than the arithmetic there.
-Where Fisher scoring oscillates or does not settle, the batch iteration takes over. Rows that still do not settle after :data:`MAXITER_SCORING` iterations (degenerate
-data) are flagged, and the caller warns with their row numbers.
+loop. One analysis (:func:`koppmeta.meta_analysis`: :func:`single_batch`, :func:`estimate_one`,
+:func:`assemble_one`) takes the same steps with numbers (the nine moments are one matrix
+product): Fisher scoring, the ll0check and the assembly (from the same sums at the solution and
+at 0, :func:`one_sums`), the peak scan (the scan of the batch for a batch of one;
+:class:`koppmeta.MetaAnalysis` runs it on first use of ``tau2_other``); the vectorised bookkeeping
+of masks and brackets would cost more than the arithmetic there. Where Fisher scoring oscillates
+or does not settle, the batch iteration takes over (:meth:`Batch.full`). Rows that still do not
+settle after :data:`MAXITER_SCORING` iterations (degenerate data) are flagged, and the caller
+warns with their row numbers.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ from scipy import special
 
 __all__ = [
     "Batch", "Tau2Batch", "make_batch", "estimate_tau2", "assemble", "q_profile", "loglik", "q_gen",
-    "critical", "assemble_one", "one_sums", "OneSums", "moments", "moment_terms", "score_from", "centred", "weighted_mean",
+    "critical", "assemble_one", "ASSEMBLED", "one_sums", "OneSums", "single_batch", "estimate_one", "OneTau2",
+    "moments", "moment_terms", "score_from", "centred", "weighted_mean", "first_moments",
     "THRESHOLD", "ROOT_TOL", "MAXITER_SCORING", "MAXITER_ROOT", "PEAK_GRID",
 ]
 
@@ -127,6 +131,17 @@ class Batch:
                                        float(self.k[0]), float(self.shift[0]))
         return one
 
+    def full(self) -> "Batch":
+        """The batch of one analysis (columns of shape ``(k, 1)``) whose :meth:`single` is this 1-D batch
+        (:func:`single_batch`); views of the same arrays, built once."""
+        b = self.__dict__.get("_full")
+        if b is None:
+            v0 = self.v0[:, None]
+            b = self._full = Batch(self.y[:, None], v0, v0 if self.v is self.v0 else self.v[:, None],
+                                   self.mask[:, None], np.array([self.k]), np.array([self.shift]))
+            b._single = self
+        return b
+
     def take(self, cols) -> "Batch":
         """The analyses in ``cols`` (an index or boolean array) as a new batch."""
         return Batch(self.y[:, cols], self.v0[:, cols], self.v[:, cols], self.mask[:, cols], self.k[cols],
@@ -136,23 +151,24 @@ class Batch:
 @lru_cache(maxsize=64)
 def _all_present(k: int) -> np.ndarray:
     """The mask of one analysis of ``k`` studies without padding (read-only, shared)."""
-    out = np.ones((k, 1), dtype=bool)
+    out = np.ones(k, dtype=bool)
     out.flags.writeable = False
     return out
+
+
+def single_batch(y: np.ndarray, v: np.ndarray) -> Batch:
+    """One analysis of present studies ``y``, ``v`` (1-D) in the form of :meth:`Batch.single`: ``y`` centred,
+    ``k`` and ``shift`` numbers. :meth:`Batch.full` gives it as a batch of one."""
+    kk = y.size
+    shift = float(_sum(y)) / kk
+    v = np.asarray(v, dtype=float)  # the engine never writes into a batch
+    return Batch(y - shift, v, v, _all_present(kk), float(kk), shift)
 
 
 def make_batch(Y: np.ndarray, V: np.ndarray, mask: np.ndarray | None = None) -> Batch:
     """A :class:`Batch` from analyses-by-studies arrays ``Y``, ``V`` (``mask``: present cells; NaN elsewhere)."""
     if mask is None and Y.shape[0] == 1:  # one analysis: the same numbers with fewer steps
-        y = Y[0]
-        kk = y.size
-        shift = float(_sum(y)) / kk
-        yc = y - shift  # a new array
-        v = V[0].astype(float)
-        v2 = v[:, None]
-        b = Batch(yc[:, None], v2, v2, _all_present(kk), np.array([float(kk)]), np.array([shift]))
-        b._single = Batch(yc, v, v, _all_present(kk)[:, 0], float(kk), shift)  # as single() would build it
-        return b
+        return single_batch(Y[0], V[0]).full()
     if mask is None or mask.all():
         # no padding: the same numbers without the masked copies
         y = np.array(Y.T, dtype=float, order="C")
@@ -257,9 +273,6 @@ def _he(b: Batch) -> np.ndarray:
 #: Exponents of ``v + tau^2`` in :func:`moments` (rows: w, w^2, w^3 with w = 1/(v + tau^2)).
 _NEG_POWERS = np.array([[-1.0], [-2.0], [-3.0]])
 _NEG_POWERS.flags.writeable = False
-#: Exponents of the centred effects in :func:`centred` (columns: 1, d, d^2).
-_D_POWERS = np.array([0.0, 1.0, 2.0])
-_D_POWERS.flags.writeable = False
 
 
 def _dsum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -275,16 +288,22 @@ def weighted_mean(y: np.ndarray, v: np.ndarray, t):
     return _dsum(w, y) / _sum(w, axis=0)
 
 
-def centred(y: np.ndarray, c):
-    """The powers of ``d = y - c`` that :func:`moments` weighs: for one analysis the ``(k, 3)`` matrix
-    ``[1, d, d^2]``, for a batch the pair ``(d, d^2)``.
+def centred(y: np.ndarray, c, out: np.ndarray | None = None):
+    """The powers of ``d = y - c`` that :func:`moments` weighs: for one analysis the ``(3, k)`` matrix with
+    rows ``1, d, d^2`` (written into ``out`` if given, a previous result), for a batch the pair ``(d, d^2)``.
 
     ``c`` is the weighted mean of ``y`` at the tau^2 evaluated, or at one near it (per analysis), so
     that the moments give ``sum w^p (y - b)^m`` without cancellation.
     """
+    if y.ndim == 1:  # rows 1, d, d^2 by products (pow of a negative base is slow)
+        P = out
+        if P is None:
+            P = np.empty((3, y.size))
+            P[0] = 1.0
+        d = np.subtract(y, c, out=P[1])
+        np.multiply(d, d, out=P[2])
+        return P
     d = y - c
-    if y.ndim == 1:
-        return np.power(d[:, None], _D_POWERS)
     return d, d * d
 
 
@@ -297,7 +316,7 @@ def moments(v: np.ndarray, t, P) -> list:
     ``w = 0`` and add nothing.
     """
     if v.ndim == 1:
-        return (np.power(v + t, _NEG_POWERS) @ P).ravel().tolist()
+        return np.dot(np.power(v + t, _NEG_POWERS), P.T).ravel().tolist()
     w = 1.0 / (v + t)
     d, d2 = P
     out = [_sum(w, axis=0), _dsum(w, d), _dsum(w, d2)]
@@ -330,6 +349,26 @@ def moment_terms(m, reml: bool):
     return score, info, hess
 
 
+def first_moments(y: np.ndarray, v: np.ndarray, t: float):
+    """:func:`moments` of one analysis at its starting value ``t``, without a pass for the weighted mean first:
+    ``(m, c, P)`` with ``c`` the weighted mean at ``t`` (the centre of the next moments) and ``P`` the array
+    of :func:`centred` to reuse.
+
+    The moments are taken about 0 (the plain mean, for the ``y`` of a batch); where that would lose
+    digits, because ``sum w^p (y - c)^2`` (``p = 2, 3``: the score and the observed information) is below
+    a hundredth of the same sum about 0, they are taken again about ``c``. Either way the score and
+    informations from them (:func:`moment_terms`) lose at most about two digits to the centre
+    (``tests/test_engine.py``: within 1e-12 of the largest term, variances over ten orders of magnitude).
+    """
+    P = centred(y, 0.0)
+    m = moments(v, t, P)
+    c = m[1] / m[0]
+    if c * (2 * m[4] - c * m[3]) > 0.99 * m[5] or c * (2 * m[7] - c * m[6]) > 0.99 * m[8]:
+        m = moments(v, t, centred(y, c, P))
+        c += m[1] / m[0]
+    return m, c, P
+
+
 def _fisher_one(y: np.ndarray, v: np.ndarray, t: float, reml: bool) -> float | None:
     """:func:`fisher_scoring` for one analysis (1-D ``y``, ``v``), with numbers.
 
@@ -340,11 +379,9 @@ def _fisher_one(y: np.ndarray, v: np.ndarray, t: float, reml: bool) -> float | N
     """
     prev = 0.0
     was_newton = False
-    c = weighted_mean(y, v, t)
+    m, c, P = first_moments(y, v, t)
     for _ in range(MAXITER_SCORING):
-        m = moments(v, t, centred(y, c))
         score, info, hess = moment_terms(m, reml)
-        c += m[1] / m[0]  # the weighted mean at t: the centre of the next moments
         adj = score / info
         is_newton = False
         if abs(adj) < NEWTON_SWITCH * (1.0 + t) and hess > 0:
@@ -360,9 +397,13 @@ def _fisher_one(y: np.ndarray, v: np.ndarray, t: float, reml: bool) -> float | N
             while t + adj < 0:
                 adj /= 2
         new = t + adj
-        if abs(new - t) < THRESHOLD or (is_newton and was_newton and _settled(adj, prev)):
+        if abs(new - t) < THRESHOLD:
             return new
+        if is_newton and was_newton and _settled(adj, prev, m[6] / m[3]):
+            return new + _next_step(adj, prev)
         prev, t, was_newton = adj, new, is_newton
+        m = moments(v, t, centred(y, c, P))
+        c += m[1] / m[0]
     return None
 
 
@@ -379,12 +420,28 @@ def _halved(t: np.ndarray, adj: np.ndarray) -> np.ndarray:
     return np.ldexp(adj, -h)
 
 
-def _settled(step, prev):
-    """After two Newton steps ``prev`` and ``step``: the next step, ``|step|^3 / prev^2`` by the quadratic
-    convergence of Newton's method, would be below a tenth of :data:`THRESHOLD` (so it is not taken).
-    Numbers or arrays (one flag per analysis)."""
+def _next_step(step, prev):
+    """The Newton step after ``prev`` and ``step``, by quadratic convergence: ``step^3 / prev^2`` (with the sign
+    of ``step``). Numbers or arrays."""
+    return step * (step / prev) ** 2
+
+
+def _settled(step, prev, curv):
+    """After two Newton steps ``prev`` and ``step``: whether the next step (:func:`_next_step`) is known well
+    enough to be taken without evaluating the score there. Numbers or arrays (one flag per analysis).
+
+    The prediction is off, relative to its size, by at most about ``2 |step / prev| + 8 |prev| curv``:
+    the first term is the error of the constant of quadratic convergence estimated from the two steps,
+    the second its change over the last step, with ``curv = S3/S2`` (``S_j = sum w^j``) the scale of the
+    derivatives of the score (the factor 8 bounds it on simulated data:
+    ``tests/test_engine.py::test_the_predicted_newton_step_is_as_close_as_the_stop_rule_assumes``).
+    The iteration stops when the steps shrink at least by half, that relative error is below 1/2 and
+    the error it puts on tau^2 is below a tenth of :data:`THRESHOLD`.
+    """
     a = abs(step)
-    return (a < 0.5 * abs(prev)) & (a ** 3 < 0.1 * THRESHOLD * prev * prev)
+    b = abs(prev)
+    rel = 2 * a / b + 8 * b * curv
+    return (a < 0.5 * b) & (rel < 0.5) & (abs(_next_step(step, prev)) * rel < 0.1 * THRESHOLD)
 
 
 def _present(s: Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -394,7 +451,7 @@ def _present(s: Batch) -> tuple[np.ndarray, np.ndarray]:
 
 class OneSums(NamedTuple):
     """The sums of one analysis at ``tau^2 = t`` and at 0 (:func:`one_sums`): everything the log-likelihood
-    (:func:`_ml_one`) and the assembly of a fit (:func:`assemble_one`) take from the studies.
+    (:func:`estimate_one`) and the assembly of a fit (:func:`assemble_one`) take from the studies.
 
     ``mean`` and ``mean0`` are the weighted means of the (centred) ``y``; ``rss`` is ``sum w (y - b)^2`` at
     ``t``, ``q`` the same at 0 (Cochran's Q); ``logv`` ``sum log(v + t)``; ``s2_0`` ``sum 1/v^2``.
@@ -418,16 +475,18 @@ class OneSums(NamedTuple):
 
 def one_sums(y: np.ndarray, v: np.ndarray, t: float) -> OneSums:
     """:class:`OneSums` of one analysis (its present studies ``y``, ``v``): weighted means first, then the
-    sums of squares about them, at ``t`` and at 0 side by side (a studies-by-2 array)."""
-    vt = v[:, None] + np.array([t, 0.0])
+    sums of squares about them, at ``t`` and at 0 side by side (rows of a 2-by-studies array)."""
+    vt = np.add(v, ((t,), (0.0,)))
     w = 1.0 / vt
-    sw = _sum(w, axis=0)
-    mu = (y @ w) / sw
-    r = y[:, None] - mu
-    (s1, s1_0), (mean, mean0), (rss, q) = sw.tolist(), mu.tolist(), _sum(w * r * r, axis=0).tolist()
-    logv, logv0 = _sum(np.log(vt), axis=0).tolist()
-    w0 = w[:, 1]
-    return OneSums(t, s1, mean, rss, logv, s1_0, mean0, q, logv0, float(w0 @ w0))
+    sw = _sum(w, axis=1)
+    mu = np.dot(w, y) / sw
+    r = y - mu[:, None]
+    r *= r
+    r *= w
+    (s1, s1_0), (mean, mean0), (rss, q) = sw.tolist(), mu.tolist(), _sum(r, axis=1).tolist()
+    logv, logv0 = _sum(np.log(vt), axis=1).tolist()
+    w0 = w[1]
+    return OneSums(t, s1, mean, rss, logv, s1_0, mean0, q, logv0, float(np.dot(w0, w0)))
 
 
 def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
@@ -438,8 +497,9 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
     A step that would make tau^2 negative is halved until it does not (from tau^2 = 0 a
     negative step ends the iteration at 0). Once a step is smaller than ``NEWTON_SWITCH (1 +
     tau^2)`` a Newton step (observed information) is taken where it is defined; the iteration stops
-    when tau^2 changes by less than :data:`THRESHOLD`, or after two Newton steps when the next one
-    would be below a tenth of it (:func:`_settled`). An analysis
+    when tau^2 changes by less than :data:`THRESHOLD`, or after two Newton steps, with the next one
+    taken as quadratic convergence predicts it, when the error of that prediction is below a tenth
+    of it (:func:`_settled`). An analysis
     whose steps change sign and shrink by less than half is oscillating: from then on its
     steps are kept inside the bracket of iterates with positive and negative score, by
     bisection where a step would leave it or not shrink by half. Returns ``(tau2, converged)``.
@@ -495,9 +555,13 @@ def fisher_scoring(b: Batch, start: np.ndarray, reml: bool):
                 adj[neg] = _halved(t[neg], adj[neg])
         new = t + adj
         done = np.abs(new - t) < THRESHOLD
-        both = is_newton & was_newton
-        if both.any():
-            done |= both & _settled(adj, prev)
+        both = np.flatnonzero(is_newton & was_newton & ~done)
+        if both.size:
+            a, p = adj[both], prev[both]
+            ok = _settled(a, p, m[6][both] / m[3][both])
+            if ok.any():
+                done[both[ok]] = True
+                new[both[ok]] += _next_step(a[ok], p[ok])
         prev = adj
         t = new
         was_newton = is_newton
@@ -694,41 +758,57 @@ class Tau2Batch:
     one: OneSums | None = None
 
 
-def _ml_one(b: Batch, reml: bool, peak: str, peaks: bool, res: Tau2Batch) -> bool:
-    """The ML/REML branch of :func:`estimate_tau2` for a batch of one (k > 1), with numbers; writes ``res``.
+class OneTau2(NamedTuple):
+    """ML/REML tau^2 of one analysis (:func:`estimate_one`): the fields of :class:`Tau2Batch` as numbers, and
+    ``sums``, the :class:`OneSums` at ``tau2`` (for :func:`assemble_one`) or None."""
 
-    The same steps as the batch: :func:`fisher_scoring` from the HE estimate, metafor's ll0check,
-    :func:`other_peaks`, the ``peak="global"`` swap. Returns False (``res`` untouched) where Fisher
-    scoring needs the batch iteration (oscillation, degenerate data).
+    tau2: float
+    ll0: bool
+    tau2_other: float
+    loglik_other: float
+    loglik: float
+    sums: OneSums | None
+
+    def batch(self) -> Tau2Batch:
+        """The same as a :class:`Tau2Batch` of one analysis."""
+        return Tau2Batch(np.array([self.tau2]), np.array([True]), np.array([self.ll0]), np.array([self.tau2_other]),
+                         np.array([self.loglik_other]), np.array([self.loglik]), one=self.sums)
+
+
+def estimate_one(s: Batch, method: str, *, peak: str = "start", peaks: bool = True) -> OneTau2 | None:
+    """ML/REML for one analysis with k > 1 (``s`` as :meth:`Batch.single` gives it), with numbers: the ML/REML
+    branch of :func:`estimate_tau2`, its steps taken one by one.
+
+    :func:`fisher_scoring` from the HE estimate, metafor's ll0check, :func:`other_peaks`, the
+    ``peak="global"`` swap. Returns None where Fisher scoring needs the batch iteration (oscillation,
+    degenerate data); :func:`estimate_tau2` then runs the batch of one.
     """
-    s = b.single()
+    reml = method == "REML"
     y, v = _present(s)
     t0 = max(0.0, float(_he(s)))
     t = _fisher_one(y, v, t0, reml)
     if t is None:
-        return False
+        return None
     t = max(0.0, t)
     # the log-likelihood at the solution and at 0 (metafor's ll0check)
     sums = one_sums(y, v, t)
-    ll = float(_loglik_from(s.k, sums.logv, sums.s1, sums.rss, reml))
+    ll = _loglik_from(s.k, sums.logv, sums.s1, sums.rss, reml)
     other_t = other_ll = math.nan
+    ll0 = False
     if t > THRESHOLD:  # metafor's ll0check
-        l0 = float(_loglik_from(s.k, sums.logv0, sums.s1_0, sums.q, reml))
+        l0 = _loglik_from(s.k, sums.logv0, sums.s1_0, sums.q, reml)
         if l0 - ll > LL0_TOL:
             if not peaks:
                 other_t, other_ll = t, ll
             t, ll = 0.0, l0
             sums = sums.at_zero()
-            res.ll0[0] = True
+            ll0 = True
     if peaks and math.isnan(other_t):
-        ot, ol = other_peaks(b, np.array([t]), reml)
+        ot, ol = other_peaks(s.full(), np.array([t]), reml)
         other_t, other_ll = float(ot[0]), float(ol[0])
     if peak == "global" and other_ll > ll + LL0_TOL:
         t, other_t, ll, other_ll = other_t, t, other_ll, ll
-    res.tau2[0], res.loglik[0] = t, ll
-    res.tau2_other[0], res.loglik_other[0] = other_t, other_ll
-    res.one = sums if sums.t == t else None
-    return True
+    return OneTau2(t, ll0, other_t, other_ll, ll, sums if sums.t == t else None)
 
 
 def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = True) -> Tau2Batch:
@@ -740,10 +820,9 @@ def estimate_tau2(b: Batch, method: str, *, peak: str = "start", peaks: bool = T
     """
     n = b.n
     if n == 1 and method in ("ML", "REML") and b.k[0] > 1:  # one analysis: numbers, no masks
-        res = Tau2Batch(np.zeros(1), np.array([True]), np.array([False]), np.array([math.nan]),
-                        np.array([math.nan]), np.array([math.nan]))
-        if _ml_one(b, method == "REML", peak, peaks, res):
-            return res
+        one = estimate_one(b.single(), method, peak=peak, peaks=peaks)
+        if one is not None:
+            return one.batch()
     tau2 = np.zeros(n)
     conv = np.ones(n, dtype=bool)
     nan = np.full(n, np.nan)
@@ -852,8 +931,8 @@ def assemble(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float
     test. Returns a dict of arrays, including ``vt`` and ``qgen0`` (Q at tau^2 = 0).
     """
     if b.n == 1 and b.k[0] > 1:
-        one = assemble_one(b, float(tau2[0]), method=method, test=test, level=level)
-        out = {key: np.array([one[key]]) for key in _ONE_KEYS}
+        one = assemble_one(b.single(), float(tau2[0]), method=method, test=test, level=level)
+        out = {key: np.array([one[key]]) for key in ASSEMBLED}
         out.update(k=b.k, tau2=tau2, all_equal=np.array([one["all_equal"]]))
         return out
     k = b.k
@@ -921,25 +1000,26 @@ def assemble(b: Batch, tau2: np.ndarray, *, method: str, test: str, level: float
     }
 
 
-_ONE_KEYS = ("estimate", "se", "stat", "pval", "df", "ci_low", "ci_high", "pi_low", "pi_high", "i2", "h2", "q",
+#: The statistics of one fit that :func:`assemble_one` returns as numbers (besides ``all_equal``).
+ASSEMBLED = ("estimate", "se", "stat", "pval", "df", "ci_low", "ci_high", "pi_low", "pi_high", "i2", "h2", "q",
              "q_pval", "vt", "qgen0")
 
 
-def assemble_one(b: Batch, t: float, *, method: str, test: str, level: float,
+def assemble_one(s: Batch, t: float, *, method: str, test: str, level: float,
                  sums: OneSums | None = None) -> dict[str, float]:
-    """:func:`assemble` for a batch of one analysis with k > 1 at ``tau^2 = t``, with numbers (the same
-    formulas): a dict of floats under the names of :func:`assemble` (and ``all_equal``, a bool).
+    """:func:`assemble` for one analysis with k > 1 (``s`` as :meth:`Batch.single` gives it) at ``tau^2 = t``,
+    with numbers (the same formulas): a dict of floats under the names of :func:`assemble` (and
+    ``all_equal``, a bool).
 
-    ``sums``: the :class:`OneSums` at ``t`` if the estimation has them (``Tau2Batch.one``); else they
+    ``sums``: the :class:`OneSums` at ``t`` if the estimation has them (:class:`OneTau2`); else they
     are computed here.
     """
-    s = b.single()
-    k = float(s.k)
+    k = s.k
     if sums is None or sums.t != t:
         y, v = _present(s)
         sums = one_sums(y, v, t)
     rss, qg, sw0, s2_0 = sums.rss, sums.q, sums.s1_0, sums.s2_0
-    est = sums.mean + float(s.shift)
+    est = sums.mean + s.shift
     var = 1.0 / sums.s1
     kh = test != "z"
     all_equal = False

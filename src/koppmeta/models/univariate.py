@@ -400,35 +400,48 @@ def meta_analysis(
         warnings.warn("meta_analysis: the Knapp-Hartung method is meant for random-effects models, not method='FE'.",
                       KnappHartungWarning, stacklevel=2)
     check_choice(func, "peak", peak, ("start", "global"))
-    b = engine.make_batch(y[None, :], v[None, :])
+    s = engine.single_batch(y, v)
     # the scan for another maximum runs here only where it decides tau^2 (peak="global") or a warning names
     # its result (metafor's ll0check); otherwise on first use of tau2_other (MetaAnalysis._other_peak)
     scan = peak == "global"
-    est = engine.estimate_tau2(b, method, peak=peak, peaks=scan)
-    if not scan and est.ll0[0]:
-        est = engine.estimate_tau2(b, method, peak=peak)
-        scan = True
-    tau2 = float(est.tau2[0])
-    if k > 1 and method in ("SJ",) and float((b.y * b.y).sum()) == 0.0:
+    one = None
+    if method in ("ML", "REML") and k > 1:  # numbers throughout, unless Fisher scoring needs the batch
+        one = engine.estimate_one(s, method, peak=peak, peaks=scan)
+        if one is not None and not scan and one.ll0:
+            one = engine.estimate_one(s, method, peak=peak)
+            scan = True
+    if one is None:
+        est = engine.estimate_tau2(s.full(), method, peak=peak, peaks=scan)
+        if not scan and est.ll0[0]:
+            est = engine.estimate_tau2(s.full(), method, peak=peak)
+            scan = True
+        converged = bool(est.converged[0])
+        one = engine.OneTau2(float(est.tau2[0]), bool(est.ll0[0]), float(est.tau2_other[0]),
+                             float(est.loglik_other[0]), float(est.loglik[0]), est.one)
+    else:
+        converged = True
+    tau2 = one.tau2
+    if k > 1 and method in ("SJ",) and float(s.y @ s.y) == 0.0:
         notes.append("all effects are equal; tau^2 = 0")
-    if not est.converged[0]:
+    if not converged:
         notes.append("degenerate data: Fisher scoring did not settle; tau^2 is the highest maximum of a scan of the likelihood")
         warnings.warn(f"{func}: {method}: Fisher scoring did not settle in {engine.MAXITER_SCORING} iterations (the data "
                       f"are degenerate); tau^2 = {tau2:.6g} is the highest maximum of the likelihood found by a scan "
                       "of its score. Check the data, or compare with method='PM' or 'DL'.", ConvergenceWarning, stacklevel=2)
-    if est.ll0[0]:
+    if one.ll0:
         notes.append("likelihood higher at tau^2 = 0 than at the Fisher-scoring solution; tau^2 set to 0")
         warnings.warn(f"{func}: {method}: the likelihood is higher at tau^2 = 0 than at the Fisher-scoring solution; "
                       f"tau^2 set to 0 (as metafor). Its highest other maximum is at tau^2 = "
-                      f"{float(est.tau2_other[0]):.6g} (see tau2_other, loglik_other).", MultiplePeaksWarning, stacklevel=2)
+                      f"{one.tau2_other:.6g} (see tau2_other, loglik_other).", MultiplePeaksWarning, stacklevel=2)
     if k == 1:
         notes.append("one study: heterogeneity cannot be estimated; tau^2 = 0")
     return fit_at_tau2(y, v, tau2, method=method, test=test, level=level, labels=lab, measure=measure, notes=notes,
-                       tau2_other=float(est.tau2_other[0]), loglik_other=float(est.loglik_other[0]), batch=b,
-                       converged=bool(est.converged[0]), sums=est.one,
-                       scan_later=not scan and method in ("ML", "REML") and k > 1 and bool(est.converged[0]))
+                       tau2_other=one.tau2_other, loglik_other=one.loglik_other, single=s,
+                       converged=converged, sums=one.sums,
+                       scan_later=not scan and method in ("ML", "REML") and k > 1 and converged)
 
 
+@lru_cache(maxsize=256)
 def pi_method(test: str, k: int) -> str:
     """How the prediction interval is computed, in words (metafor ``predict.rma``)."""
     if test == "z" or k < 2:
@@ -437,32 +450,32 @@ def pi_method(test: str, k: int) -> str:
 
 
 def fit_at_tau2(y, v, tau2: float, *, method: str, test: str, level: float, labels=None, measure=None,
-                notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, batch=None,
+                notes=(), tau2_other: float = math.nan, loglik_other: float = math.nan, single=None,
                 converged: bool = True, scan_later: bool = False, sums=None) -> MetaAnalysis:
     """The :class:`MetaAnalysis` of an intercept-only model at a given tau^2 (assembled by :func:`koppmeta.models.engine.assemble`).
 
     Used by :func:`meta_analysis` and wherever tau^2 comes from elsewhere (e.g. a common tau^2
-    across subgroups). ``batch``: the :class:`koppmeta.models.engine.Batch` of ``y, v`` if already built.
+    across subgroups). ``single``: :func:`koppmeta.models.engine.single_batch` of ``y, v`` if already built.
     ``scan_later``: ``tau2_other`` and ``loglik_other`` come from :func:`koppmeta.models.engine.other_peaks` on first
     use (instead of the values given). ``sums``: the estimation's sums at ``tau2``
     (:class:`koppmeta.models.engine.OneSums`), if it has them.
     """
     notes = list(notes)
-    b = engine.make_batch(y[None, :], v[None, :]) if batch is None else batch
+    s = engine.single_batch(y, v) if single is None else single
     k = len(y)
     if k > 1:
-        r = engine.assemble_one(b, tau2, method=method, test=test, level=level, sums=sums)
-        g = r.__getitem__
+        r = engine.assemble_one(s, tau2, method=method, test=test, level=level, sums=sums)
     else:
-        r = engine.assemble(b, np.array([tau2]), method=method, test=test, level=level)
-        g = lambda name: float(r[name][0])  # noqa: E731
-    if g("all_equal"):
+        full = engine.assemble(s.full(), np.array([tau2]), method=method, test=test, level=level)
+        r = {key: float(full[key][0]) for key in engine.ASSEMBLED}
+        r["all_equal"] = bool(full["all_equal"][0])
+    if r.pop("all_equal"):
         notes.append("all effects are equal: the Knapp-Hartung scaling factor is 0, so se = 0")
+    vt = r.pop("vt")
+    del r["qgen0"]
     return construct(
-        MetaAnalysis, k=k, estimate=g("estimate"), se=g("se"), stat=g("stat"), pval=g("pval"), df=g("df"),
-        ci_low=g("ci_low"), ci_high=g("ci_high"), pi_low=g("pi_low"), pi_high=g("pi_high"),
-        tau2=tau2, i2=g("i2"), h2=g("h2"), q=g("q"), q_df=k - 1, q_pval=g("q_pval"), method=method, test=test,
-        level=level, measure=measure, converged=converged, iterations=0, notes=tuple(notes),
-        pi_method=pi_method(test, k), _other=None if scan_later else (tau2_other, loglik_other),
-        _yi=y, _vi=v, _labels=None if labels is None else tuple(labels), _vt=g("vt"),
+        MetaAnalysis, **r, k=k, tau2=tau2, q_df=k - 1, method=method, test=test, level=level, measure=measure,
+        converged=converged, iterations=0, notes=tuple(notes), pi_method=pi_method(test, k),
+        _other=None if scan_later else (tau2_other, loglik_other), _yi=y, _vi=v,
+        _labels=None if labels is None else tuple(labels), _vt=vt,
     )
