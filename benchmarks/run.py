@@ -10,7 +10,9 @@ Tasks (data: the 13 BCG trials, metadat ``dat.bcg``, log risk ratios):
 
 1. One REML fit with the Knapp-Hartung test (k = 13): ``koppmeta.meta_analysis`` vs
    statsmodels ``combine_effects`` vs PyMARE ``VarianceBasedLikelihoodEstimator`` vs metafor
-   ``rma`` (timed inside R). Best of 5 runs of many fits each.
+   ``rma`` (timed inside R). The three Python packages take turns, ten rounds of many fits each
+   (the best round of each counts), so that a change in the machine's speed during the run hits
+   them alike; metafor: best of 5 runs.
 2. 100,000 REML + Knapp-Hartung fits of k = 13 (effects simulated around the BCG fit, with the
    BCG variances): ``koppmeta.fit_many`` vs a loop of ``combine_effects`` (and of ``rma``) over a
    subsample, scaled up to 100,000, vs PyMARE's estimator, which fits a batch of datasets at once.
@@ -39,6 +41,7 @@ with ``use_t=True``) is timed instead. metafor runs with its default control set
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import shutil
@@ -106,6 +109,20 @@ def best_per_call(func, number: int, repeat: int = 5) -> float:
     for _ in range(min(number, 20)):
         func()
     return min(timeit.repeat(func, number=number, repeat=repeat)) / number
+
+
+def best_in_turns(funcs: dict, rounds: int) -> dict[str, float]:
+    """Seconds per call of each of ``funcs`` (name -> ``(func, number)``), timed in turns: ``rounds`` rounds in
+    which each runs ``number`` calls, the best round of each (after a warm-up)."""
+    best = {}
+    for name, (func, number) in funcs.items():
+        for _ in range(min(number, 20)):
+            func()
+        best[name] = math.inf
+    for _ in range(rounds):
+        for name, (func, number) in funcs.items():
+            best[name] = min(best[name], timeit.timeit(func, number=number) / number)
+    return best
 
 
 def fmt_time(s: float | None) -> str:
@@ -221,11 +238,10 @@ def main(argv: list[str] | None = None) -> str:
     sim_loop_n = 300 if args.quick else 1000
     checks: list[tuple[str, str]] = []
 
-    # 1. single fit
-    t["single"]["koppmeta"] = best_per_call(lambda: koppmeta.meta_analysis(y, v, method="REML", test="knha"), single_n)
+    # 1. single fit: the Python packages in turns
+    turns = {"koppmeta": (lambda: koppmeta.meta_analysis(y, v, method="REML", test="knha"), single_n)}
     if combine_effects is not None:
-        t["single"]["statsmodels"] = best_per_call(
-            lambda: combine_effects(y, v, method_re="iterated", use_t=True), single_n)
+        turns["statsmodels"] = (lambda: combine_effects(y, v, method_re="iterated", use_t=True), single_n // 4)
     if pymare_estimators is not None:
         X1 = np.ones((13, 1))
 
@@ -234,7 +250,8 @@ def main(argv: list[str] | None = None) -> str:
             est.fit(y=y[:, None], v=v[:, None], X=X1)
             return est.summary().get_fe_stats()
 
-        t["single"]["PyMARE"] = best_per_call(pymare_one, max(50, single_n // 10))
+        turns["PyMARE"] = (pymare_one, max(20, single_n // 40))
+    t["single"].update(best_in_turns(turns, 3 if args.quick else 10))
 
     # 2. many fits
     t["many"]["koppmeta"] = min(timeit.repeat(lambda: fit_many(Y, V, method="REML", test="knha"), number=1,
