@@ -333,9 +333,9 @@ def fit_many(
     -----
     Every estimator is vectorised over the rows (:mod:`koppmeta.models.engine` describes each):
     DL, HE, HS and SJ are closed forms; ML and REML use Fisher scoring with step halving
-    from the HE estimate until tau^2 changes by less than 1e-13 (or Newton's quadratic convergence puts the
-    next change below that; Viechtbauer 2005, J Educ
-    Behav Stat 30:261-293, eq. 15-16), safeguarded by a bracket where it oscillates; PM and
+    from the HE estimate until tau^2 changes by less than 1e-13 (or, after two Newton steps, Newton's
+    quadratic convergence predicts the next change well enough to take it unevaluated; Viechtbauer
+    2005, J Educ Behav Stat 30:261-293, eq. 15-16), safeguarded by a bracket where it oscillates; PM and
     EB solve ``Q_gen(tau^2) = k - 1`` (Paule & Mandel 1982; DerSimonian & Kacker 2007,
     Contemp Clin Trials 28:105-114) by Newton's method with a bisection guard to 1e-14.
     Rows are processed in chunks of ``CHUNK_ELEMENTS`` cells, so memory stays small for

@@ -11,8 +11,9 @@ Notation: ``w = 1 / (v + tau2)``; ``b`` the weighted least-squares fit of ``y`` 
 ``y'Py = sum(w r^2)`` (the generalized Q statistic) and ``Py = w r``.
 
 Convergence: Fisher scoring (ML, REML) stops when tau^2 changes by less than
-``THRESHOLD`` (1e-13) between iterations (the engine also once two Newton steps put the
-next change below a tenth of that); root finding (PM, EB, Q-profile) uses
+``THRESHOLD`` (1e-13) between iterations (the engine also after two Newton steps, taking the
+next one as quadratic convergence predicts it where that puts less than a tenth of the
+threshold on tau^2); root finding (PM, EB, Q-profile) uses
 Brent's method with absolute tolerance ``ROOT_TOL`` (1e-14). Both are tighter
 than metafor's defaults (1e-5 and about 1.2e-4).
 """
