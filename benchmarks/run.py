@@ -104,13 +104,6 @@ def simulated(kind: str, n: int, seed: int = SEED):
 # helpers
 
 
-def best_per_call(func, number: int, repeat: int = 5) -> float:
-    """Seconds per call: best of ``repeat`` runs of ``number`` calls (after a warm-up)."""
-    for _ in range(min(number, 20)):
-        func()
-    return min(timeit.repeat(func, number=number, repeat=repeat)) / number
-
-
 def best_in_turns(funcs: dict, rounds: int) -> dict[str, float]:
     """Seconds per call of each of ``funcs`` (name -> ``(func, number)``), timed in turns: ``rounds`` rounds in
     which each runs ``number`` calls, the best round of each (after a warm-up)."""

@@ -536,7 +536,7 @@ def test_the_predicted_newton_step_is_as_close_as_the_stop_rule_assumes():
     assert max(ratios) <= 1.0, max(ratios)
 
 
-def test_fisher_scoring_takes_the_predicted_last_step_instead_of_evaluating_it():
+def test_fisher_scoring_takes_the_predicted_last_step_instead_of_evaluating_it(monkeypatch):
     """BCG (REML): Fisher step, two Newton steps, then the third Newton step as predicted, so three
     evaluations of the moments; the result is the root (a Newton step from it is below a tenth of
     the threshold) and meta_analysis and fit_many agree."""
@@ -550,11 +550,9 @@ def test_fisher_scoring_takes_the_predicted_last_step_instead_of_evaluating_it()
         calls.append(1)
         return real(*a)
 
-    engine.moments = counted
-    try:
-        t = engine._fisher_one(s.y, s.v, max(0.0, float(engine._he(s))), True)
-    finally:
-        engine.moments = real
+    monkeypatch.setattr(engine, "moments", counted)
+    t = engine._fisher_one(s.y, s.v, max(0.0, float(engine._he(s))), True)
+    monkeypatch.undo()
     assert len(calls) == 3
     steps, _ = _newton_steps(s.y, s.v, t, 1)
     assert abs(steps[0]) < 0.1 * engine.THRESHOLD, steps
